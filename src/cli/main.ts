@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { HubError } from '../errors.js';
+import { registerCommands } from './commands/index.js';
+
+/**
+ * The `isp-hub` command. Each concern registers its own sub-commands in
+ * src/cli/commands/; this file only wires them up and turns a HubError into a
+ * one-line message and a non-zero exit (no stack traces for operator mistakes).
+ */
+export function buildProgram(): Command {
+  const program = new Command('isp-hub')
+    .description('Secure information-sharing hub for multi-agency Information Sharing Protocols')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerCommands(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof HubError) {
+      process.stderr.write(`isp-hub: ${error.code}: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+}
+
+await runCli(process.argv);

@@ -1,0 +1,2 @@
+export { loadConfig } from './load-config.js';
+export { configSchema, type HubConfig, type ConfigInput } from './schema.js';

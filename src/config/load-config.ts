@@ -1,0 +1,48 @@
+import { HubError } from '../errors.js';
+import { configSchema, type HubConfig } from './schema.js';
+
+/**
+ * Parse the environment once, at start-up. The result is frozen so nothing
+ * can change a setting behind the hub's back. A bad value stops start-up with
+ * a message that names the variable (but never echoes its value: it may be a
+ * secret).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const relevant = pickKnownVariables(env);
+  const parsed = configSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new HubError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, {
+      variables: parsed.error.issues.map((issue) => issue.path.join('.')),
+    });
+  }
+  const config = parsed.data;
+  enforceProductionRules(config);
+  return Object.freeze(config);
+}
+
+/** Empty strings count as unset, as shells and compose files often leave them. */
+function pickKnownVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of Object.keys(configSchema.shape)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  return picked;
+}
+
+/** Secrets have no defaults in production: fail closed rather than run with demo keys. */
+function enforceProductionRules(config: HubConfig): void {
+  if (config.NODE_ENV !== 'production') return;
+  const missing = (['SUBJECT_KEY_SECRET', 'FLAG_ENCRYPTION_KEY'] as const).filter((name) => !config[name]);
+  if (missing.length > 0) {
+    throw new HubError('CONFIG_INVALID', `invalid configuration: ${missing.join(', ')} must be set when NODE_ENV=production`, {
+      variables: missing,
+    });
+  }
+  if (config.ALLOW_DEMO_CERTS) {
+    throw new HubError('CONFIG_INVALID', 'invalid configuration: ALLOW_DEMO_CERTS cannot be set when NODE_ENV=production', {
+      variables: ['ALLOW_DEMO_CERTS'],
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the hub reads from its environment. Defaults describe the
+ * embedded default: one machine, the example protocol, the demonstration
+ * certificates and a private redis-server under ./data. Production must set
+ * the secrets (see `productionRules` in load-config.ts).
+ */
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const commaList = z
+  .string()
+  .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+/** 32 bytes as 64 hex characters: HMAC and AES-256-GCM keys. */
+const key256 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hexadecimal characters (32 bytes)');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  HUB_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65535).default(8443),
+  /** The hub's identity in `aud` and `iss` claims and audit checkpoints. */
+  HUB_ID: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/).default('isp-hub'),
+
+  DATA_DIR: z.string().min(1).default('./data'),
+  POLICY_DIR: z.string().min(1).default('./policies'),
+  CA_CERT: z.string().min(1).default('./certs-example/ca/cert.pem'),
+  REVOCATION_LIST: z.string().min(1).default('./certs-example/ca/revocations.json'),
+  HUB_CERT_DIR: z.string().min(1).default('./certs-example/hub'),
+
+  REDIS_URL: z.string().url().optional(),
+  REDIS_SENTINELS: commaList.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  REDIS_CLUSTER_NODES: commaList.optional(),
+  /** Wrapped in {braces} so every key hashes to one Redis Cluster slot (BullMQ needs this). */
+  REDIS_KEY_PREFIX: z.string().regex(/^\{[A-Za-z0-9_-]{1,32}\}:?$/, 'expected a {hash tag}, e.g. {isp}').default('{isp}'),
+  REDIS_BINARY: z.string().min(1).default('redis-server'),
+
+  ENVELOPE_MAX_BYTES: integer(1024, 16 * 1024 * 1024).default(256 * 1024),
+  CLOCK_SKEW_SECONDS: integer(0, 3600).default(60),
+  MAX_MESSAGE_LIFETIME_SECONDS: integer(60, 7 * 24 * 3600).default(3600),
+  REPLAY_WINDOW_SECONDS: integer(60, 30 * 24 * 3600).default(7 * 24 * 3600),
+
+  /** Key for pseudonymous subject keys: HMAC-SHA256 over normalised identifiers. */
+  SUBJECT_KEY_SECRET: key256.optional(),
+  /** AES-256-GCM key for risk-flag values at rest. */
+  FLAG_ENCRYPTION_KEY: key256.optional(),
+
+  AUDIT_CHECKPOINT_EVERY: integer(1, 10_000_000).default(1000),
+  AUDIT_CHECKPOINT_SECONDS: integer(1, 86_400).default(10),
+  AUDIT_ARCHIVE_AFTER_HOURS: integer(1, 24 * 3650).default(24 * 30),
+  AUDIT_ARCHIVE_DIR: z.string().min(1).optional(),
+
+  DELIVERY_ATTEMPTS: integer(1, 100).default(8),
+  DELIVERY_BACKOFF_MS: integer(10, 3_600_000).default(2000),
+  DELIVERY_TIMEOUT_MS: integer(100, 300_000).default(10_000),
+  DELIVERY_CONCURRENCY: integer(1, 1000).default(32),
+  INBOX_TTL_SECONDS: integer(60, 90 * 24 * 3600).default(72 * 3600),
+
+  RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(60_000),
+  REQUEST_TIMEOUT_MS: integer(1000, 600_000).default(30_000),
+  HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
+  MAX_JSON_DEPTH: integer(2, 256).default(32),
+
+  /** Off unless set: proxies whose client-certificate header is believed. */
+  TRUSTED_PROXIES: commaList.optional(),
+  CLIENT_CERT_HEADER: z.string().regex(/^[a-z0-9-]+$/).default('x-client-cert'),
+
+  DPO_ISSUER: z.string().url().optional(),
+  DPO_JWKS_URL: z.string().url().optional(),
+  DPO_AUDIENCE: z.string().min(1).default('isp-hub-console'),
+  DPO_TOKEN_TTL_SECONDS: integer(60, 24 * 3600).default(15 * 60),
+
+  ALLOW_DEMO_CERTS: booleanFlag.optional(),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type HubConfig = Readonly<z.output<typeof configSchema>>;

@@ -1,0 +1,2 @@
+export { startEmbeddedRedis, findFreePort, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
+export { connectRedis, keyspace, type RedisClient, type RedisTarget, type ConnectOptions } from './connect.js';
