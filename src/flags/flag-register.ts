@@ -1,0 +1,164 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { AuditEntryInput } from '../audit/entry.js';
+import { keyspace } from '../redis/index.js';
+import type { FlagCipher } from './flag-cipher.js';
+
+/**
+ * The risk-flag register (DESIGN.md "Parts": flags/). Flags are stored per
+ * pseudonymous subject key, never per name; values are encrypted at rest.
+ * Each flag has a review date: past it the flag is erased and the erasure is
+ * logged (DPA 2018 s.62(1)(f); retention limited as Part 3, s.39 requires).
+ *
+ * Layout (under the `{hash tag}` prefix):
+ *   flags:s:<subjectKey>   HASH  "<holder>|<opaque code>" -> AES-GCM sealed FlagRecord
+ *   flags:review           ZSET  "<subjectKey>|<holder>|<opaque code>" scored by review deadline (ms)
+ * The flag code itself appears only inside the ciphertext.
+ */
+
+export const FLAG_LEVELS = ['low', 'medium', 'high'] as const;
+
+const flagRecordSchema = z.strictObject({
+  code: z.string(),
+  level: z.enum(FLAG_LEVELS),
+  reviewDate: z.string(),
+  note: z.string().optional(),
+  setAt: z.string(),
+  holder: z.string(),
+});
+export type FlagRecord = z.infer<typeof flagRecordSchema>;
+
+export type FlagChange =
+  | { action: 'set'; code: string; level: (typeof FLAG_LEVELS)[number]; reviewDate: string; note?: string }
+  | { action: 'clear'; code: string };
+
+export interface AuditSink {
+  append(input: AuditEntryInput): Promise<unknown>;
+}
+
+/** What the audit entries of a change carry about why it was lawful. */
+export interface FlagChangeContext {
+  holder: string;
+  actor?: { id: string; role: string };
+  messageId?: string;
+  purpose?: string;
+  legalBases?: string[];
+  ruleIds?: string[];
+  policyVersion?: string;
+  isChild?: boolean;
+}
+
+export interface FlagRegister {
+  apply(subjectKeys: string[], changes: FlagChange[], context: FlagChangeContext): Promise<void>;
+  lookup(subjectKeys: string[], codes?: readonly string[]): Promise<FlagRecord[]>;
+  /** Erases every flag whose review date has passed; returns how many. Safe to run in many processes at once. */
+  expireDue(now?: Date): Promise<number>;
+}
+
+export interface FlagRegisterDeps {
+  redis: Redis;
+  prefix: string;
+  cipher: FlagCipher;
+  audit: AuditSink;
+  clock?: () => Date;
+}
+
+export function createFlagRegister(deps: FlagRegisterDeps): FlagRegister {
+  const key = keyspace(deps.prefix);
+  const clock = deps.clock ?? (() => new Date());
+  const subjectHash = (subjectKey: string) => key('flags', 's', subjectKey);
+  const reviewIndex = key('flags', 'review');
+
+  async function applyOne(subjectKey: string, change: FlagChange, context: FlagChangeContext): Promise<void> {
+    const field = `${context.holder}|${deps.cipher.opaqueName(change.code)}`;
+    const slot = `${subjectKey}|${field}`;
+    if (change.action === 'clear') {
+      await deps.redis.multi().hdel(subjectHash(subjectKey), field).zrem(reviewIndex, slot).exec();
+      return;
+    }
+    const record: FlagRecord = {
+      code: change.code,
+      level: change.level,
+      reviewDate: change.reviewDate,
+      ...(change.note ? { note: change.note } : {}),
+      setAt: clock().toISOString(),
+      holder: context.holder,
+    };
+    await deps.redis
+      .multi()
+      .hset(subjectHash(subjectKey), field, deps.cipher.encrypt(JSON.stringify(record), slot))
+      .zadd(reviewIndex, reviewDeadline(change.reviewDate), slot)
+      .exec();
+  }
+
+  return {
+    async apply(subjectKeys, changes, context) {
+      for (const subjectKey of subjectKeys) {
+        for (const change of changes) await applyOne(subjectKey, change, context);
+      }
+      // One alteration entry per change (s.62(1)(b)); field names only, never the note or level.
+      for (const change of changes) {
+        await deps.audit.append({
+          event: 'alteration',
+          agency: context.holder,
+          ...(context.actor ? { actor: context.actor } : {}),
+          subjectKeys,
+          ...(context.isChild !== undefined ? { isChild: context.isChild } : {}),
+          ...(context.messageId ? { messageId: context.messageId } : {}),
+          messageType: 'risk-flag-update',
+          ...(context.purpose ? { purpose: context.purpose } : {}),
+          legalBases: context.legalBases ?? [],
+          ruleIds: context.ruleIds ?? [],
+          ...(context.policyVersion ? { policyVersion: context.policyVersion } : {}),
+          outcome: change.action === 'set' ? 'flag-set' : 'flag-cleared',
+          // The flag code is record content, so the entry names only the act.
+          reason: `A risk flag was ${change.action === 'set' ? 'set' : 'cleared'} by ${context.holder}.`,
+        });
+      }
+    },
+
+    async lookup(subjectKeys, codes) {
+      const found = new Map<string, FlagRecord>();
+      const now = clock();
+      for (const subjectKey of subjectKeys) {
+        const stored = await deps.redis.hgetall(subjectHash(subjectKey));
+        for (const [field, sealed] of Object.entries(stored)) {
+          const record = flagRecordSchema.parse(JSON.parse(deps.cipher.decrypt(sealed, `${subjectKey}|${field}`)));
+          if (codes && !codes.includes(record.code)) continue;
+          // A flag past review is not an answer even before the sweeper erases it.
+          if (reviewDeadline(record.reviewDate) <= now.getTime()) continue;
+          found.set(field, record);
+        }
+      }
+      return [...found.values()].sort((a, b) => a.holder.localeCompare(b.holder) || a.code.localeCompare(b.code));
+    },
+
+    async expireDue(now = clock()) {
+      const due = await deps.redis.zrangebyscore(reviewIndex, '-inf', now.getTime());
+      let erased = 0;
+      for (const slot of due) {
+        // ZREM decides which process owns this erasure, so each is logged once.
+        if ((await deps.redis.zrem(reviewIndex, slot)) !== 1) continue;
+        const [subjectKey, holder, opaqueCode] = slot.split('|') as [string, string, string];
+        await deps.redis.hdel(subjectHash(subjectKey), `${holder}|${opaqueCode}`);
+        await deps.audit.append({
+          event: 'erasure',
+          agency: 'hub',
+          subjectKeys: [subjectKey],
+          recipients: [holder],
+          outcome: 'flag-expired',
+          reason: `A risk flag held by ${holder} passed its review date and was erased.`,
+        });
+        erased += 1;
+      }
+      return erased;
+    },
+  };
+}
+
+/** A flag is valid through the whole of its review date (UTC); it lapses at the next midnight. */
+function reviewDeadline(reviewDate: string): number {
+  const start = Date.parse(`${reviewDate}T00:00:00.000Z`);
+  if (Number.isNaN(start)) throw new TypeError('review date must be YYYY-MM-DD');
+  return start + 24 * 3600 * 1000;
+}
