@@ -36,7 +36,7 @@ export function createSubjectKeyer(secret: Buffer): SubjectKeyer {
     if (typeof identifier?.kind !== 'string' || typeof identifier.value !== 'string' || identifier.kind.length === 0) {
       throw new TypeError('a subject identifier needs a kind and a value');
     }
-    const kind = identifier.kind.trim().toLowerCase();
-    return createHmac('sha256', key).update(`${kind}:${normaliseIdentifierValue(identifier.value)}`, 'utf8').digest('hex');
+    // The kind is used as given (the storage contract): kinds are lower-case codes such as `pnc`.
+    return createHmac('sha256', key).update(`${identifier.kind}:${normaliseIdentifierValue(identifier.value)}`, 'utf8').digest('hex');
   };
 }
