@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * The format of policies/agencies.yaml: the partner agencies that signed the
+ * ISP. Roles are what rules name; ids are what certificates and routes name.
+ */
+
+const code = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case code (letters, digits, hyphens)');
+
+/**
+ * A certificate reference: `sha256:` and an `x5t#S256` thumbprint (base64url
+ * SHA-256 of the DER certificate, RFC 7515 s.4.1.8), or a path to a PEM file.
+ */
+const certificateRef = z
+  .string()
+  .min(1)
+  .refine(
+    (value) => (value.startsWith('sha256:') ? /^sha256:[A-Za-z0-9_-]{43}$/.test(value) : value.endsWith('.pem')),
+    'expected a path to a .pem file, or `sha256:` and a 43-character base64url thumbprint',
+  );
+
+export const deliverySchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('push'),
+    url: z
+      .string()
+      .url()
+      .refine((value) => value.startsWith('https://'), 'a push endpoint must be an https:// URL'),
+  }),
+  z.strictObject({ mode: z.literal('pull') }),
+]);
+
+export const agencyEntrySchema = z.strictObject({
+  id: code,
+  name: z.string().min(1).max(200),
+  role: code,
+  area: z.string().min(1).max(100),
+  certificate: certificateRef,
+  delivery: deliverySchema,
+  designatedOfficer: z.strictObject({
+    name: z.string().min(1).max(200),
+    email: z.string().email(),
+  }),
+});
+
+export const agenciesFileSchema = z.strictObject({
+  version: z.literal(1),
+  agencies: z.array(agencyEntrySchema).min(1),
+});
+
+export type AgencyEntry = z.output<typeof agencyEntrySchema>;
+export type Delivery = z.output<typeof deliverySchema>;
