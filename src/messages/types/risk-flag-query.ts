@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { note } from '../common.js';
+import { riskFlagCode } from './risk-flag-update.js';
+
+/**
+ * Asks the hub whether the subject carries risk flags. The answer comes back
+ * in the same exchange; "not permitted" and "nothing held" look the same.
+ */
+export const riskFlagQueryBody = z.strictObject({
+  /** Omitted: every flag the asker may see. */
+  flagCodes: z.array(riskFlagCode).min(1).max(20).optional(),
+  reason: note(1000),
+  caseReference: z.string().regex(/^[A-Za-z0-9/-]{1,40}$/, 'expected a case reference').optional(),
+});
+export type RiskFlagQueryBody = z.infer<typeof riskFlagQueryBody>;
