@@ -1,0 +1,20 @@
+/**
+ * The sealed envelope: a compact JWS inside a compact JWE (DESIGN.md
+ * "Envelope"). The same two functions serve agencies (seal to the hub, open
+ * from the hub) and the hub (open from an agency, reseal to a recipient).
+ */
+export { seal } from './seal.js';
+export { open } from './open.js';
+export {
+  JWS_ALGORITHMS,
+  JWE_KEY_ALGORITHMS,
+  JWE_CONTENT_ENCRYPTION,
+  ENVELOPE_MEDIA_TYPE,
+  jwsAlgorithmForKey,
+  jweAlgorithmForKey,
+  type JwsAlgorithm,
+  type JweKeyAlgorithm,
+} from './algorithms.js';
+export type { EnvelopeClaims } from './claims.js';
+export type { DecryptionKey } from './headers.js';
+export type { SealInput, SealSigner, SealRecipient, OpenOptions, OpenedEnvelope, ResolvedSigner } from './types.js';
