@@ -1,0 +1,8 @@
+/**
+ * isp-hub/client: the SDK an agency uses to seal, send, query, pull and open
+ * deliveries, and to check the hub's audit proofs.
+ */
+export { AgencyClient, type AgencyClientOptions, type OutgoingMessage, type SendOptions, type HubAnswer } from './agency-client.js';
+export { webhookReceiver, type Delivery } from './webhook-receiver.js';
+export { createHttpsTransport, type TlsCredentials, type HttpsTransport, type HttpResponse } from './https-transport.js';
+export type { CertificateCheck } from './hub-keys.js';

@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { HubError } from '../errors.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import { messageIdFor } from './message-id.js';
+import type {
+  AuditPort,
+  CallerIdentity,
+  DeliveryPort,
+  DeliveryRequest,
+  MessageRecord,
+  OpenedMessage,
+  PolicyDecision,
+  PolicyPort,
+  RecipientOutcome,
+  ResealPort,
+} from './ports.js';
+
+/**
+ * The intake use case: steps 2-9 of DESIGN.md "The flow of one message".
+ * Nothing is answered before the audit entries and delivery jobs are durable
+ * in Redis; the answer is stored for idempotent retries last of all.
+ */
+export interface IntakeAnswer {
+  id: string;
+  recipients: Array<
+    | { agency: string; status: 'queued' }
+    | { agency: string; status: 'denied'; rule: string | null; reason: string }
+  >;
+}
+
+export interface IntakeDeps {
+  openMessage(compact: string): Promise<OpenedMessage>;
+  policy: PolicyPort;
+  audit: AuditPort;
+  subjectKeysOf(record: MessageRecord): string[];
+  idempotency: IdempotencyStore<IntakeAnswer>;
+  reseal: ResealPort;
+  deliveries: DeliveryPort;
+  clock: () => Date;
+  /** Called for risk-flag-update messages once they are accepted (the flag register). */
+  onFlagUpdate?: (opened: OpenedMessage, messageId: string, subjectKeys: string[]) => Promise<void>;
+}
+
+export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, compact: string): Promise<IntakeAnswer> {
+  let opened: OpenedMessage;
+  try {
+    opened = await deps.openMessage(compact);
+    if (opened.signerAgencyId !== caller.agencyId) {
+      throw new HubError('SIGNER_NOT_CALLER', 'the message is signed by an agency other than the one on this connection');
+    }
+    assertNamedRecipientsExist(deps.policy, opened.record);
+  } catch (error) {
+    if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller, error);
+    throw error;
+  }
+
+  const bodyHash = createHash('sha256').update(compact, 'utf8').digest('hex');
+  const claim = await deps.idempotency.claim(caller.agencyId, opened.jti, bodyHash);
+  if (claim.kind === 'replay') return claim.answer;
+
+  const messageId = messageIdFor(caller.agencyId, opened.jti);
+  const subjectKeys = deps.subjectKeysOf(opened.record);
+  const now = deps.clock();
+  await deps.audit.append(collectionEntry(opened, messageId, subjectKeys));
+
+  const recipients = opened.record.to ?? deps.policy.recipientsFor(opened.record, caller.agencyId, opened.issuedAt);
+  const outcomes: RecipientOutcome[] = [];
+  const deliveries: DeliveryRequest[] = [];
+  for (const recipient of unique(recipients).filter((id) => id !== caller.agencyId)) {
+    const decision = deps.policy.decide(opened.record, caller.agencyId, recipient, opened.issuedAt);
+    if (decision.effect === 'deny' || !decision.obligations) {
+      await deps.audit.append(refusalEntry(opened, messageId, subjectKeys, recipient, decision));
+      outcomes.push({ recipient, status: 'denied', ruleIds: decision.ruleIds, reason: decision.explanation });
+      continue;
+    }
+    const prepared = await prepareDisclosure(deps, opened, messageId, subjectKeys, recipient, decision, now);
+    deliveries.push(...prepared);
+    outcomes.push({ recipient, status: 'queued' });
+  }
+
+  if (opened.record.type === 'risk-flag-update' && deps.onFlagUpdate) await deps.onFlagUpdate(opened, messageId, subjectKeys);
+  await deps.deliveries.accept(messageId, caller.agencyId, outcomes, deliveries);
+  const answer = toAnswer(messageId, outcomes);
+  await deps.idempotency.complete(caller.agencyId, opened.jti, answer);
+  return answer;
+}
+
+/**
+ * Minimise, audit (before anything leaves, step 7), reseal (step 8). Returns
+ * the delivery to the recipient plus any notices the rule's `notify`
+ * obligation requires (e.g. children's services told when a child's record
+ * goes out, PPO ISP children's annex).
+ */
+async function prepareDisclosure(
+  deps: IntakeDeps,
+  opened: OpenedMessage,
+  messageId: string,
+  subjectKeys: string[],
+  recipient: string,
+  decision: PolicyDecision,
+  now: Date,
+): Promise<DeliveryRequest[]> {
+  const obligations = decision.obligations!;
+  const minimised = deps.policy.minimise(opened.record, obligations);
+  await deps.audit.append({
+    ...decisionFields(opened, messageId, subjectKeys, decision),
+    event: 'disclosure',
+    decision: 'permit',
+    fieldsDisclosed: [...minimised.disclosed],
+    fieldsWithheld: [...minimised.withheld],
+    recipients: [recipient],
+    outcome: 'queued',
+    reason: decision.explanation,
+  });
+  const retainUntil = new Date(now.getTime() + obligations.retainDays * 86_400_000).toISOString().slice(0, 10);
+  const provenance = {
+    messageId,
+    sender: opened.signerAgencyId,
+    originalJti: opened.jti,
+    originalHash: opened.originalHash,
+    ruleIds: decision.ruleIds,
+    legalBases: decision.legalBases,
+    policyVersion: decision.policyVersion,
+    marking: obligations.marking,
+    retainUntil,
+  };
+  const jwe = await deps.reseal.sealForRecipient(recipient, {
+    type: opened.record.type,
+    purpose: opened.record.purpose,
+    actor: opened.record.actor,
+    subject: minimised.record.subject,
+    body: minimised.record.body,
+    provenance,
+  });
+  const deliveries: DeliveryRequest[] = [{ messageId, sender: opened.signerAgencyId, recipient, messageType: opened.record.type, jwe }];
+  for (const notified of obligations.notify) {
+    if (notified === recipient || notified === opened.signerAgencyId) continue;
+    deliveries.push(await prepareNotice(deps, opened, messageId, subjectKeys, recipient, notified, decision, provenance));
+  }
+  return deliveries;
+}
+
+/** A notice carries who received what and why, and the subject's identifiers only: no body. */
+async function prepareNotice(
+  deps: IntakeDeps,
+  opened: OpenedMessage,
+  messageId: string,
+  subjectKeys: string[],
+  recipient: string,
+  notified: string,
+  decision: PolicyDecision,
+  provenance: Record<string, unknown>,
+): Promise<DeliveryRequest> {
+  const identifiers = Object.keys(opened.record.subject.identifiers).filter((kind) => opened.record.subject.identifiers[kind] !== undefined);
+  await deps.audit.append({
+    ...decisionFields(opened, messageId, subjectKeys, decision),
+    event: 'disclosure',
+    decision: 'permit',
+    fieldsDisclosed: identifiers.map((kind) => `subject.identifiers.${kind}`),
+    recipients: [notified],
+    outcome: 'notice-queued',
+    reason: `Notice required by rule ${decision.ruleIds.join(', ')}: ${recipient} received a ${opened.record.type}.`,
+  });
+  const jwe = await deps.reseal.sealForRecipient(notified, {
+    type: 'disclosure-notice',
+    purpose: opened.record.purpose,
+    subject: { identifiers: opened.record.subject.identifiers },
+    body: { disclosedTo: recipient, messageType: opened.record.type },
+    provenance,
+  });
+  return { messageId: `${messageId}.notice`, sender: opened.signerAgencyId, recipient: notified, messageType: 'disclosure-notice', jwe };
+}
+
+function assertNamedRecipientsExist(policy: PolicyPort, record: MessageRecord): void {
+  const unknown = (record.to ?? []).filter((id) => !policy.agencyExists(id));
+  if (unknown.length > 0) throw new HubError('RECIPIENT_UNKNOWN', 'a named recipient is not a partner agency', { recipients: unknown });
+}
+
+function decisionFields(opened: OpenedMessage, messageId: string, subjectKeys: string[], decision: PolicyDecision) {
+  return {
+    agency: opened.signerAgencyId,
+    actor: opened.record.actor,
+    subjectKeys,
+    subjectCategory: opened.record.subject.category as 'suspect',
+    isChild: decision.isChild,
+    messageId,
+    correlationId: opened.jti.slice(0, 128),
+    messageType: opened.record.type,
+    purpose: opened.record.purpose,
+    legalBases: [...decision.legalBases],
+    ruleIds: [...decision.ruleIds],
+    policyVersion: decision.policyVersion,
+  };
+}
+
+function collectionEntry(opened: OpenedMessage, messageId: string, subjectKeys: string[]) {
+  return {
+    event: 'collection' as const,
+    agency: opened.signerAgencyId,
+    actor: opened.record.actor,
+    subjectKeys,
+    subjectCategory: opened.record.subject.category as 'suspect',
+    messageId,
+    correlationId: opened.jti.slice(0, 128),
+    messageType: opened.record.type,
+    purpose: opened.record.purpose,
+    outcome: 'accepted',
+    reason: `Received a ${opened.record.type} from ${opened.signerAgencyId}.`,
+  };
+}
+
+function refusalEntry(opened: OpenedMessage, messageId: string, subjectKeys: string[], recipient: string, decision: PolicyDecision) {
+  return {
+    ...decisionFields(opened, messageId, subjectKeys, decision),
+    event: 'refusal' as const,
+    decision: 'deny' as const,
+    recipients: [recipient],
+    outcome: 'denied',
+    reason: decision.explanation,
+  };
+}
+
+async function auditRefusedEnvelope(audit: AuditPort, caller: CallerIdentity, error: HubError): Promise<void> {
+  await audit.append({
+    event: 'refusal',
+    agency: caller.agencyId,
+    decision: 'not-applicable',
+    outcome: error.code,
+    reason: `A message from ${caller.agencyId} was refused: ${error.code}.`,
+  });
+}
+
+function toAnswer(messageId: string, outcomes: RecipientOutcome[]): IntakeAnswer {
+  return {
+    id: messageId,
+    recipients: outcomes.map((outcome) =>
+      outcome.status === 'queued'
+        ? { agency: outcome.recipient, status: 'queued' }
+        : { agency: outcome.recipient, status: 'denied', rule: outcome.ruleIds[0] ?? null, reason: outcome.reason },
+    ),
+  };
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}

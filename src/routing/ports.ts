@@ -1,0 +1,96 @@
+import type { AuditEntryInput } from '../audit/entry.js';
+
+/**
+ * What the intake and query use cases need from the other parts, stated
+ * narrowly so each use case reads as the steps of DESIGN.md "The flow of one
+ * message", and so the composition root (src/hub) decides which concrete
+ * envelope, policy, audit and delivery implementations fill them.
+ */
+
+export interface CallerIdentity {
+  agencyId: string;
+  role: string;
+}
+
+/** A message record after the envelope is opened and the body validated (src/messages). */
+export interface MessageRecord {
+  type: string;
+  purpose: string;
+  actor: { id: string; role: string };
+  subject: {
+    identifiers: Record<string, string | undefined>;
+    name: { given: string; family: string };
+    dateOfBirth: string;
+    category: string;
+  };
+  body: Record<string, unknown>;
+  to?: string[];
+}
+
+export interface OpenedMessage {
+  /** The agency whose certificate signed the inner JWS. */
+  signerAgencyId: string;
+  jti: string;
+  issuedAt: Date;
+  record: MessageRecord;
+  /** SHA-256 (hex) of the inner JWS: ties a resealed delivery to the original in the audit log. */
+  originalHash: string;
+}
+
+export interface PolicyObligations {
+  disclose: readonly unknown[];
+  marking: string;
+  retainDays: number;
+  notify: readonly string[];
+}
+
+export interface PolicyDecision {
+  effect: 'permit' | 'deny';
+  ruleIds: readonly string[];
+  purpose: string;
+  legalBases: readonly string[];
+  obligations?: PolicyObligations;
+  isChild: boolean;
+  explanation: string;
+  policyVersion: string;
+}
+
+export interface Minimised {
+  record: { subject: unknown; body: unknown };
+  disclosed: readonly string[];
+  withheld: readonly string[];
+}
+
+export interface PolicyPort {
+  decide(record: MessageRecord, senderId: string, recipientId: string, at: Date): PolicyDecision;
+  minimise(record: MessageRecord, obligations: PolicyObligations): Minimised;
+  recipientsFor(record: MessageRecord, senderId: string, at: Date): string[];
+  agencyExists(agencyId: string): boolean;
+}
+
+export interface AuditPort {
+  append(input: AuditEntryInput): Promise<unknown>;
+}
+
+export interface DeliveryRequest {
+  messageId: string;
+  sender: string;
+  recipient: string;
+  messageType: string;
+  /** The hub-signed, recipient-encrypted envelope. */
+  jwe: string;
+}
+
+export interface DeliveryPort {
+  /** Records per-recipient tracking and enqueues; idempotent per (messageId, recipient). */
+  accept(messageId: string, sender: string, outcomes: RecipientOutcome[], deliveries: DeliveryRequest[]): Promise<void>;
+}
+
+export type RecipientOutcome =
+  | { recipient: string; status: 'queued' }
+  | { recipient: string; status: 'denied'; ruleIds: readonly string[]; reason: string };
+
+export interface ResealPort {
+  /** Signs provenance-carrying claims with the hub key and encrypts them to the recipient. */
+  sealForRecipient(recipient: string, claims: Record<string, unknown>): Promise<string>;
+}
