@@ -1,21 +1,31 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { modulus23CheckLetter } from '../messages/identifiers.js';
 import { createSubjectKeyer } from './subject-keys.js';
 
 const secret = Buffer.alloc(32, 7);
+const pncCheck = modulus23CheckLetter('01' + '0012345');
 
 describe('createSubjectKeyer', () => {
   it('is hex HMAC-SHA256 over kind:normalisedValue', () => {
     const keyer = createSubjectKeyer(secret);
-    const expected = createHmac('sha256', secret).update('pnc:2001/0012345X').digest('hex');
-    expect(keyer({ kind: 'pnc', value: '2001/0012345x' })).toBe(expected);
-    expect(keyer({ kind: 'pnc', value: '2001/0012345x' })).toMatch(/^[0-9a-f]{64}$/);
+    const expected = createHmac('sha256', secret).update(`pnc:01/0012345${pncCheck}`).digest('hex');
+    expect(keyer({ kind: 'pnc', value: `01/0012345${pncCheck}` })).toBe(expected);
+    expect(expected).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('normalises case and whitespace, and keeps kinds apart', () => {
+  it('uses the message rules: a PNC written with century and short serial is the same person', () => {
     const keyer = createSubjectKeyer(secret);
-    expect(keyer({ kind: 'nomis', value: ' a1234bc ' })).toBe(keyer({ kind: 'nomis', value: 'A1234BC' }));
-    expect(keyer({ kind: 'nomis', value: 'A1234BC' })).not.toBe(keyer({ kind: 'crn', value: 'A1234BC' }));
+    expect(keyer({ kind: 'pnc', value: `2001/12345${pncCheck.toLowerCase()}` })).toBe(keyer({ kind: 'pnc', value: `01/0012345${pncCheck}` }));
+    expect(keyer({ kind: 'localChildId', value: 'nv c 000123' })).toBe(keyer({ kind: 'localChildId', value: 'NV-C-000123' }));
+  });
+
+  it('falls back to upper case without whitespace for unknown kinds and invalid values', () => {
+    const keyer = createSubjectKeyer(secret);
+    expect(keyer({ kind: 'prisonNumber', value: ' a1234bc ' })).toBe(keyer({ kind: 'prisonNumber', value: 'A1234BC' }));
+    const expected = createHmac('sha256', secret).update('staffRef:AB12').digest('hex');
+    expect(keyer({ kind: 'staffRef', value: 'ab 12' })).toBe(expected);
+    expect(keyer({ kind: 'prisonNumber', value: 'A1234BC' })).not.toBe(keyer({ kind: 'crn', value: 'A1234BC' }));
   });
 
   it('gives different keys under different secrets', () => {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { IDENTIFIER_KINDS, isValidIdentifier, normaliseIdentifier, type IdentifierKind } from '../messages/identifiers.js';
 
 /**
  * Pseudonymous subject keys: hex HMAC-SHA256(secret, `${kind}:${normalisedValue}`).
@@ -6,23 +7,30 @@ import { createHmac } from 'node:crypto';
  * The audit log must say whose data was shared (DPA 2018 s.62(3)) without
  * holding the identifier itself, so it stores a keyed hash: equal identifiers
  * give equal keys (a DPO can search by subject), but without the hub secret
- * nobody can test a guessed PNC or NOMIS number against the log (a plain
+ * nobody can test a guessed PNC or prison number against the log (a plain
  * SHA-256 of a short identifier could be brute-forced).
  *
- * Normalisation: upper-case and every whitespace character removed, so
- * "ab 12 cd" and "AB12CD" name the same person. src/messages does not yet
- * export `normaliseIdentifier(kind, value)`; when it does, this function
- * should delegate to it so that check-character rules stay in one place.
+ * Normalisation is src/messages' `normaliseIdentifier` for the kinds it knows,
+ * so "2001/12345X" and "01/0012345x" name the same person. A value those rules
+ * reject (it cannot have come through a message schema) and kinds they do not
+ * know fall back to upper case with all whitespace removed, the first step of
+ * every identifier form, so a DPO's mistyped search finds nothing rather than
+ * failing.
  */
 export interface SubjectIdentifier {
-  /** pnc, cro, nomis, crn, local-child-id, ... */
+  /** pnc, cro, prisonNumber, crn, localChildId, ... (src/messages IDENTIFIER_KINDS) */
   kind: string;
   value: string;
 }
 
 export type SubjectKeyer = (identifier: SubjectIdentifier) => string;
 
-export function normaliseIdentifierValue(value: string): string {
+const KNOWN_KINDS: ReadonlySet<string> = new Set(IDENTIFIER_KINDS);
+
+export function normaliseIdentifierValue(kind: string, value: string): string {
+  if (KNOWN_KINDS.has(kind) && isValidIdentifier(kind as IdentifierKind, value)) {
+    return normaliseIdentifier(kind as IdentifierKind, value);
+  }
   return value.replace(/\s+/g, '').toUpperCase();
 }
 
@@ -36,7 +44,8 @@ export function createSubjectKeyer(secret: Buffer): SubjectKeyer {
     if (typeof identifier?.kind !== 'string' || typeof identifier.value !== 'string' || identifier.kind.length === 0) {
       throw new TypeError('a subject identifier needs a kind and a value');
     }
-    // The kind is used as given (the storage contract): kinds are lower-case codes such as `pnc`.
-    return createHmac('sha256', key).update(`${identifier.kind}:${normaliseIdentifierValue(identifier.value)}`, 'utf8').digest('hex');
+    // The kind is used exactly as given (the audit storage contract).
+    const normalised = normaliseIdentifierValue(identifier.kind, identifier.value);
+    return createHmac('sha256', key).update(`${identifier.kind}:${normalised}`, 'utf8').digest('hex');
   };
 }
