@@ -1,0 +1,77 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createDpoTokenVerifier, createEmbeddedDpoIssuer } from './index.js';
+
+const AUDIENCE = 'isp-hub-console';
+const ISSUER = 'https://127.0.0.1:8443/dpo';
+
+async function setUp() {
+  const issuer = await createEmbeddedDpoIssuer(ISSUER);
+  const verifier = createDpoTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks });
+  return { issuer, verifier };
+}
+
+describe('DPO tokens', () => {
+  it('accepts an agency DPO token and scopes it to that agency', async () => {
+    const { issuer, verifier } = await setUp();
+    const token = await issuer.issue({ agencyId: 'nv-yot', name: 'Sam Example', ttlSeconds: 600, audience: AUDIENCE });
+    expect(await verifier.verify(token)).toMatchObject({ agencyId: 'nv-yot', scope: { kind: 'agency', agencyId: 'nv-yot' } });
+  });
+
+  it('gives the scheme scope only to a scheme DPO token', async () => {
+    const { issuer, verifier } = await setUp();
+    const token = await issuer.issue({ agencyId: 'nv-police', name: 'Robin Example', schemeDpo: true, ttlSeconds: 600, audience: AUDIENCE });
+    expect((await verifier.verify(token)).scope).toEqual({ kind: 'scheme' });
+  });
+
+  it('refuses alg none', async () => {
+    const { verifier } = await setUp();
+    const token = new UnsecuredJWT({ agency: 'nv-yot', name: 'x', scope: 'scheme' }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject('x').setIssuedAt().setExpirationTime('5m').encode();
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it('refuses a wrong issuer, a wrong audience and another key', async () => {
+    const { verifier } = await setUp();
+    const otherIssuer = await createEmbeddedDpoIssuer('https://evil.example/dpo');
+    const wrongIssuer = await otherIssuer.issue({ agencyId: 'nv-yot', name: 'x', ttlSeconds: 600, audience: AUDIENCE });
+    await expect(verifier.verify(wrongIssuer)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    const sameNameOtherKey = await createEmbeddedDpoIssuer(ISSUER, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    const forged = await sameNameOtherKey.issue({ agencyId: 'nv-yot', name: 'x', schemeDpo: true, ttlSeconds: 600, audience: AUDIENCE });
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    const { issuer } = await setUp();
+    const otherVerifier = createDpoTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks });
+    const wrongAudience = await issuer.issue({ agencyId: 'nv-yot', name: 'x', ttlSeconds: 600, audience: 'another-app' });
+    await expect(otherVerifier.verify(wrongAudience)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it('refuses an expired token with its own code', async () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const issuer = await createEmbeddedDpoIssuer(ISSUER, key);
+    const verifier = createDpoTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks });
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const token = await new SignJWT({ agency: 'nv-yot', name: 'x', scope: 'agency' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'dpo-1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('x')
+      .setIssuedAt(past - 600)
+      .setExpirationTime(past)
+      .sign(key);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+
+  it('refuses an HS256 token keyed with the public key', async () => {
+    const { issuer, verifier } = await setUp();
+    const secret = new TextEncoder().encode(JSON.stringify(issuer.jwks.keys[0]));
+    const token = await new SignJWT({ agency: 'nv-yot', name: 'x', scope: 'scheme' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'dpo-1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('x')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(secret);
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+});

@@ -1,0 +1,90 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createLocalJWKSet, createRemoteJWKSet, errors, exportJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { z } from 'zod';
+import { HubError } from '../errors.js';
+
+/**
+ * DPO sign-in: bearer tokens (RFC 6750) that are JWTs (RFC 7519) verified
+ * with pinned algorithm, issuer and audience (RFC 8725 s.3.1-3.9). In
+ * production the issuer is the scheme's OIDC provider (its JWKS URL is
+ * configured); for the embedded default the hub runs its own small issuer.
+ *
+ * Least privilege: an agency DPO's scope is their agency; only a token with
+ * `scope: scheme` sees every agency's entries.
+ */
+export const DPO_TOKEN_ALGORITHMS = ['ES256'] as const;
+
+const dpoClaimsSchema = z.object({
+  sub: z.string().min(1).max(128),
+  name: z.string().min(1).max(200),
+  agency: z.string().regex(/^[a-z0-9-]{2,64}$/),
+  scope: z.enum(['agency', 'scheme']),
+});
+
+export type DpoScope = { kind: 'scheme' } | { kind: 'agency'; agencyId: string };
+
+export interface DpoIdentity {
+  subject: string;
+  name: string;
+  agencyId: string;
+  scope: DpoScope;
+}
+
+export interface DpoTokenVerifier {
+  verify(token: string): Promise<DpoIdentity>;
+}
+
+export function createDpoTokenVerifier(options: { issuer: string; audience: string; jwks: { keys: JWK[] } | URL }): DpoTokenVerifier {
+  const keySet = options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, keySet, {
+          algorithms: [...DPO_TOKEN_ALGORITHMS],
+          issuer: options.issuer,
+          audience: options.audience,
+          requiredClaims: ['exp', 'iat', 'sub'],
+          clockTolerance: 30,
+        });
+        const claims = dpoClaimsSchema.parse(payload);
+        return {
+          subject: claims.sub,
+          name: claims.name,
+          agencyId: claims.agency,
+          scope: claims.scope === 'scheme' ? { kind: 'scheme' } : { kind: 'agency', agencyId: claims.agency },
+        };
+      } catch (error) {
+        if (error instanceof errors.JWTExpired) throw new HubError('TOKEN_EXPIRED', 'the sign-in token has expired');
+        throw new HubError('TOKEN_INVALID', 'the sign-in token is not valid');
+      }
+    },
+  };
+}
+
+export interface EmbeddedDpoIssuer {
+  issuer: string;
+  jwks: { keys: JWK[] };
+  issue(input: { agencyId: string; name: string; schemeDpo?: boolean; ttlSeconds: number; audience: string }): Promise<string>;
+}
+
+/** The embedded default's own issuer: an ES256 key kept beside the hub's data. */
+export async function createEmbeddedDpoIssuer(issuer: string, privateKey?: KeyObject): Promise<EmbeddedDpoIssuer> {
+  const key = privateKey ?? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const publicJwk = { ...(await exportJWK(key)), d: undefined };
+  delete publicJwk.d;
+  const kid = 'dpo-1';
+  return {
+    issuer,
+    jwks: { keys: [{ ...publicJwk, kid, alg: 'ES256', use: 'sig' }] },
+    async issue({ agencyId, name, schemeDpo, ttlSeconds, audience }) {
+      return new SignJWT({ name, agency: agencyId, scope: schemeDpo ? 'scheme' : 'agency' })
+        .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject(`${agencyId}/${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .sign(key);
+    },
+  };
+}
