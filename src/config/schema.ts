@@ -62,6 +62,8 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(60_000),
   REQUEST_TIMEOUT_MS: integer(1000, 600_000).default(30_000),
   HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
+  /** How long an idle kept-alive connection stays open; above a typical load balancer's 60 s idle timeout. */
+  KEEP_ALIVE_TIMEOUT_MS: integer(1000, 600_000).default(65_000),
   MAX_JSON_DEPTH: integer(2, 256).default(32),
 
   /** Off unless set: proxies whose client-certificate header is believed. */

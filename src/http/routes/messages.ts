@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { HubError } from '../../errors.js';
+import type { IntakeAnswer } from '../../routing/intake.js';
+import type { QueryAnswer } from '../../routing/query.js';
+import type { CallerIdentity } from '../../routing/ports.js';
+import { errorBodySchema } from '../openapi.js';
+import { agencyOf } from '../identity.js';
+import type { RouteModule } from '../types.js';
+
+/** What the message routes call: the routing use cases, bound to the hub's parts. */
+export interface MessageUseCases {
+  accept(caller: CallerIdentity, compact: string): Promise<IntakeAnswer>;
+  query(caller: CallerIdentity, compact: string): Promise<QueryAnswer>;
+  track(agencyId: string, messageId: string): Promise<unknown>;
+}
+
+export const intakeAnswerSchema = z.object({
+  id: z.string(),
+  recipients: z.array(
+    z.union([
+      z.object({ agency: z.string(), status: z.literal('queued') }),
+      z.object({ agency: z.string(), status: z.literal('denied'), rule: z.string().nullable(), reason: z.string() }),
+    ]),
+  ),
+});
+
+const queryAnswerSchema = z.object({ id: z.string(), answer: z.string().meta({ description: 'compact JWE sealed to the asker' }) });
+const messageIdParams = z.object({ id: z.string().regex(/^msg_[0-9a-z]{10,40}$/) });
+const sealedBody = { contentType: 'application/jose', description: 'A compact JWE whose payload is a compact JWS (DESIGN.md "Envelope")' };
+const errors = {
+  400: { description: 'Malformed envelope or claims', schema: errorBodySchema },
+  401: { description: 'Client certificate or signer not accepted', schema: errorBodySchema },
+  403: { description: 'Signed by an agency other than the caller', schema: errorBodySchema },
+  409: { description: 'jti already used for other bytes', schema: errorBodySchema },
+  413: { description: 'Envelope too large', schema: errorBodySchema },
+  422: { description: 'Message body invalid', schema: errorBodySchema },
+  429: { description: 'Rate limited', schema: errorBodySchema },
+};
+
+export function messageRoutes(useCases: MessageUseCases): RouteModule {
+  return (router, deps) => {
+    router.post('/v1/messages', deps.body.jose, async (req, res) => {
+      const answer = await useCases.accept(agencyOf(req), req.body as string);
+      res.status(202).json(answer);
+    });
+    deps.registerOperation({
+      method: 'post',
+      path: '/v1/messages',
+      summary: 'Send a sealed message; the hub decides, minimises, audits and queues it per recipient',
+      request: { body: sealedBody },
+      responses: { 202: { description: 'Accepted: per-recipient queued or denied', schema: intakeAnswerSchema }, ...errors },
+    });
+
+    router.post('/v1/queries', deps.body.jose, async (req, res) => {
+      res.status(200).json(await useCases.query(agencyOf(req), req.body as string));
+    });
+    deps.registerOperation({
+      method: 'post',
+      path: '/v1/queries',
+      summary: 'Ask the flag register about a subject; the answer is sealed to the asker',
+      request: { body: sealedBody },
+      responses: { 200: { description: 'The sealed answer', schema: queryAnswerSchema }, ...errors },
+    });
+
+    router.get('/v1/messages/:id', async (req, res) => {
+      const params = messageIdParams.safeParse(req.params);
+      // A malformed id names no message: the same 404 as someone else's message.
+      if (!params.success) throw new HubError('NOT_FOUND', 'no such message');
+      res.json(await useCases.track(agencyOf(req).agencyId, params.data.id));
+    });
+    deps.registerOperation({
+      method: 'get',
+      path: '/v1/messages/:id',
+      summary: "Tracking: each recipient's state, shown only to the sender",
+      request: { params: messageIdParams },
+      responses: { 200: { description: 'Per-recipient states' }, 404: { description: 'No such message for this agency', schema: errorBodySchema } },
+    });
+  };
+}
