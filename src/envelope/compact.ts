@@ -39,11 +39,7 @@ export interface CompactJwe {
   tag: Buffer;
 }
 
-/**
- * Splits a compact JWE into its five segments. With A256GCM the IV is 96 bits
- * and the tag 128 bits (RFC 7518 s.5.3), and both allowed key-management
- * algorithms carry an encrypted key, so none of these may be empty.
- */
+/** Splits a compact JWE into its five segments (RFC 7516 s.7.1). */
 export function parseCompactJwe(compact: string): CompactJwe {
   const parts = compact.split('.');
   if (parts.length !== 5) {
@@ -51,21 +47,27 @@ export function parseCompactJwe(compact: string): CompactJwe {
   }
   const [header, encryptedKey, iv, ciphertext, tag] = parts as [string, string, string, string, string];
   if (header.length === 0) throw new HubError('ENVELOPE_MALFORMED', 'the JWE protected header is empty');
-  const protectedHeader = decodeProtectedHeader(header, 'JWE protected header');
-  const decoded: CompactJwe = {
-    protectedHeader,
+  return {
+    protectedHeader: decodeProtectedHeader(header, 'JWE protected header'),
     encryptedKey: decodeSegment(encryptedKey, 'JWE encrypted key'),
     iv: decodeSegment(iv, 'JWE initialization vector'),
     ciphertext: decodeSegment(ciphertext, 'JWE ciphertext'),
     tag: decodeSegment(tag, 'JWE authentication tag'),
   };
-  if (decoded.encryptedKey.length === 0 || decoded.ciphertext.length === 0) {
+}
+
+/**
+ * Segment sizes once the header has passed the allow-lists: with A256GCM the
+ * IV is 96 bits and the tag 128 bits (RFC 7518 s.5.3), and both allowed
+ * key-management algorithms carry an encrypted key, so none may be empty.
+ */
+export function assertEnvelopeJweSegments(jwe: CompactJwe): void {
+  if (jwe.encryptedKey.length === 0 || jwe.ciphertext.length === 0) {
     throw new HubError('ENVELOPE_MALFORMED', 'the JWE has an empty encrypted key or ciphertext');
   }
-  if (decoded.iv.length !== 12 || decoded.tag.length !== 16) {
+  if (jwe.iv.length !== 12 || jwe.tag.length !== 16) {
     throw new HubError('ENVELOPE_MALFORMED', 'A256GCM needs a 96-bit IV and a 128-bit tag');
   }
-  return decoded;
 }
 
 export interface CompactJws {

@@ -2,7 +2,7 @@ import { compactDecrypt, compactVerify } from 'jose';
 import { HubError } from '../errors.js';
 import { JWE_CONTENT_ENCRYPTION } from './algorithms.js';
 import { checkClaims, isJsonObject } from './claims.js';
-import { parseCompactJwe, parseCompactJws } from './compact.js';
+import { assertEnvelopeJweSegments, parseCompactJwe, parseCompactJws } from './compact.js';
 import { checkJweHeader, checkJwsHeader } from './headers.js';
 import { cryptoKeyFor, verificationKeyFor } from './keys.js';
 import type { OpenedEnvelope, OpenOptions, ResolvedSigner } from './types.js';
@@ -23,7 +23,7 @@ function assertOptions(options: OpenOptions<ResolvedSigner>): void {
  * + pki trust store), and verifies the JWS with that certificate's key.
  *
  * Everything that needs no key runs first, in this order: size, JWE shape,
- * JWE header rules; after decryption: JWS shape, JWS header rules, claims.
+ * JWE header rules, segment sizes; after decryption: JWS shape, JWS header rules, claims.
  * Nothing in the payload is trusted until the signature verifies; checking
  * claims earlier only means a bad message is refused without a trust-store
  * lookup or a signature check.
@@ -38,6 +38,7 @@ export async function open<S extends ResolvedSigner>(compact: string, options: O
 
   const jwe = parseCompactJwe(compact);
   const recipient = checkJweHeader(jwe.protectedHeader, options.decryptionKeys);
+  assertEnvelopeJweSegments(jwe);
 
   let plaintext: Uint8Array;
   try {
