@@ -32,9 +32,12 @@ export const calendarDate = z
 /** An instant with its UTC offset (RFC 3339 s.5.6), e.g. 2025-03-14T02:40:00Z. */
 export const instant = z.iso.datetime({ offset: true });
 
-/** Free text written by a practitioner: bounded, never empty. */
-export const note = (max = 2000) => z.string().trim().min(1).max(max);
-export const shortText = (max = 200) => z.string().trim().min(1).max(max);
+/**
+ * Free text written by a practitioner: bounded, never blank. Not trimmed: the
+ * record keeps exactly what the sender signed.
+ */
+export const note = (max = 2000) => z.string().min(1).regex(/\S/, 'must not be blank').max(max);
+export const shortText = (max = 200) => z.string().min(1).regex(/\S/, 'must not be blank').max(max);
 
 /** A person's name part: letters (any script), spaces, hyphens, apostrophes, full stops. */
 export const namePart = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarDate, DATA_CATEGORIES, note } from '../common.js';
+import { calendarDate, DATA_CATEGORIES, note, shortText } from '../common.js';
 
 /** Asks a partner for information about the subject, naming the categories wanted. */
 export const informationRequestBody = z.strictObject({
@@ -9,6 +9,6 @@ export const informationRequestBody = z.strictObject({
   dueBy: calendarDate,
   urgency: z.enum(['routine', 'urgent']),
   /** The meeting the answer is for, e.g. a PPO case conference or the Vulnerable Children's Panel. */
-  forMeeting: z.string().trim().min(1).max(200).optional(),
+  forMeeting: shortText().optional(),
 });
 export type InformationRequestBody = z.infer<typeof informationRequestBody>;

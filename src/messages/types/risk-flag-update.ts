@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarDate, note } from '../common.js';
+import { calendarDate, note, shortText } from '../common.js';
 
 /** The risk flags partners keep on the hub's register. */
 export const RISK_FLAG_CODES = [
@@ -34,6 +34,6 @@ export const riskFlagUpdateBody = z.strictObject({
     .min(1)
     .max(20),
   /** The panel or meeting that agreed the change (e.g. the Vulnerable Children's Panel). */
-  agreedAt: z.string().trim().min(1).max(200).optional(),
+  agreedAt: shortText().optional(),
 });
 export type RiskFlagUpdateBody = z.infer<typeof riskFlagUpdateBody>;
