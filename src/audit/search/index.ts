@@ -1,0 +1,33 @@
+/**
+ * The DPO's side of the audit log (issue 4 item 6): search, entry view,
+ * CSV/JSONL export and the subject access report, each logged as audit-read.
+ */
+export { createAuditSearch, type AuditSearch, type AuditSearchDeps, type AuditSearchPage, type AuditLogPort, type SubjectKeyer, type ExportFormat } from './audit-search.js';
+export {
+  MAX_SEARCH_LIMIT,
+  DEFAULT_SEARCH_LIMIT,
+  auditSearchQuerySchema,
+  auditFilterSchema,
+  searchScopeSchema,
+  dpoIdentitySchema,
+  subjectIdentifierSchema,
+  type AuditSearchQuery,
+  type AuditFilter,
+  type SearchScope,
+  type DpoIdentity,
+  type SubjectIdentifier,
+} from './query.js';
+export {
+  buildSubjectReport,
+  subjectReportToCsv,
+  type CatalogLookup,
+  type SubjectReport,
+  type DisclosureView,
+  type RefusalView,
+  type ActivityView,
+  type LegalBasisView,
+  type PurposeView,
+} from './subject-report.js';
+export { csvCell, csvRow } from './csv.js';
+export { ENTRY_CSV_COLUMNS } from './entry-export.js';
+export { auditIndexKeys, type AuditIndexKeys } from './index-keys.js';
