@@ -1,0 +1,81 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { HubError } from '../errors.js';
+import { createCertificateAuthority, loadCertificateAuthority, type CertificateAuthority, type CreateCertificateAuthorityOptions } from './certificate-authority.js';
+import type { IssuedCertificate } from './issue-certificate.js';
+import type { CertificateKind } from './oids.js';
+import { createRevocationListFile, openRevocationList, writeFileAtomic, type RevocationList } from './revocation-list.js';
+
+/**
+ * The on-disk layout the CLI and scripts/make-example-certs.ts share:
+ *   <ca dir>/cert.pem, key.pem, revocations.json
+ *   agency:  <out>/cert.pem, key.pem, chain.pem
+ *   hub:     <out>/signing-cert.pem, signing-key.pem, encryption-..., tls-..., chain.pem
+ * chain.pem holds the issuing CA certificate(s), not the leaf.
+ */
+export const CA_FILES = Object.freeze({ certificate: 'cert.pem', privateKey: 'key.pem', revocations: 'revocations.json' });
+
+export const ISSUED_FILES: Readonly<Record<CertificateKind, { certificate: string; privateKey: string; chain: string }>> = Object.freeze({
+  agency: { certificate: 'cert.pem', privateKey: 'key.pem', chain: 'chain.pem' },
+  'hub-signing': { certificate: 'signing-cert.pem', privateKey: 'signing-key.pem', chain: 'chain.pem' },
+  'hub-encryption': { certificate: 'encryption-cert.pem', privateKey: 'encryption-key.pem', chain: 'chain.pem' },
+  'hub-tls': { certificate: 'tls-cert.pem', privateKey: 'tls-key.pem', chain: 'chain.pem' },
+});
+
+/** Private keys are readable by their owner only. */
+const PRIVATE_KEY_MODE = 0o600;
+
+export interface CaDirectory {
+  readonly dir: string;
+  readonly ca: CertificateAuthority;
+  readonly revocations: RevocationList;
+}
+
+async function exists(filePath: string): Promise<boolean> {
+  try {
+    await access(filePath);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates a CA in an empty (or new) folder; refuses to overwrite an existing CA. */
+export async function initCaDirectory(dir: string, options: CreateCertificateAuthorityOptions): Promise<CaDirectory> {
+  const files = Object.values(CA_FILES).map((name) => path.join(dir, name));
+  for (const file of files) {
+    if (await exists(file)) throw new HubError('BAD_REQUEST', `a CA already exists in that folder (${path.basename(file)})`);
+  }
+  const ca = await createCertificateAuthority(options);
+  await writeFileAtomic(path.join(dir, CA_FILES.privateKey), ca.privateKeyPem, PRIVATE_KEY_MODE);
+  await writeFileAtomic(path.join(dir, CA_FILES.certificate), ca.certificatePem);
+  await createRevocationListFile(path.join(dir, CA_FILES.revocations));
+  return { dir, ca, revocations: await openRevocationList(path.join(dir, CA_FILES.revocations)) };
+}
+
+export async function loadCaDirectory(dir: string): Promise<CaDirectory> {
+  const read = async (name: string): Promise<string> => {
+    try {
+      return await readFile(path.join(dir, name), 'utf8');
+    } catch {
+      throw new HubError('CONFIG_INVALID', `CA file ${name} not found in the CA folder (run: isp-hub certs init)`);
+    }
+  };
+  const ca = loadCertificateAuthority({ certificatePem: await read(CA_FILES.certificate), privateKeyPem: await read(CA_FILES.privateKey) });
+  return { dir, ca, revocations: await openRevocationList(path.join(dir, CA_FILES.revocations)) };
+}
+
+/** Writes an issued certificate, its key (mode 0600) and the chain into a folder, named for its kind. */
+export async function writeIssuedCertificate(
+  outDir: string,
+  issued: IssuedCertificate,
+): Promise<{ certificate: string; privateKey: string | undefined; chain: string }> {
+  const names = ISSUED_FILES[issued.kind];
+  const certificate = path.join(outDir, names.certificate);
+  const chain = path.join(outDir, names.chain);
+  const privateKey = issued.privateKeyPem === undefined ? undefined : path.join(outDir, names.privateKey);
+  if (privateKey !== undefined && issued.privateKeyPem !== undefined) await writeFileAtomic(privateKey, issued.privateKeyPem, PRIVATE_KEY_MODE);
+  await writeFileAtomic(certificate, issued.certificatePem);
+  await writeFileAtomic(chain, issued.chainPem);
+  return { certificate, privateKey, chain };
+}
