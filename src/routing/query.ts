@@ -58,6 +58,10 @@ export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compa
   if (opened.record.type !== 'risk-flag-query') {
     throw new HubError('MESSAGE_TYPE_UNKNOWN', 'only risk-flag-query messages are answered at /v1/queries');
   }
+  if (opened.record.body['flags'] !== undefined) {
+    // `body.flags` is the answer's field; an asker may not pre-fill it.
+    throw new HubError('MESSAGE_INVALID', 'a query may not carry body.flags', { issues: [{ path: 'body.flags', code: 'not-allowed' }] });
+  }
   const bodyHash = createHash('sha256').update(compact, 'utf8').digest('hex');
   const claim = await deps.idempotency.claim(caller.agencyId, opened.jti, bodyHash);
   if (claim.kind === 'replay') return claim.answer;

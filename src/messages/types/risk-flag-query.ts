@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { note } from '../common.js';
+import { calendarDate, note } from '../common.js';
 import { riskFlagCode } from './risk-flag-update.js';
 
 /**
@@ -11,5 +11,14 @@ export const riskFlagQueryBody = z.strictObject({
   flagCodes: z.array(riskFlagCode).min(1).max(20).optional(),
   reason: note(1000),
   caseReference: z.string().regex(/^[A-Za-z0-9/-]{1,40}$/, 'expected a case reference').optional(),
+  /**
+   * The answer: filled in by the hub from its register, then minimised by the
+   * permitting rule's `disclose` list like any other field (so a rule names
+   * e.g. `body.flags[].code`). A query that arrives carrying it is refused.
+   */
+  flags: z
+    .array(z.strictObject({ code: riskFlagCode, level: z.enum(['low', 'medium', 'high']), reviewDate: calendarDate }))
+    .max(50)
+    .optional(),
 });
 export type RiskFlagQueryBody = z.infer<typeof riskFlagQueryBody>;
