@@ -1,0 +1,120 @@
+import { HubError } from '../../errors.js';
+import { parseDeliveryId } from './delivery-job.js';
+import type { DeadLetter, DeadLetterStore } from './dead-letter-store.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import type { AuditSink, Clock, DeliveryRoute } from './ports.js';
+import { systemClock } from './ports.js';
+import type { AcceptedRecipient, TrackingStore } from './tracking-store.js';
+
+/**
+ * The two doors into delivery: the intake hands over accepted messages
+ * (step 9 of DESIGN.md "The flow of one message"), and an operator replays
+ * dead letters (`isp-hub deliveries replay`, issue 7 item 1).
+ */
+
+/** One resealed envelope for one permitted recipient (matches src/routing DeliveryRequest). */
+export interface DeliveryRequest {
+  messageId: string;
+  sender: string;
+  recipient: string;
+  messageType: string;
+  jwe: string;
+}
+
+export interface ReplayOptions {
+  /** Who asked, for the audit entry (e.g. the operator's login). */
+  actor?: { id: string; role: string };
+}
+
+export interface DeliveryService {
+  /**
+   * Records every recipient's outcome (queued or denied) and enqueues one job
+   * per permitted recipient; resolves only when all of it is in Redis.
+   * Idempotent per (message, recipient).
+   */
+  accept(messageId: string, sender: string, outcomes: readonly AcceptedRecipient[], deliveries: readonly DeliveryRequest[]): Promise<void>;
+  listDeadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
+  /** Requeues one dead letter; DELIVERY_NOT_FOUND when there is none by that id. */
+  replay(deliveryId: string, options?: ReplayOptions): Promise<void>;
+  /** Requeues every dead letter; returns the ids replayed. */
+  replayAll(options?: ReplayOptions): Promise<string[]>;
+}
+
+export interface DeliveryServiceOptions {
+  queue: DeliveryQueue;
+  tracking: TrackingStore;
+  deadLetters: DeadLetterStore;
+  audit: AuditSink;
+  /** The registry's delivery entry for an agency, or undefined for an unknown agency. */
+  routeFor: (agencyId: string) => DeliveryRoute | undefined;
+  clock?: Clock;
+}
+
+export function createDeliveryService(options: DeliveryServiceOptions): DeliveryService {
+  const { queue, tracking, deadLetters, audit } = options;
+  const clock = options.clock ?? systemClock;
+
+  async function replayOne(record: DeadLetter, replayOptions: ReplayOptions): Promise<void> {
+    const { job } = record;
+    // The audit entry comes first: the operator's act is on record even if
+    // the process dies before the job is back in the queue.
+    await audit.append({
+      event: 'delivery-replayed',
+      agency: 'hub',
+      ...(replayOptions.actor ? { actor: replayOptions.actor } : {}),
+      messageId: job.messageId,
+      messageType: job.messageType,
+      recipients: [job.recipientAgencyId],
+      outcome: 'replayed',
+    });
+    // Reopen before enqueueing, so a fast delivery is not refused by the
+    // monotonic tracking as a move out of `undeliverable`.
+    await tracking.reopen(job.messageId, job.recipientAgencyId);
+    await queue.removeJob(job.recipientAgencyId, job.messageId);
+    await queue.enqueue({ ...job, replays: job.replays + 1 });
+    await deadLetters.remove(record.id);
+  }
+
+  return {
+    async accept(messageId, sender, outcomes, deliveries) {
+      // Resolve every route before any side effect: an unknown recipient is a
+      // caller's mistake (RECIPIENT_UNKNOWN), not half an enqueue.
+      const routes = deliveries.map((delivery) => {
+        const route = options.routeFor(delivery.recipient);
+        if (!route) throw new HubError('RECIPIENT_UNKNOWN', 'a recipient is not a partner agency');
+        return { delivery, route };
+      });
+      await tracking.recordAccepted(messageId, sender, outcomes);
+      const enqueuedAt = clock();
+      await Promise.all(
+        routes.map(({ delivery, route }) =>
+          queue.enqueue({
+            messageId: delivery.messageId,
+            recipientAgencyId: delivery.recipient,
+            sender: delivery.sender,
+            messageType: delivery.messageType,
+            jwe: delivery.jwe,
+            mode: route.mode,
+            ...(route.mode === 'push' ? { url: route.url } : {}),
+            enqueuedAt,
+          }),
+        ),
+      );
+    },
+
+    listDeadLetters: (listOptions) => deadLetters.list(listOptions),
+
+    async replay(deliveryId, replayOptions = {}) {
+      const record = parseDeliveryId(deliveryId) ? await deadLetters.get(deliveryId) : undefined;
+      if (!record) throw new HubError('DELIVERY_NOT_FOUND', 'no dead letter with that id');
+      await replayOne(record, replayOptions);
+    },
+
+    async replayAll(replayOptions = {}) {
+      // One snapshot: a replay that fails again while this runs waits for the next request.
+      const records = await deadLetters.list({ limit: Math.max(1, await deadLetters.count()) });
+      for (const record of records) await replayOne(record, replayOptions);
+      return records.map((record) => record.id);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { Agent, request } from 'node:https';
+
+/**
+ * HTTPS POST of a sealed delivery to an agency's endpoint, authenticated both
+ * ways (mutual TLS, RFC 8446 s.4.3.2 / s.4.4.2): the hub presents its client
+ * certificate, and the endpoint must present a certificate from the scheme CA
+ * naming the host in the URL. One keep-alive agent per origin so a busy
+ * recipient does not pay a handshake per message.
+ */
+
+export interface PushTls {
+  /** PEM: the hub's client certificate (chain) and its private key. */
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** PEM: the scheme CA(s) that issue agency server certificates. */
+  ca: string | Buffer | Array<string | Buffer>;
+}
+
+export interface PushClientOptions {
+  tls: PushTls;
+  /** DELIVERY_TIMEOUT_MS: the whole exchange, connect to last response byte. */
+  timeoutMs: number;
+  /** Sockets per origin; the recipient queue's concurrency is the natural bound. */
+  maxSocketsPerOrigin?: number;
+}
+
+export type PushResult =
+  | { ok: true; status: number }
+  /** `outcome` is a short code for logs, audit and the dead letter: http-503, timeout, connection-refused, tls... */
+  | { ok: false; status?: number; outcome: string };
+
+export interface PushClient {
+  post(url: string, body: string, headers: Record<string, string>): Promise<PushResult>;
+  /** Closes every kept-alive socket. Idempotent. */
+  close(): void;
+}
+
+/** A response body is not needed (2xx is the whole answer); read at most this much. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export function createPushClient(options: PushClientOptions): PushClient {
+  const agents = new Map<string, Agent>();
+
+  function agentFor(origin: string): Agent {
+    let agent = agents.get(origin);
+    if (!agent) {
+      agent = new Agent({
+        keepAlive: true,
+        maxSockets: options.maxSocketsPerOrigin ?? 64,
+        cert: options.tls.cert,
+        key: options.tls.key,
+        ca: options.tls.ca,
+        minVersion: 'TLSv1.2',
+      });
+      agents.set(origin, agent);
+    }
+    return agent;
+  }
+
+  return {
+    post(url, body, headers) {
+      let target: URL;
+      try {
+        target = new URL(url);
+      } catch {
+        return Promise.resolve({ ok: false, outcome: 'bad-url' });
+      }
+      if (target.protocol !== 'https:') return Promise.resolve({ ok: false, outcome: 'bad-url' });
+      const payload = Buffer.from(body, 'utf8');
+      return new Promise<PushResult>((resolve) => {
+        let settled = false;
+        const finish = (result: PushResult) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(result);
+        };
+        const req = request(target, {
+          method: 'POST',
+          agent: agentFor(target.origin),
+          headers: { ...headers, 'content-length': String(payload.length) },
+        });
+        // One deadline for the whole exchange: a recipient that accepts the
+        // connection and then never answers must not hold a worker slot.
+        const timer = setTimeout(() => {
+          finish({ ok: false, outcome: 'timeout' });
+          req.destroy();
+        }, options.timeoutMs);
+        req.once('error', (error: NodeJS.ErrnoException) => finish({ ok: false, outcome: outcomeForError(error) }));
+        req.once('response', (res) => {
+          const status = res.statusCode ?? 0;
+          let received = 0;
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > MAX_RESPONSE_BYTES) res.destroy();
+          });
+          const done = () => finish(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, outcome: `http-${status}` });
+          res.once('end', done);
+          res.once('error', done);
+          res.once('close', done);
+        });
+        req.end(payload);
+      });
+    },
+
+    close() {
+      for (const agent of agents.values()) agent.destroy();
+      agents.clear();
+    },
+  };
+}
+
+function outcomeForError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'connection-refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'connection-reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    default:
+      if (error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT') || /SSL|TLS|certificate/i.test(error.message)) return 'tls';
+      return 'network-error';
+  }
+}
