@@ -44,7 +44,7 @@ describe('bodies', () => {
   });
 
   it('answers 415 for the wrong media type, a foreign charset or a compressed body', async () => {
-    const cases = [
+    const cases: Array<Record<string, string>> = [
       { 'content-type': 'text/plain' },
       { 'content-type': 'application/json; charset=latin1' },
       { 'content-type': 'application/json', 'content-encoding': 'gzip' },
