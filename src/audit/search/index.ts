@@ -20,6 +20,7 @@ export {
 export {
   buildSubjectReport,
   subjectReportToCsv,
+  SUBJECT_REPORT_CSV_COLUMNS,
   type CatalogLookup,
   type SubjectReport,
   type DisclosureView,
