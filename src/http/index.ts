@@ -5,6 +5,7 @@
 export { createApp } from './create-app.js';
 export { createHubServer, type HubServer, type HubServerOptions, type ServerConfig } from './server.js';
 export { agencyOf } from './identity.js';
+export { createAgencyIdentifier, type AgencyDirectory, type TlsClientVerifier } from './identify-agency.js';
 export { loggerOf, requestIdOf, REQUEST_ID_HEADER } from './request-context.js';
 export { createBodyReaders, readRawBody, type BodyReaders, type BodyLimits } from './body.js';
 export { assertJsonDepth } from './json-depth.js';
