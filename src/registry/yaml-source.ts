@@ -110,9 +110,10 @@ export function parseYamlSource<S extends z.ZodType>(
     problem: (path, message) => ({ file, line: nodeAndLine(doc, lineCounter, path), message }),
   };
   if (doc.errors.length > 0) {
+    // Only the first syntax error: the parser's later errors are mostly echoes of it.
     return {
       ok: false,
-      problems: doc.errors.map((error) => ({
+      problems: doc.errors.slice(0, 1).map((error) => ({
         file,
         line: error.linePos?.[0]?.line ?? 1,
         message: `YAML syntax: ${error.message.split('\n')[0] ?? error.code}`,

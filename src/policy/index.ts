@@ -1,0 +1,16 @@
+/**
+ * The protocol as files: the catalog, rules and their loader (file:line
+ * errors), the compiled index, decide(), minimise(), recipientsFor(), lint
+ * and the policy test runner.
+ */
+export { catalogFileSchema, type Catalog } from './catalog-schema.js';
+export { ruleFileSchema, GENERALISATIONS, type Generalisation, type RuleSpec } from './rule-schema.js';
+export { loadPolicySet, readPolicySet } from './load-policy-set.js';
+export { compilePolicySet, policyVersion } from './compile-policy-set.js';
+export { messageSchemasFromMessages, type MessageSchemas, type PolicyMessage } from './message-schemas.js';
+export type { CompiledRule, DiscloseEntry, Obligations, PolicySet } from './policy-set.js';
+export type { Decision } from './decision.js';
+export { decide, recipientsFor, type DecideOptions } from './decide.js';
+export { minimise, type MinimiseResult } from './minimise.js';
+export { generaliseValue } from './generalise.js';
+export { createPolicyStore, type PolicyReloadResult, type PolicyStore } from './policy-store.js';
