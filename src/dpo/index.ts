@@ -7,3 +7,9 @@ export {
   type DpoTokenVerifier,
   type EmbeddedDpoIssuer,
 } from './dpo-token.js';
+export {
+  EMBEDDED_DPO_KEY_FILE,
+  embeddedDpoIssuerUrl,
+  embeddedDpoKeyPath,
+  loadOrCreateEmbeddedDpoIssuer,
+} from './embedded-issuer-store.js';
