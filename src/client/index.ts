@@ -6,3 +6,4 @@ export { AgencyClient, type AgencyClientOptions, type OutgoingMessage, type Send
 export { webhookReceiver, type Delivery } from './webhook-receiver.js';
 export { createHttpsTransport, type TlsCredentials, type HttpsTransport, type HttpResponse } from './https-transport.js';
 export type { CertificateCheck } from './hub-keys.js';
+export { createAgencyClientFromFiles, type AgencyFiles } from './from-files.js';

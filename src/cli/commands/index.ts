@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { register as registerAgencyCommands } from './agency.js';
+import { register as registerCerts } from './certs.js';
 import { register as registerDpo } from './dpo.js';
 
 /**
@@ -6,6 +8,8 @@ import { register as registerDpo } from './dpo.js';
  * `register(program)`.
  */
 export function registerCommands(program: Command): void {
+  registerCerts(program);
+  registerAgencyCommands(program);
   registerDpo(program);
   void program;
 }
