@@ -11,6 +11,8 @@ export interface PresentedCertificate {
 }
 
 export interface ClientCertificateReader {
+  /** Where this request's certificate would come from (a trusted proxy's header, or the TLS connection). */
+  sourceOf(req: IncomingMessage): 'tls' | 'proxy';
   /** The certificate the caller presented, or undefined when none. Throws CERT_MALFORMED. */
   read(req: IncomingMessage): PresentedCertificate | undefined;
 }
@@ -27,9 +29,11 @@ export interface ClientCertificateReader {
 export function createClientCertificateReader(options: { trustedProxies?: readonly string[]; headerName: string }): ClientCertificateReader {
   const proxies = options.trustedProxies && options.trustedProxies.length > 0 ? buildBlockList(options.trustedProxies) : undefined;
   const headerName = options.headerName.toLowerCase();
+  const sourceOf = (req: IncomingMessage): 'tls' | 'proxy' => (proxies && isTrustedPeer(proxies, req.socket.remoteAddress) ? 'proxy' : 'tls');
   return {
+    sourceOf,
     read(req) {
-      if (proxies && isTrustedPeer(proxies, req.socket.remoteAddress)) {
+      if (sourceOf(req) === 'proxy') {
         const header = req.headers[headerName];
         return typeof header === 'string' && header.length > 0 && header !== '(null)' ? fromProxyHeader(header) : undefined;
       }

@@ -25,16 +25,19 @@ export function identityMiddleware(deps: { identify: IdentifyAgency; certificate
   return async (req, res, next) => {
     let thumbprint: string | undefined;
     try {
-      const presented = deps.certificates.read(req);
-      if (!presented) throw new HubError('CLIENT_CERT_REQUIRED', 'a client certificate issued by the scheme CA is required');
-      thumbprint = thumbprintS256(presented.leaf);
-      const cached = presented.source === 'tls' ? byConnection.get(req.socket) : undefined;
+      // The server disables TLS renegotiation (server.ts), so a connection's
+      // client certificate cannot change: identify it once per connection.
+      const fromTls = deps.certificates.sourceOf(req) === 'tls';
+      const cached = fromTls ? byConnection.get(req.socket) : undefined;
       let identity: AgencyIdentity;
-      if (cached && cached.until > Date.now() && cached.identity.thumbprint === thumbprint) {
+      if (cached && cached.until > Date.now()) {
         identity = cached.identity;
       } else {
+        const presented = deps.certificates.read(req);
+        if (!presented) throw new HubError('CLIENT_CERT_REQUIRED', 'a client certificate issued by the scheme CA is required');
+        thumbprint = thumbprintS256(presented.leaf);
         identity = await deps.identify(presented.leaf, { chain: presented.chain, source: presented.source });
-        if (presented.source === 'tls') byConnection.set(req.socket, { identity, until: Date.now() + CONNECTION_IDENTITY_TTL_MS });
+        if (fromTls) byConnection.set(req.socket, { identity, until: Date.now() + CONNECTION_IDENTITY_TTL_MS });
       }
       identities.set(req, identity);
       res.locals.agencyId = identity.agencyId;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { HubConfig } from '../config/index.js';
 import { HubError } from '../errors.js';
@@ -57,6 +58,11 @@ export function createHubServer(options: HubServerOptions): HubServer {
   const responses = new WeakMap<Socket, ServerResponse>();
   let closing: Promise<void> | undefined;
 
+  server.on('secureConnection', (socket: TLSSocket) => {
+    // A TLS 1.2 renegotiation could swap the client certificate mid-connection;
+    // identity is established once per connection (identity.ts), so refuse it.
+    socket.disableRenegotiation();
+  });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
