@@ -180,6 +180,14 @@ describe('open refuses, with its own code', () => {
     expect(resolver.calls).toEqual([sender.thumbprint]);
   });
 
+  it('a JWS whose alg does not fit the key of the certificate it names (ES256 header, Ed25519 certificate)', async () => {
+    const edwards = await createTestSigner(await createTestCa(), 'Ed25519');
+    const both = countingResolver([sender, edwards]);
+    const inner = await signRaw({ ...jwsHeader(), 'x5t#S256': edwards.thumbprint }, testClaims({}, NOW), sender.privateKey);
+    await refused(await encryptRaw(inner, hubKey), 'JWS_KEY_MISMATCH', { ...freshOptions(), resolveSigner: both.resolve });
+    expect(both.calls).toEqual([edwards.thumbprint]);
+  });
+
   it('a JWS whose signature segment has the wrong length for its algorithm', async () => {
     const inner = await signRaw(jwsHeader(), testClaims({}, NOW), sender.privateKey);
     const truncated = inner.slice(0, inner.lastIndexOf('.') + 1) + randomBytes(63).toString('base64url');

@@ -1,6 +1,6 @@
 import { compactDecrypt, compactVerify } from 'jose';
 import { HubError } from '../errors.js';
-import { JWE_CONTENT_ENCRYPTION } from './algorithms.js';
+import { JWE_CONTENT_ENCRYPTION, jwsAlgorithmForKey } from './algorithms.js';
 import { checkClaims, isJsonObject } from './claims.js';
 import { assertEnvelopeJweSegments, parseCompactJwe, parseCompactJws } from './compact.js';
 import { checkJweHeader, checkJwsHeader } from './headers.js';
@@ -81,8 +81,7 @@ export async function open<S extends ResolvedSigner>(compact: string, options: O
   if (signing.alg === 'PS256' && jws.signature.length * 8 !== signer.publicKey.asymmetricKeyDetails?.modulusLength) {
     throw new HubError('JWS_SIGNATURE_INVALID', 'the JWS signature segment has the wrong length for its key');
   }
-  const keyType = { ES256: 'ec', EdDSA: 'ed25519', PS256: 'rsa' }[signing.alg];
-  if (signer.publicKey.asymmetricKeyType !== keyType) {
+  if (jwsAlgorithmForKey(signer.publicKey) !== signing.alg) {
     throw new HubError('JWS_KEY_MISMATCH', 'the JWS algorithm does not fit the key of the certificate it names');
   }
   try {
