@@ -33,6 +33,12 @@ export interface HubServer {
 
 export function createHubServer(options: HubServerOptions): HubServer {
   const { config } = options;
+  // Node refuses headersTimeout > requestTimeout with a bare ERR_OUT_OF_RANGE; say which settings.
+  if (config.HEADERS_TIMEOUT_MS > config.REQUEST_TIMEOUT_MS) {
+    throw new HubError('CONFIG_INVALID', 'invalid configuration: HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS', {
+      variables: ['HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS'],
+    });
+  }
   const server = createServer({
     key: options.tls.key,
     cert: options.tls.cert,
