@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runIspHub } from '../../../test/support/cli.js';
+import { readCertificatePem, thumbprintS256 } from '../../pki/index.js';
+
+let workDir: string;
+const P12_PASSWORD = 'northvale-cli-test';
+
+beforeAll(async () => {
+  workDir = mkdtempSync(path.join(tmpdir(), 'certs-cli-'));
+  const result = await runIspHub(['certs', 'init', '--name', 'Northvale CLI CA', '--organisation', 'Northvale PPO Scheme'], { cwd: workDir });
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+});
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+const inWork = (...parts: string[]) => path.join(workDir, ...parts);
+const openssl = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+// Each case starts the CLI as a child process (through tsx); on a busy 2-core
+// machine one start can take seconds, so cases get room beyond the default.
+describe('isp-hub certs', { timeout: 120_000 }, () => {
+  it('init creates cert.pem, an owner-only key.pem and an empty revocations.json', () => {
+    expect(readFileSync(inWork('ca/cert.pem'), 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(statSync(inWork('ca/key.pem')).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(inWork('ca/revocations.json'), 'utf8'))).toEqual({ version: 1, revoked: [] });
+  });
+
+  it('init refuses to overwrite an existing CA', async () => {
+    const result = await runIspHub(['certs', 'init'], { cwd: workDir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('BAD_REQUEST');
+  });
+
+  it('issue writes an agency certificate that openssl verify accepts, and a PKCS#12 bundle openssl reads', async () => {
+    const result = await runIspHub(
+      ['certs', 'issue', '--kind', 'agency', '--id', 'nv-police', '--role', 'police', '--p12', 'police.p12', '--p12-password', P12_PASSWORD],
+      { cwd: workDir },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('subject:             CN=nv-police, OU=police, O=Northvale PPO Scheme');
+    expect(openssl(['verify', '-CAfile', inWork('ca/cert.pem'), inWork('agencies/nv-police/cert.pem')])).toMatch(/: OK\n$/);
+    expect(readFileSync(inWork('agencies/nv-police/chain.pem'), 'utf8')).toBe(readFileSync(inWork('ca/cert.pem'), 'utf8'));
+    expect(statSync(inWork('agencies/nv-police/key.pem')).mode & 0o777).toBe(0o600);
+    const bundle = openssl(['pkcs12', '-in', inWork('police.p12'), '-passin', `pass:${P12_PASSWORD}`, '-nodes']);
+    expect(bundle.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(bundle).toContain('BEGIN PRIVATE KEY');
+  });
+
+  it('issue writes hub certificates under hub/ with their kind-specific names', async () => {
+    const tls = await runIspHub(['certs', 'issue', '--kind', 'hub-tls', '--dns', 'hub.northvale.example'], { cwd: workDir });
+    expect(tls.code).toBe(0);
+    expect(tls.stdout).toContain('subject alt names:   localhost, hub.northvale.example, 127.0.0.1, ::1');
+    const encryption = await runIspHub(['certs', 'issue', '--kind', 'hub-encryption', '--algorithm', 'X25519'], { cwd: workDir });
+    expect(encryption.code).toBe(0);
+    for (const file of ['tls-cert.pem', 'tls-key.pem', 'encryption-cert.pem', 'encryption-key.pem', 'chain.pem']) {
+      expect(existsSync(inWork('hub', file))).toBe(true);
+    }
+    expect(openssl(['verify', '-CAfile', inWork('ca/cert.pem'), inWork('hub/tls-cert.pem'), inWork('hub/encryption-cert.pem')]).match(/: OK/g)).toHaveLength(2);
+  });
+
+  it('issue refuses a short RSA key, an unknown kind and --p12 without a password, each with its code', async () => {
+    const rsa = await runIspHub(['certs', 'issue', '--kind', 'agency', '--id', 'nv-cps', '--role', 'cps', '--algorithm', 'RSA-1024'], { cwd: workDir });
+    expect(rsa.code).toBe(2);
+    expect(rsa.stderr).toContain('CERT_KEY_UNSUPPORTED');
+    const kind = await runIspHub(['certs', 'issue', '--kind', 'intermediate'], { cwd: workDir });
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toContain('BAD_REQUEST');
+    const p12 = await runIspHub(['certs', 'issue', '--kind', 'hub-signing', '--p12', 'x.p12'], { cwd: workDir, env: { ISP_HUB_P12_PASSWORD: '' } });
+    expect(p12.code).toBe(2);
+    expect(p12.stderr).toContain('BAD_REQUEST');
+    expect(existsSync(inWork('x.p12'))).toBe(false);
+  });
+
+  it('issue without a CA folder says how to create one', async () => {
+    const result = await runIspHub(['certs', 'issue', '--kind', 'hub-signing', '--ca', 'missing'], { cwd: workDir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('CONFIG_INVALID');
+    expect(result.stderr).toContain('certs init');
+  });
+
+  it('inspect shows subject, issuer, serial, validity, key usage and the x5t#S256 thumbprint', async () => {
+    const certificate = readCertificatePem(readFileSync(inWork('agencies/nv-police/cert.pem'), 'utf8'));
+    const result = await runIspHub(['certs', 'inspect', 'agencies/nv-police/cert.pem'], { cwd: workDir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('subject:             CN=nv-police, OU=police, O=Northvale PPO Scheme');
+    expect(result.stdout).toContain('issuer:              CN=Northvale CLI CA, O=Northvale PPO Scheme');
+    expect(result.stdout).toContain(`serial:              ${certificate.serialNumber}`);
+    expect(result.stdout).toMatch(/not before: +\d{4}-\d\d-\d\dT/);
+    expect(result.stdout).toMatch(/not after: +\d{4}-\d\d-\d\dT/);
+    expect(result.stdout).toContain('key usage:           digitalSignature, keyAgreement');
+    expect(result.stdout).toContain('extended key usage:  clientAuth, serverAuth');
+    expect(result.stdout).toContain(`thumbprint x5t#S256: ${thumbprintS256(certificate)}`);
+    const missing = await runIspHub(['certs', 'inspect', 'nope.pem'], { cwd: workDir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('NOT_FOUND');
+  });
+
+  it('revoke records the serial with its reason, and list shows issued and revoked certificates', async () => {
+    const certificate = readCertificatePem(readFileSync(inWork('agencies/nv-police/cert.pem'), 'utf8'));
+    const bad = await runIspHub(['certs', 'revoke', '--serial', certificate.serialNumber, '--reason', 'lostIt'], { cwd: workDir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('BAD_REQUEST');
+
+    const revoke = await runIspHub(['certs', 'revoke', '--serial', certificate.serialNumber.toLowerCase(), '--reason', 'keyCompromise'], { cwd: workDir });
+    expect(revoke.code).toBe(0);
+    const file = JSON.parse(readFileSync(inWork('ca/revocations.json'), 'utf8')) as { revoked: Array<{ serialNumber: string; reason: string }> };
+    expect(file.revoked).toEqual([expect.objectContaining({ serialNumber: certificate.serialNumber, reason: 'keyCompromise' })]);
+
+    const list = await runIspHub(['certs', 'list'], { cwd: workDir });
+    expect(list.code).toBe(0);
+    const policeLine = list.stdout.split('\n').find((line) => line.startsWith(certificate.serialNumber) && line.includes('agencies/nv-police/cert.pem'));
+    expect(policeLine).toMatch(/agency +nv-police\/police .* revoked /);
+    expect(list.stdout).toMatch(/hub-tls +isp-hub\/hub-tls .* valid +hub\/tls-cert\.pem/);
+    expect(list.stdout).toContain('revoked (1):');
+  });
+
+  it('init --demonstration makes a CA that inspect reports as demonstration-only', async () => {
+    const result = await runIspHub(['certs', 'init', '--dir', 'demo-ca', '--name', 'Northvale Demo CA', '--demonstration', '--algorithm', 'Ed25519'], {
+      cwd: workDir,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('DEMONSTRATION ONLY');
+    expect(result.stdout).toContain('demonstration:       yes');
+    expect(result.stdout).toContain('key algorithm:       Ed25519');
+  });
+
+  it('--help describes each certs command', async () => {
+    const commands = ['init', 'issue', 'revoke', 'list', 'inspect'];
+    const results = await Promise.all(commands.map((command) => runIspHub(['certs', command, '--help'], { cwd: workDir })));
+    results.forEach((result, index) => {
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Usage: isp-hub certs ${commands[index]}`);
+    });
+  });
+});
