@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { register as registerAgencyCommands } from './agency.js';
 import { register as registerCerts } from './certs.js';
 import { register as registerDpo } from './dpo.js';
-import { register as registerDeliveries } from './deliveries.js';
 
 /**
  * One line per command group. Each group lives in its own file and exports
@@ -12,6 +11,5 @@ export function registerCommands(program: Command): void {
   registerCerts(program);
   registerAgencyCommands(program);
   registerDpo(program);
-  registerDeliveries(program);
   void program;
 }
