@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import { z } from 'zod';
 import { createBodyReaders } from './body.js';
 import { createClientCertificateReader } from './client-certificate.js';
-import { errorMapper, notFoundHandler } from './error-mapper.js';
+import { createErrorMapper, notFoundHandler } from './error-mapper.js';
 import { healthHandler } from './health.js';
 import { identityMiddleware } from './identity.js';
 import { jwksHandler } from './jwks.js';
@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(agencyRouter);
 
   app.use(notFoundHandler);
-  app.use(errorMapper);
+  app.use(createErrorMapper(deps.logger));
   return app;
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HubError, type HubErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { loggerOf } from './request-context.js';
 
 /** Unknown routes: 404 in the same JSON shape as every other error. */
@@ -14,26 +15,34 @@ export const notFoundHandler: RequestHandler = () => {
  * Anything else is a bug: 500 INTERNAL with no stack and no message detail,
  * logged with the request id (the logger keeps only the error's name).
  */
-export const errorMapper: ErrorRequestHandler = (error: unknown, req, res, next) => {
-  if (res.headersSent) {
-    // Too late for a clean answer: cut the connection so the client sees a failure.
-    req.socket.destroy();
-    return;
-  }
-  const hubError = error instanceof HubError ? error : fromFrameworkError(error);
-  const logger = loggerOf(req);
-  if (hubError) {
-    logger.info('request refused', { code: hubError.code, status: hubError.status });
-  } else {
-    logger.error('unhandled error', { error: error instanceof Error ? error : new Error('non-error thrown') });
-  }
-  const answer = hubError ?? new HubError('INTERNAL', 'internal error');
-  // A body we did not read to its end cannot be skipped safely on a kept-alive
-  // connection (RFC 9112 s.9.6): close it after this response.
-  if (!req.complete) res.setHeader('Connection', 'close');
-  res.status(answer.status).json(answer.toJSON());
-  void next;
-};
+export function createErrorMapper(fallbackLogger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      // Too late for a clean answer: cut the connection so the client sees a failure.
+      req.socket.destroy();
+      return;
+    }
+    const hubError = error instanceof HubError ? error : fromFrameworkError(error);
+    // Never let the error path itself throw: express's fallback would print a stack.
+    let logger = fallbackLogger;
+    try {
+      logger = loggerOf(req);
+    } catch {
+      // the request context did not run (an error before it); the app logger will do
+    }
+    if (hubError) {
+      logger.info('request refused', { code: hubError.code, status: hubError.status });
+    } else {
+      logger.error('unhandled error', { error: error instanceof Error ? error : new Error('non-error thrown') });
+    }
+    const answer = hubError ?? new HubError('INTERNAL', 'internal error');
+    // A body we did not read to its end cannot be skipped safely on a kept-alive
+    // connection (RFC 9112 s.9.6): close it after this response.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    res.status(answer.status).json(answer.toJSON());
+    void next;
+  };
+}
 
 function fromFrameworkError(error: unknown): HubError | undefined {
   const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
