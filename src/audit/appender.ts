@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { HubError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { RedisClient } from '../redis/index.js';
+import type { AuditEntry, AuditEntryInput } from './entry.js';
+import { auditEntryInputSchema } from './entry.js';
+import { blockLocation, indexKeysOf, type AuditKeys } from './keys.js';
+import type { TreeStore } from './tree-store.js';
+import { canonicalBytes, leafHash } from './verify/hashing.js';
+import type { MerkleFrontier } from './verify/merkle.js';
+
+/**
+ * Group commit for audit appends.
+ *
+ * One total order across every hub process comes from a compare-and-set on
+ * `audit:size` inside src/audit/lua/append.lua: a batch is hashed in Node
+ * against the size this process last saw, and the script stores it only if
+ * the log is still that size. Appends that arrive while a batch is in flight
+ * wait and go together in the next script call, so concurrent writers share
+ * round trips instead of racing each other; a conflict with another process
+ * costs one reload of the tree's right edge and a rebuild of the batch.
+ *
+ * A caller's promise resolves only after Redis has run the script, so the
+ * entry is stored (and in the AOF stream) before the caller acts on it.
+ */
+
+const APPEND_SCRIPT = readFileSync(new URL('./lua/append.lua', import.meta.url), 'utf8');
+const COMMAND = 'ispAuditAppend';
+
+interface Pending {
+  input: ParsedInput;
+  id: string;
+  time: Date;
+  resolve: (entry: AuditEntry) => void;
+  reject: (error: unknown) => void;
+}
+
+type ParsedInput = ReturnType<typeof auditEntryInputSchema.parse>;
+
+export interface AppenderOptions {
+  redis: RedisClient;
+  keys: AuditKeys;
+  tree: TreeStore;
+  /** Most entries in one script call: bounds how long one call holds Redis. */
+  maxBatch?: number;
+  /** Give up after this many lost compare-and-sets in a row. */
+  maxConflicts?: number;
+  clock?: () => Date;
+  logger?: Logger;
+  onCommitted?: (entries: AuditEntry[], size: number) => void;
+}
+
+type AppendCommand = (numberOfKeys: number, ...args: (string | Buffer | number)[]) => Promise<[number, number]>;
+
+export function parseAuditInput(input: AuditEntryInput | unknown): ParsedInput {
+  const parsed = auditEntryInputSchema.safeParse(input);
+  if (!parsed.success) {
+    // Paths and issue codes only: the rejected input may hold record values.
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(entry)'} ${issue.code}`);
+    throw new HubError('AUDIT_ENTRY_INVALID', `audit entry refused: ${problems.join('; ')}`, {
+      paths: parsed.error.issues.map((issue) => issue.path.join('.')),
+    });
+  }
+  return parsed.data;
+}
+
+export function newEntryId(time: Date): string {
+  return `ae_${time.getTime().toString(36)}${randomBytes(8).toString('hex')}`;
+}
+
+export function createAppender(options: AppenderOptions) {
+  const { redis, keys, tree, logger } = options;
+  const maxBatch = options.maxBatch ?? 512;
+  const maxConflicts = options.maxConflicts ?? 200;
+  const clock = options.clock ?? (() => new Date());
+  const run = defineAppendCommand(redis);
+  const queue: Pending[] = [];
+  let frontier: MerkleFrontier | undefined;
+  let flushing = false;
+
+  function enqueue(input: ParsedInput): Promise<AuditEntry> {
+    return new Promise<AuditEntry>((resolve, reject) => {
+      const time = clock();
+      queue.push({ input, id: newEntryId(time), time, resolve, reject });
+      if (!flushing) {
+        flushing = true;
+        // Wait one microtask so that appends made in the same tick share the first call.
+        queueMicrotask(() => void flush());
+      }
+    });
+  }
+
+  async function flush(): Promise<void> {
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, maxBatch);
+        try {
+          const entries = await commit(batch);
+          batch.forEach((pending, position) => pending.resolve(entries[position] as AuditEntry));
+        } catch (error) {
+          frontier = undefined;
+          batch.forEach((pending) => pending.reject(error));
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  async function commit(batch: Pending[]): Promise<AuditEntry[]> {
+    for (let conflicts = 0; conflicts <= maxConflicts; conflicts += 1) {
+      if (!frontier) {
+        const size = Number((await redis.get(keys.size)) ?? '0');
+        frontier = await tree.frontierAt(size);
+      }
+      const built = buildBatch(batch, frontier);
+      const [stored, size] = await run(built.keys.length, ...built.keys, ...built.args);
+      if (Number(stored) === 1) {
+        frontier = built.frontier;
+        logger?.debug('audit entries appended', { event: 'audit.append', count: batch.length, treeSize: Number(size) });
+        options.onCommitted?.(built.entries, Number(size));
+        return built.entries;
+      }
+      // Another process appended first: continue from the size it left.
+      frontier = await tree.frontierAt(Number(size));
+      if (conflicts > 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, conflicts * 2)));
+    }
+    throw new HubError('UNAVAILABLE', 'the audit log is too busy to append; try again');
+  }
+
+  function buildBatch(batch: Pending[], base: MerkleFrontier) {
+    const next = base.clone();
+    const keyPositions = new Map<string, number>();
+    const keyList: string[] = [keys.size, keys.entries, keys.time];
+    const position = (key: string): number => {
+      let found = keyPositions.get(key);
+      if (found === undefined) {
+        keyList.push(key);
+        found = keyList.length; // Lua KEYS are 1-based
+        keyPositions.set(key, found);
+      }
+      return found;
+    };
+    const entryArgs: (string | Buffer | number)[] = [];
+    const blockArgs: (string | Buffer | number)[] = [];
+    let blockWrites = 0;
+    const entries: AuditEntry[] = [];
+    for (const pending of batch) {
+      const seq = next.size;
+      const entry: AuditEntry = { ...pending.input, seq, id: pending.id, time: pending.time.toISOString() };
+      const bytes = canonicalBytes(entry);
+      const indexKeys = indexKeysOf(keys, entry);
+      entryArgs.push(seq, bytes, pending.time.getTime(), indexKeys.length);
+      for (const key of indexKeys) entryArgs.push(position(key));
+      next.append(leafHash(bytes), (level, index, hash) => {
+        const location = blockLocation(keys, level, index);
+        blockArgs.push(position(location.key), location.offset, hash);
+        blockWrites += 1;
+      });
+      entries.push(entry);
+    }
+    return {
+      keys: keyList,
+      args: [base.size, batch.length, blockWrites, ...entryArgs, ...blockArgs],
+      frontier: next,
+      entries,
+    };
+  }
+
+  return {
+    append(input: AuditEntryInput | unknown): Promise<AuditEntry> {
+      let parsed: ParsedInput;
+      try {
+        parsed = parseAuditInput(input);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return enqueue(parsed);
+    },
+    appendMany(inputs: (AuditEntryInput | unknown)[]): Promise<AuditEntry[]> {
+      let parsed: ParsedInput[];
+      try {
+        parsed = inputs.map(parseAuditInput);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return Promise.all(parsed.map(enqueue));
+    },
+    /** Forget the cached right edge (after an outside change such as a restore). */
+    reset(): void {
+      frontier = undefined;
+    },
+  };
+}
+
+export type Appender = ReturnType<typeof createAppender>;
+
+function defineAppendCommand(redis: RedisClient): AppendCommand {
+  const holder = redis as unknown as Record<string, AppendCommand | undefined>;
+  if (!holder[COMMAND]) {
+    // defineCommand loads the script with SCRIPT LOAD and calls it by EVALSHA,
+    // falling back to EVAL once if Redis has forgotten it (after a restart).
+    redis.defineCommand(COMMAND, { lua: APPEND_SCRIPT });
+  }
+  const command = holder[COMMAND];
+  if (!command) throw new TypeError('the audit append script could not be defined');
+  return command.bind(redis) as AppendCommand;
+}

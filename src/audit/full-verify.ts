@@ -1,0 +1,257 @@
+import type { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isHubError } from '../errors.js';
+import type { RedisClient } from '../redis/index.js';
+import { createArchiveStore, rowHash, sha256Hex, splitLines, ZERO_HASH_HEX, type ManifestRow } from './archive-store.js';
+import { auditKeys } from './keys.js';
+import { CHECKPOINT_LOG_FILE } from './log.js';
+import { createTreeStore } from './tree-store.js';
+import { verifyCheckpoint, type Checkpoint } from './verify/checkpoint.js';
+import { leafHash } from './verify/hashing.js';
+import { MerkleFrontier } from './verify/merkle.js';
+
+export type ProblemKind =
+  | 'checkpoint-invalid'
+  | 'checkpoint-fork'
+  | 'no-checkpoint'
+  | 'manifest-broken'
+  | 'archive-file-changed'
+  | 'entry-missing'
+  | 'entry-mismatch'
+  | 'leaf-missing'
+  | 'root-mismatch'
+  | 'truncated';
+
+export interface VerifyProblem {
+  kind: ProblemKind;
+  /** The first entry that does not match, when one can be named. */
+  seq?: number;
+  /** The id found at that position, when the bytes there still parse. */
+  id?: string;
+  /** The archive file involved, if any. */
+  file?: string;
+  message: string;
+}
+
+export interface FullVerifyReport {
+  ok: boolean;
+  /** Entries the log holds (`audit:size`). */
+  treeSize: number;
+  /** Entries whose leaves were recomputed and matched before the first problem. */
+  checkedEntries: number;
+  /** The newest valid signed checkpoint seen, from Redis, the archive or the caller. */
+  latestCheckpoint?: Checkpoint;
+  archivedUpTo: number;
+  problem?: VerifyProblem;
+}
+
+export interface FullVerifyOptions {
+  redis: RedisClient;
+  prefix: string;
+  archiveDir?: string;
+  hubCertificate: X509Certificate | string | Buffer;
+  /** Checkpoints held outside the hub (a DPO's copy): a Redis that lost its tail cannot hide from these. */
+  extraCheckpoints?: string[];
+  onProgress?: (checked: number, total: number) => void;
+  batchSize?: number;
+}
+
+class Found extends Error {
+  constructor(readonly problem: VerifyProblem) {
+    super(problem.message);
+  }
+}
+
+/**
+ * `isp-hub audit verify --full`: recomputes every leaf from the archive and
+ * Redis, compares each with the leaf stored when it was appended, rebuilds
+ * the tree and compares its root with every signed checkpoint. Reports the
+ * first entry that does not match. Trusts nothing but the hub certificate.
+ */
+export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVerifyReport> {
+  const { redis } = options;
+  const keys = auditKeys(options.prefix);
+  const tree = createTreeStore(redis, keys);
+  const batchSize = options.batchSize ?? 4096;
+  const store = options.archiveDir ? createArchiveStore(options.archiveDir) : undefined;
+  const [sizeText, archivedText] = await Promise.all([redis.get(keys.size), redis.get(keys.archived)]);
+  const size = Number(sizeText ?? '0');
+  const archivedUpTo = Number(archivedText ?? '0');
+  let checked = 0;
+  let latest: Checkpoint | undefined;
+
+  try {
+    const manifestRows = store ? await readManifestChecked() : [];
+    const checkpoints = await collectCheckpoints(manifestRows);
+    latest = [...checkpoints.values()].reduce<Checkpoint | undefined>((best, next) => (!best || next.treeSize > best.treeSize ? next : best), undefined);
+    if (!latest) {
+      if (size === 0) return { ok: true, treeSize: 0, checkedEntries: 0, archivedUpTo };
+      throw new Found({ kind: 'no-checkpoint', message: 'no signed checkpoint to verify the log against' });
+    }
+    const archiveEnd = manifestRows.length > 0 ? (manifestRows[manifestRows.length - 1] as ManifestRow).last + 1 : 0;
+    if (archivedUpTo > archiveEnd) {
+      throw new Found({ kind: 'entry-missing', seq: archiveEnd, message: `entry ${archiveEnd} is marked archived but no archive segment holds it` });
+    }
+    const frontier = new MerkleFrontier();
+    const total = Math.max(size, latest.treeSize);
+    const checkRoot = () => {
+      const signed = checkpoints.get(frontier.size);
+      if (signed && !frontier.root().equals(Buffer.from(signed.rootHash, 'base64'))) {
+        const previous = [...checkpoints.keys()].filter((treeSize) => treeSize < frontier.size).reduce((a, b) => Math.max(a, b), 0);
+        throw new Found({
+          kind: 'root-mismatch',
+          seq: previous,
+          message: `the tree of the first ${frontier.size} entries does not have the signed root: an entry between ${previous} and ${frontier.size - 1} was changed together with its stored leaf`,
+        });
+      }
+    };
+    const checkOne = (seq: number, body: Buffer | undefined, stored: Buffer, file?: string) => {
+      if (!body || body.length === 0) throw new Found({ kind: 'entry-missing', seq, ...(file ? { file } : {}), message: `entry ${seq} is missing${file ? ` from ${file}` : ''}` });
+      const leaf = leafHash(body);
+      if (stored.length !== 32 || stored.every((byte) => byte === 0)) {
+        throw new Found({ kind: 'leaf-missing', seq, ...idOf(body), message: `the stored leaf of entry ${seq} is missing` });
+      }
+      if (!leaf.equals(stored)) {
+        const found = idOf(body);
+        const heldSeq = seqOf(body);
+        const held = heldSeq !== undefined && heldSeq !== seq ? ` (the bytes there are entry ${heldSeq})` : '';
+        throw new Found({
+          kind: 'entry-mismatch',
+          seq,
+          ...found,
+          ...(file ? { file } : {}),
+          message: `entry ${seq}${found.id ? ` (${found.id})` : ''} does not match its leaf${held}${file ? ` in ${file}` : ''}`,
+        });
+      }
+      frontier.append(leaf);
+      checked += 1;
+      checkRoot();
+    };
+
+    // 1. archived entries, segment by segment
+    for (const row of manifestRows) {
+      if (!store) break;
+      let bytes: Buffer;
+      try {
+        bytes = await store.readSegmentFile(row);
+      } catch {
+        throw new Found({ kind: 'entry-missing', seq: row.first, file: row.file, message: `archive file ${row.file} cannot be read; entry ${row.first} is missing` });
+      }
+      const lines = splitLines(bytes);
+      const leaves = await tree.readLeaves(row.first, row.last - row.first + 1);
+      for (let seq = row.first; seq <= row.last; seq += 1) {
+        const position = seq - row.first;
+        checkOne(seq, lines[position], leaves.subarray(position * 32, position * 32 + 32), row.file);
+      }
+      if (lines.length > row.last - row.first + 1 || sha256Hex(bytes) !== row.sha256) {
+        throw new Found({ kind: 'archive-file-changed', seq: row.last, file: row.file, message: `archive file ${row.file} differs from the manifest (its entries still match; the change is outside them)` });
+      }
+      options.onProgress?.(checked, total);
+    }
+
+    // 2. entries still in Redis, fetching the next batch while hashing this one
+    const fetchBatch = (start: number) => {
+      const seqs = Array.from({ length: Math.min(batchSize, size - start) }, (_, position) => String(start + position));
+      return Promise.all([redis.hmgetBuffer(keys.entries, ...seqs), tree.readLeaves(start, seqs.length)]);
+    };
+    let start = Math.max(archiveEnd, 0);
+    let next = start < size ? fetchBatch(start) : undefined;
+    while (next) {
+      const [bodies, leaves] = await next;
+      const count = bodies.length;
+      const following = start + count;
+      next = following < size ? fetchBatch(following) : undefined;
+      for (let position = 0; position < count; position += 1) {
+        checkOne(start + position, bodies[position] ?? undefined, leaves.subarray(position * 32, position * 32 + 32));
+      }
+      start = following;
+      options.onProgress?.(checked, total);
+    }
+
+    // 3. a log shorter than what the hub once signed has lost its tail
+    if (size < latest.treeSize) {
+      throw new Found({
+        kind: 'truncated',
+        seq: size,
+        message: `the log holds ${size} entries but a checkpoint signed at ${latest.time} covers ${latest.treeSize}: entries ${size} to ${latest.treeSize - 1} are gone`,
+      });
+    }
+    return { ok: true, treeSize: size, checkedEntries: checked, latestCheckpoint: latest, archivedUpTo };
+  } catch (error) {
+    if (error instanceof Found) {
+      return { ok: false, treeSize: size, checkedEntries: checked, ...(latest ? { latestCheckpoint: latest } : {}), archivedUpTo, problem: error.problem };
+    }
+    throw error;
+  }
+
+  async function readManifestChecked(): Promise<ManifestRow[]> {
+    if (!store) return [];
+    let rows: ManifestRow[];
+    try {
+      rows = (await store.readManifest()).segments;
+    } catch (error) {
+      if (isHubError(error)) throw new Found({ kind: 'manifest-broken', file: 'manifest.json', message: error.message });
+      throw error;
+    }
+    let previousHash = ZERO_HASH_HEX;
+    let expectedFirst = 0;
+    for (const row of rows) {
+      const { hash, ...rest } = row;
+      if (row.prev !== previousHash || rowHash(rest) !== hash || row.first !== expectedFirst || row.last < row.first) {
+        throw new Found({ kind: 'manifest-broken', seq: expectedFirst, file: row.file, message: `the archive manifest chain breaks at ${row.file}` });
+      }
+      previousHash = hash;
+      expectedFirst = row.last + 1;
+    }
+    return rows;
+  }
+
+  async function collectCheckpoints(rows: ManifestRow[]): Promise<Map<number, Checkpoint>> {
+    const texts = new Set<string>(options.extraCheckpoints ?? []);
+    for (const jws of await redis.zrange(keys.checkpoints, 0, -1)) texts.add(jws);
+    for (const row of rows) texts.add(row.checkpoint);
+    if (options.archiveDir) {
+      try {
+        const copy = await readFile(path.join(options.archiveDir, CHECKPOINT_LOG_FILE), 'utf8');
+        for (const line of copy.split('\n')) if (line.trim()) texts.add(line.trim());
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    const bySize = new Map<number, Checkpoint>();
+    for (const jws of texts) {
+      let checkpoint: Checkpoint;
+      try {
+        checkpoint = await verifyCheckpoint(jws, options.hubCertificate);
+      } catch {
+        throw new Found({ kind: 'checkpoint-invalid', message: 'a stored checkpoint does not carry a valid hub signature' });
+      }
+      const known = bySize.get(checkpoint.treeSize);
+      if (known && known.rootHash !== checkpoint.rootHash) {
+        throw new Found({ kind: 'checkpoint-fork', seq: checkpoint.treeSize, message: `two signed checkpoints give different roots for size ${checkpoint.treeSize}` });
+      }
+      if (!known || checkpoint.time < known.time) bySize.set(checkpoint.treeSize, checkpoint);
+    }
+    return new Map([...bySize.entries()].sort(([a], [b]) => a - b));
+  }
+}
+
+function parsed(body: Buffer): { id?: unknown; seq?: unknown } {
+  try {
+    const value = JSON.parse(body.toString('utf8')) as unknown;
+    return typeof value === 'object' && value !== null ? (value as { id?: unknown; seq?: unknown }) : {};
+  } catch {
+    return {};
+  }
+}
+
+function idOf(body: Buffer): { id?: string } {
+  const { id } = parsed(body);
+  return typeof id === 'string' && /^ae_[0-9a-z]{10,40}$/.test(id) ? { id } : {};
+}
+
+function seqOf(body: Buffer): number | undefined {
+  const { seq } = parsed(body);
+  return typeof seq === 'number' ? seq : undefined;
+}

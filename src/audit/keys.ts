@@ -1,0 +1,71 @@
+import { keyspace } from '../redis/index.js';
+import type { AuditEntry } from './entry.js';
+
+/**
+ * Redis key layout of the audit log (the storage contract shared with
+ * src/audit/search; documented in docs/audit-format.md). Every key sits under
+ * the configured `{hash tag}` prefix, so the append script may touch them all
+ * on one Redis Cluster slot.
+ */
+
+/**
+ * Tree blocks are kept as 32-byte slots in fixed-size strings, one series per
+ * level: block (level, index) lives in `audit:tree:<level>:<index >> 16>` at
+ * byte offset (index & 0xffff) * 32. 65,536 hashes (2 MiB) per string keeps
+ * each string far below Redis' 512 MiB limit, and costs 32 bytes per hash
+ * instead of a hash field's ~80.
+ */
+export const TREE_CHUNK_BITS = 16;
+export const TREE_CHUNK_SIZE = 2 ** TREE_CHUNK_BITS;
+
+export interface AuditKeys {
+  size: string;
+  entries: string;
+  time: string;
+  /** Number of leading entries whose bodies live in the archive (string int). */
+  archived: string;
+  /** Sorted set: score tree size, member the checkpoint JWS. */
+  checkpoints: string;
+  archiveLock: string;
+  treeChunk(level: number, chunk: number): string;
+  index(kind: IndexKind, value: string): string;
+}
+
+export type IndexKind = 'subject' | 'agency' | 'actor' | 'purpose' | 'event' | 'decision';
+
+export function auditKeys(prefix: string): AuditKeys {
+  const key = keyspace(prefix);
+  return {
+    size: key('audit', 'size'),
+    entries: key('audit', 'entries'),
+    time: key('audit', 'ix', 'time'),
+    archived: key('audit', 'archived'),
+    checkpoints: key('audit', 'checkpoints'),
+    archiveLock: key('audit', 'archive', 'lock'),
+    treeChunk: (level, chunk) => key('audit', 'tree', String(level), String(chunk)),
+    index: (kind, value) => key('audit', 'ix', kind, value),
+  };
+}
+
+/** Where a tree block lives: which string and at which byte offset. */
+export function blockLocation(keys: AuditKeys, level: number, index: number): { key: string; offset: number } {
+  const chunk = Math.floor(index / TREE_CHUNK_SIZE);
+  return { key: keys.treeChunk(level, chunk), offset: (index - chunk * TREE_CHUNK_SIZE) * 32 };
+}
+
+/**
+ * The index sorted sets an entry belongs to (besides `audit:ix:time`): its
+ * subjects, the acting agency and each recipient, the actor, the purpose, the
+ * event and the decision.
+ */
+export function indexKeysOf(keys: AuditKeys, entry: Pick<AuditEntry, 'subjectKeys' | 'agency' | 'recipients' | 'actor' | 'purpose' | 'event' | 'decision'>): string[] {
+  const found = new Set<string>();
+  for (const subject of entry.subjectKeys) found.add(keys.index('subject', subject));
+  found.add(keys.index('agency', entry.agency));
+  for (const recipient of entry.recipients) found.add(keys.index('agency', recipient));
+  if (entry.actor) found.add(keys.index('actor', `${entry.agency}/${entry.actor.id}`));
+  if (entry.purpose) found.add(keys.index('purpose', entry.purpose));
+  found.add(keys.index('event', entry.event));
+  if (entry.decision) found.add(keys.index('decision', entry.decision));
+  return [...found];
+}
