@@ -10,7 +10,9 @@
  * hands KeyObjects straight to jose the way a first implementation would.
  *
  * Prints figures; asserts nothing about time. Run: npm run bench:envelope
- * Options: BENCH_SECONDS (default 2 per cell), BENCH_PAIRS (comma-separated
+ * A second table times each layer operation alone (sign, verify, encrypt,
+ * decrypt) in CPU microseconds, which is what the choice of default keys rests on.
+ * Options: BENCH_PRIMITIVES=0 skips that table; BENCH_SECONDS (default 2 per cell), BENCH_PAIRS (comma-separated
  * substrings of the pair labels, e.g. "mixed,P-256").
  */
 import {
@@ -21,6 +23,8 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPair,
+  privateDecrypt,
+  publicEncrypt,
   randomBytes,
   sign as signCallback,
   verify as verifyCallback,
@@ -30,7 +34,17 @@ import {
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { compactDecrypt, compactVerify, CompactEncrypt, CompactSign } from 'jose';
-import { open, seal, type EnvelopeClaims, type OpenOptions } from '../src/envelope/index.js';
+import {
+  jweAlgorithmForKey,
+  jwsAlgorithmForKey,
+  open,
+  seal,
+  type EnvelopeClaims,
+  type JweKeyAlgorithm,
+  type JwsAlgorithm,
+  type OpenOptions,
+} from '../src/envelope/index.js';
+import { cryptoKeyFor } from '../src/envelope/keys.js';
 import { thumbprintS256 } from '../src/pki/thumbprint.js';
 import {
   createTestCa,
@@ -94,15 +108,12 @@ function signatureOptions(key: KeyObject): { alg: string | null; key: object } {
   return { alg: null, key };
 }
 
-async function rawOpen(compact: string, privateKey: KeyObject, resolve: (thumbprint: string) => X509Certificate): Promise<Record<string, unknown>> {
+function rawDecrypt(compact: string, privateKey: KeyObject): string {
   const [h, ek, iv, ct, tag] = compact.split('.') as [string, string, string, string, string];
   const header = JSON.parse(Buffer.from(h, 'base64url').toString());
   let cek: Buffer;
   if (header.alg === 'RSA-OAEP-256') {
-    cek = Buffer.from(
-      // privateDecrypt is synchronous only
-      (await import('node:crypto')).privateDecrypt({ key: privateKey, oaepHash: 'sha256', padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from(ek, 'base64url')),
-    );
+    cek = privateDecrypt({ key: privateKey, oaepHash: 'sha256', padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from(ek, 'base64url'));
   } else {
     const epk = createPublicKey({ key: header.epk, format: 'jwk' });
     const kek = concatKdf(diffieHellman({ privateKey, publicKey: epk }), header.alg);
@@ -112,7 +123,10 @@ async function rawOpen(compact: string, privateKey: KeyObject, resolve: (thumbpr
   const gcm = createDecipheriv('aes-256-gcm', cek, Buffer.from(iv, 'base64url'));
   gcm.setAAD(Buffer.from(h));
   gcm.setAuthTag(Buffer.from(tag, 'base64url'));
-  const jws = Buffer.concat([gcm.update(Buffer.from(ct, 'base64url')), gcm.final()]).toString();
+  return Buffer.concat([gcm.update(Buffer.from(ct, 'base64url')), gcm.final()]).toString();
+}
+
+async function rawVerify(jws: string, resolve: (thumbprint: string) => X509Certificate): Promise<Record<string, unknown>> {
   const [sh, sp, ss] = jws.split('.') as [string, string, string];
   const jwsHeader = JSON.parse(Buffer.from(sh, 'base64url').toString());
   const publicKey = resolve(jwsHeader['x5t#S256']).publicKey;
@@ -121,17 +135,24 @@ async function rawOpen(compact: string, privateKey: KeyObject, resolve: (thumbpr
   return JSON.parse(Buffer.from(sp, 'base64url').toString());
 }
 
-async function rawSeal(claims: object, signer: TestSigner, recipient: TestRecipient): Promise<string> {
+async function rawOpen(compact: string, privateKey: KeyObject, resolve: (thumbprint: string) => X509Certificate): Promise<Record<string, unknown>> {
+  return rawVerify(rawDecrypt(compact, privateKey), resolve);
+}
+
+async function rawSign(claims: object, signer: TestSigner): Promise<string> {
   const jwsAlg = signer.kind === 'P-256' ? 'ES256' : signer.kind === 'Ed25519' ? 'EdDSA' : 'PS256';
   const signingInput = `${b64u(JSON.stringify({ alg: jwsAlg, typ: 'isp-message+jws', 'x5t#S256': signer.thumbprint }))}.${b64u(JSON.stringify(claims))}`;
   const { alg, key } = signatureOptions(signer.privateKey);
-  const jws = `${signingInput}.${b64u(await signAsync(alg, Buffer.from(signingInput), key))}`;
+  return `${signingInput}.${b64u(await signAsync(alg, Buffer.from(signingInput), key))}`;
+}
+
+async function rawEncrypt(jws: string, recipient: TestRecipient): Promise<string> {
   const cek = randomBytes(32);
   const header: Record<string, unknown> = { enc: 'A256GCM', cty: 'isp-message+jws', kid: recipient.kid };
   let encryptedKey: Buffer;
   if (recipient.kind === 'RSA-2048') {
     header.alg = 'RSA-OAEP-256';
-    encryptedKey = (await import('node:crypto')).publicEncrypt({ key: recipient.publicKey, oaepHash: 'sha256', padding: constants.RSA_PKCS1_OAEP_PADDING }, cek);
+    encryptedKey = publicEncrypt({ key: recipient.publicKey, oaepHash: 'sha256', padding: constants.RSA_PKCS1_OAEP_PADDING }, cek);
   } else {
     header.alg = 'ECDH-ES+A256KW';
     const ephemeral =
@@ -148,6 +169,10 @@ async function rawSeal(claims: object, signer: TestSigner, recipient: TestRecipi
   gcm.setAAD(Buffer.from(h));
   const ct = Buffer.concat([gcm.update(jws), gcm.final()]);
   return [h, b64u(encryptedKey), b64u(iv), b64u(ct), b64u(gcm.getAuthTag())].join('.');
+}
+
+async function rawSeal(claims: object, signer: TestSigner, recipient: TestRecipient): Promise<string> {
+  return rawEncrypt(await rawSign(claims, signer), recipient);
 }
 
 // ---------------------------------------------------------------- naive jose (KeyObjects in, no pre-checks, no memo)
@@ -273,11 +298,59 @@ async function main(): Promise<void> {
       rows.push([pair.label, String(inFlight), r.wall.toFixed(0), e.wall.toFixed(0), n.wall.toFixed(0), r.perCpu.toFixed(0), e.perCpu.toFixed(0), percent(e.perCpu), n.perCpu.toFixed(0), percent(n.perCpu)]);
     }
   }
+  printTable(rows);
+  if (process.env.BENCH_PRIMITIVES !== '0') await primitives();
+}
+
+function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const [index, row] of rows.entries()) {
     console.log(`| ${row.map((cell, column) => (column >= 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join(' | ')} |`);
     if (index === 0) console.log(`|${widths.map((width, column) => (column >= 1 ? `${'-'.repeat(width + 1)}:` : '-'.repeat(width + 2))).join('|')}|`);
   }
+}
+
+/**
+ * Where the time goes: each layer operation alone, one in flight, in CPU
+ * microseconds, jose (with the envelope's memoised CryptoKeys) beside
+ * node:crypto. Shows which key type is cheap for which role.
+ */
+async function primitives(): Promise<void> {
+  console.log('\nper operation, 1 in flight, CPU microseconds (lower is better)\n');
+  const ca = await createTestCa();
+  const claims = testClaims();
+  const payload = new TextEncoder().encode(JSON.stringify(claims));
+  const rows: string[][] = [['operation', 'node:crypto us', 'jose us', 'jose / node']];
+  const measure = async (label: string, raw: Operation, viaJose: Operation) => {
+    const [r, j] = (await compare([raw, viaJose], 1)) as unknown as [{ perCpu: number }, { perCpu: number }];
+    rows.push([label, (1e6 / r.perCpu).toFixed(0), (1e6 / j.perCpu).toFixed(0), `${(r.perCpu / j.perCpu).toFixed(1)}x`]);
+  };
+  for (const kind of ['P-256', 'Ed25519', 'RSA-2048'] as const) {
+    const signer = await createTestSigner(ca, kind);
+    const alg = jwsAlgorithmForKey(signer.privateKey) as JwsAlgorithm;
+    const signKey = await cryptoKeyFor(signer.privateKey, alg);
+    const verifyKey = await cryptoKeyFor(signer.publicKey, alg);
+    const jws = await rawSign(claims, signer);
+    const resolve = () => signer.certificate;
+    await measure(`${alg} sign`, () => rawSign(claims, signer), () => new CompactSign(payload).setProtectedHeader({ alg }).sign(signKey));
+    await measure(`${alg} verify`, () => rawVerify(jws, resolve), () => compactVerify(jws, verifyKey, { algorithms: [alg] }));
+  }
+  for (const kind of ['P-256', 'X25519', 'RSA-2048'] as const) {
+    const recipient = createTestRecipient(kind);
+    const alg = jweAlgorithmForKey(recipient.publicKey) as JweKeyAlgorithm;
+    const encryptKey = await cryptoKeyFor(recipient.publicKey, alg);
+    const decryptKey = await cryptoKeyFor(recipient.privateKey, alg);
+    const jws = new TextDecoder().decode(payload);
+    const jwe = await rawEncrypt(jws, recipient);
+    const label = `${alg} (${kind})`;
+    await measure(`${label} encrypt`, () => rawEncrypt(jws, recipient), () =>
+      new CompactEncrypt(payload).setProtectedHeader({ alg, enc: 'A256GCM' }).encrypt(encryptKey),
+    );
+    await measure(`${label} decrypt`, async () => rawDecrypt(jwe, recipient.privateKey), () =>
+      compactDecrypt(jwe, decryptKey, { keyManagementAlgorithms: [alg], contentEncryptionAlgorithms: ['A256GCM'] }),
+    );
+  }
+  printTable(rows);
 }
 
 await main();
