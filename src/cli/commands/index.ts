@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerAgencyCommands } from './agency.js';
 import { register as registerCerts } from './certs.js';
 import { register as registerDpo } from './dpo.js';
+import { register as registerDeliveries } from './deliveries.js';
 
 /**
  * One line per command group. Each group lives in its own file and exports
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerCerts(program);
   registerAgencyCommands(program);
   registerDpo(program);
+  registerDeliveries(program);
   void program;
 }

@@ -71,7 +71,12 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
     // monotonic tracking as a move out of `undeliverable`.
     await tracking.reopen(job.messageId, job.recipientAgencyId);
     await queue.removeJob(job.recipientAgencyId, job.messageId);
-    await queue.enqueue({ ...job, replays: job.replays + 1 });
+    // The registry's current route wins: the usual cause of a dead letter is
+    // an endpoint that moved or broke. Without one, the stored route stays.
+    const route = options.routeFor(job.recipientAgencyId);
+    const { url: _storedUrl, ...rest } = job;
+    const routed = route ? { ...rest, mode: route.mode, ...(route.mode === 'push' ? { url: route.url } : {}) } : job;
+    await queue.enqueue({ ...routed, replays: job.replays + 1 });
     await deadLetters.remove(record.id);
   }
 
