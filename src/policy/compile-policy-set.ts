@@ -173,6 +173,7 @@ export function compilePolicySet(input: PolicySetInput): { ok: true; set: Policy
       messages,
       rules: frozenRules,
       index: buildRuleIndex(frozenRules),
+      catalogLineOf: (path: readonly string[]) => input.catalogSource.lineOf(path),
     }),
   };
 }

@@ -14,3 +14,6 @@ export { decide, recipientsFor, type DecideOptions } from './decide.js';
 export { minimise, type MinimiseResult } from './minimise.js';
 export { generaliseValue } from './generalise.js';
 export { createPolicyStore, type PolicyReloadResult, type PolicyStore } from './policy-store.js';
+export { lintPolicySet, type LintFinding } from './lint.js';
+export { runPolicyTests, type PolicyTestReport, type PolicyTestResult } from './run-policy-tests.js';
+export { policyTestFileSchema } from './policy-test-schema.js';

@@ -61,4 +61,6 @@ export interface PolicySet {
   readonly messages: MessageSchemas;
   readonly rules: readonly CompiledRule[];
   readonly index: RuleIndex;
+  /** The line in catalog.yaml of an entry, e.g. ['purposes', 'prosecution'], for lint messages. */
+  catalogLineOf(path: readonly string[]): number;
 }

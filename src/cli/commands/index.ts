@@ -3,6 +3,7 @@ import { register as registerAgencyCommands } from './agency.js';
 import { register as registerCerts } from './certs.js';
 import { register as registerDpo } from './dpo.js';
 import { register as registerDeliveries } from './deliveries.js';
+import { register as registerPolicy } from './policy.js';
 
 /**
  * One line per command group. Each group lives in its own file and exports
@@ -13,5 +14,6 @@ export function registerCommands(program: Command): void {
   registerAgencyCommands(program);
   registerDpo(program);
   registerDeliveries(program);
+  registerPolicy(program);
   void program;
 }
