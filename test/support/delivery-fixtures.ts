@@ -1,7 +1,8 @@
 import { webcrypto } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { auditEntryInputSchema, type AuditEntryInput } from '../../src/audit/entry.js';
+import { auditEntryInputSchema, createAuditLog, type AuditEntry, type AuditEntryInput } from '../../src/audit/index.js';
+import type { RedisClient } from '../../src/redis/index.js';
 import { x509 } from '../../src/pki/x509-library.js';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -12,7 +13,7 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
  * certificate and agency server certificates (synthetic Northvale agencies),
  * real HTTPS webhook receivers on loopback that insist on the hub's client
  * certificate, and an in-memory audit sink that checks every entry against
- * the audit model (src/audit/entry.ts).
+ * the audit model (src/audit/entry.ts), or the real audit log.
  */
 
 const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -216,4 +217,16 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The real audit log (src/audit) under a test's prefix, with a reader for assertions. */
+export function testAuditLog(redis: RedisClient, prefix: string): { append(input: AuditEntryInput): Promise<AuditEntry>; entries(): Promise<AuditEntry[]> } {
+  const log = createAuditLog({ redis, prefix });
+  return {
+    append: (input) => log.append(input),
+    async entries() {
+      const size = await log.size();
+      return log.getEntries(Array.from({ length: size }, (_, seq) => seq));
+    },
+  };
 }

@@ -3,6 +3,8 @@
  * (a crash) and watch another worker run the job again. Settings come as JSON
  * in DELIVERY_WORKER_CONFIG; prints "ready" once the worker is running.
  */
+import { createAuditLog } from '../../src/audit/index.js';
+import { connectRedis } from '../../src/redis/index.js';
 import { createDelivery } from '../../src/routing/delivery/index.js';
 
 interface ChildConfig {
@@ -28,7 +30,7 @@ const delivery = createDelivery({
     lockDurationMs: config.lockDurationMs,
     stalledIntervalMs: config.stalledIntervalMs,
   },
-  audit: { append: async () => undefined },
+  audit: createAuditLog({ redis: connectRedis({ url: config.redisUrl }), prefix: config.prefix }),
   routeFor: () => ({ mode: 'push', url: config.url }),
   tls: config.tls,
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../audit/index.js';
 import { createDelivery } from '../../routing/delivery/index.js';
 import { runIspHub } from '../../../test/support/cli.js';
-import { createTestPki, memoryAudit, startWebhookReceiver, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
+import { createTestPki, startWebhookReceiver, testAuditLog, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
 import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 
 let redis: TestRedis;
@@ -30,7 +30,7 @@ describe('isp-hub deliveries', () => {
       redis: { target: { url: redis.url } },
       prefix,
       settings: { attempts: 2, backoffMs: 20, timeoutMs: 5000, concurrency: 2, inboxTtlSeconds: 3600, closeTimeoutMs: 500 },
-      audit: memoryAudit(),
+      audit: testAuditLog(redis.connect(), prefix),
       routeFor: () => ({ mode: 'push', url: receiver.url }),
       tls: { cert: pki.hubClient.cert, key: pki.hubClient.key, ca: pki.caPem },
     });
@@ -57,8 +57,9 @@ describe('isp-hub deliveries', () => {
       expect(receiver.received.at(-1)?.headers['isp-redelivery']).toBe('true');
 
       const auditLog = createAuditLog({ redis: redis.connect(), prefix });
-      expect(await auditLog.size()).toBe(1);
-      expect(await auditLog.getEntry(0)).toMatchObject({
+      const entries = await auditLog.getEntries(Array.from({ length: await auditLog.size() }, (_, seq) => seq));
+      expect(entries.map((entry) => entry.event)).toEqual(['delivery-failed', 'delivery-replayed', 'delivered']);
+      expect(entries[1]).toMatchObject({
         event: 'delivery-replayed',
         agency: 'hub',
         actor: { id: 'ops.alex-testperson', role: 'operator' },

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../../test/support/cli.js';
-import { createTestPki, memoryAudit, startWebhookReceiver, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
+import { createTestPki, startWebhookReceiver, testAuditLog, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
 import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { createDelivery, type Delivery, type DeliverySettings } from './index.js';
 import type { DeliveryRoute } from './ports.js';
@@ -31,7 +31,7 @@ async function receiver(behaviour: 'ok' | 'fail' | 'hang' = 'ok'): Promise<Webho
 
 interface Harness {
   delivery: Delivery;
-  audit: ReturnType<typeof memoryAudit>;
+  audit: ReturnType<typeof testAuditLog>;
   failures: Array<{ recipient: string; outcome: string; at: number }>;
   delivered: Array<{ recipient: string; at: number }>;
   prefix: string;
@@ -39,7 +39,7 @@ interface Harness {
 }
 
 function harness(routes: Record<string, DeliveryRoute>, settings: Partial<DeliverySettings> = {}, prefix = redis.newPrefix()): Harness {
-  const audit = memoryAudit();
+  const audit = testAuditLog(redis.connect(), prefix);
   const failures: Harness['failures'] = [];
   const delivered: Harness['delivered'] = [];
   const delivery = createDelivery({
@@ -84,7 +84,7 @@ describe('push delivery over mutual TLS', () => {
     expect(got?.headers['isp-redelivery']).toBeUndefined();
     expect(got?.clientCn).toBe('isp-hub');
     await waitUntil(async () => (await hub.delivery.tracking.stateOf('msg_push1', 'nv-probation')) === 'delivered', 10_000, 'tracking');
-    expect(hub.audit.entries).toEqual([
+    expect(await hub.audit.entries()).toEqual([
       expect.objectContaining({ event: 'delivered', agency: 'hub', messageId: 'msg_push1', recipients: ['nv-probation'], outcome: 'delivered' }),
     ]);
     const tracking = await hub.delivery.tracking.getForAgency('msg_push1', 'nv-police');
@@ -127,7 +127,7 @@ describe('push delivery over mutual TLS', () => {
     expect(prison.received).toHaveLength(3);
     const [dead] = await hub.delivery.service.listDeadLetters();
     expect(dead).toMatchObject({ id: 'msg_dead1:nv-prison', attempts: 3, lastOutcome: 'http-503', job: { messageId: 'msg_dead1', jwe: JWE } });
-    expect(hub.audit.entries.filter((entry) => entry.event === 'delivery-failed')).toEqual([
+    expect((await hub.audit.entries()).filter((entry) => entry.event === 'delivery-failed')).toEqual([
       expect.objectContaining({ agency: 'hub', messageId: 'msg_dead1', recipients: ['nv-prison'], outcome: 'http-503' }),
     ]);
     const report = await hub.delivery.tracking.getForAgency('msg_dead1', 'nv-police');
@@ -140,7 +140,7 @@ describe('push delivery over mutual TLS', () => {
     expect(replayed?.headers['isp-message-id']).toBe('msg_dead1');
     expect(replayed?.headers['isp-redelivery']).toBe('true');
     expect(await hub.delivery.deadLetters.count()).toBe(0);
-    expect(hub.audit.entries.map((entry) => entry.event)).toEqual(['delivery-failed', 'delivery-replayed', 'delivered']);
+    expect((await hub.audit.entries()).map((entry) => entry.event)).toEqual(['delivery-failed', 'delivery-replayed', 'delivered']);
     await expect(hub.delivery.service.replay('msg_dead1:nv-prison')).rejects.toMatchObject({ code: 'DELIVERY_NOT_FOUND' });
     await expect(hub.delivery.service.replay('garbage')).rejects.toMatchObject({ code: 'DELIVERY_NOT_FOUND' });
   });
@@ -207,7 +207,7 @@ describe('pull delivery', () => {
     await hub.delivery.inbox.ack('nv-probation', item?.id as string);
     expect((await hub.delivery.tracking.getForAgency('msg_pull1', 'nv-prison')).recipients[0]?.state).toBe('acknowledged');
     await expect(hub.delivery.tracking.getForAgency('msg_pull1', 'nv-probation')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(hub.audit.entries.map((entry) => [entry.event, entry.agency])).toEqual([
+    expect((await hub.audit.entries()).map((entry) => [entry.event, entry.agency])).toEqual([
       ['collected', 'nv-probation'],
       ['acknowledged', 'nv-probation'],
     ]);
@@ -251,7 +251,7 @@ describe('crash and shutdown', () => {
       redis: { target: { url: redis.url } },
       prefix,
       settings: { attempts: 3, backoffMs: 50, timeoutMs: 60_000, concurrency: 1, inboxTtlSeconds: 3600 },
-      audit: memoryAudit(),
+      audit: testAuditLog(redis.connect(), prefix),
       routeFor: () => ({ mode: 'push', url: childs.url }),
     });
     cleanups.push(() => producer.close());

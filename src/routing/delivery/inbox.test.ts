@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryAudit } from '../../../test/support/delivery-fixtures.js';
+import { testAuditLog } from '../../../test/support/delivery-fixtures.js';
 import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { createInbox } from './inbox.js';
 import { createInboxStore } from './inbox-store.js';
@@ -21,7 +21,7 @@ function setup() {
   const client = redis.connect();
   let now = Date.UTC(2025, 2, 3, 9, 0, 0);
   const clock = () => now;
-  const audit = memoryAudit();
+  const audit = testAuditLog(client, prefix);
   const store = createInboxStore({ redis: client, prefix });
   const tracking = createTrackingStore({ redis: client, prefix, clock });
   const inbox = createInbox({ store, tracking, audit, ttlSeconds: TTL_SECONDS, clock });
@@ -73,7 +73,7 @@ describe('pull inbox', () => {
     await deliver('msg_c1', 'nv-probation');
     await inbox.list('nv-probation');
     await inbox.list('nv-probation');
-    const collected = audit.entries.filter((entry) => entry.event === 'collected');
+    const collected = (await audit.entries()).filter((entry) => entry.event === 'collected');
     expect(collected).toHaveLength(1);
     expect(collected[0]).toMatchObject({ agency: 'nv-probation', messageId: 'msg_c1', recipients: ['nv-probation'] });
     expect(await tracking.stateOf('msg_c1', 'nv-probation')).toBe('collected');
@@ -85,7 +85,7 @@ describe('pull inbox', () => {
     const [item] = (await inbox.list('nv-probation')).items;
     const acked = await inbox.ack('nv-probation', item?.id as string);
     expect(acked.messageId).toBe('msg_a1');
-    expect(audit.entries.map((entry) => entry.event)).toEqual(['collected', 'acknowledged']);
+    expect((await audit.entries()).map((entry) => entry.event)).toEqual(['collected', 'acknowledged']);
     expect(await tracking.stateOf('msg_a1', 'nv-probation')).toBe('acknowledged');
     expect((await inbox.list('nv-probation')).items).toEqual([]);
     await expect(inbox.ack('nv-probation', item?.id as string)).rejects.toMatchObject({ code: 'INBOX_ITEM_NOT_FOUND' });
@@ -98,7 +98,7 @@ describe('pull inbox', () => {
     await expect(inbox.get('nv-housing', id)).rejects.toMatchObject({ code: 'INBOX_ITEM_NOT_FOUND' });
     await expect(inbox.ack('nv-housing', 'ibx_../../etc')).rejects.toMatchObject({ code: 'INBOX_ITEM_NOT_FOUND' });
     expect((await inbox.list('nv-housing')).items).toEqual([]);
-    expect(audit.entries).toEqual([]);
+    expect(await audit.entries()).toEqual([]);
     expect((await inbox.list('nv-probation')).items.map((item) => item.id)).toEqual([id]);
   });
 
@@ -112,7 +112,7 @@ describe('pull inbox', () => {
     expect((await inbox.list('nv-prison')).items).toEqual([]);
 
     expect(await inbox.sweepExpired()).toBe(2);
-    const expired = audit.entries.filter((entry) => entry.event === 'expired');
+    const expired = (await audit.entries()).filter((entry) => entry.event === 'expired');
     expect(expired.map((entry) => [entry.messageId, entry.outcome])).toEqual(
       expect.arrayContaining([
         ['msg_e1', 'unacknowledged'],
@@ -133,6 +133,6 @@ describe('pull inbox', () => {
     advance(TTL_SECONDS * 1000 + 1);
     const [a, b] = await Promise.all([inbox.sweepExpired({ batch: 7 }), inbox.sweepExpired({ batch: 7 })]);
     expect((a ?? 0) + (b ?? 0)).toBe(30);
-    expect(audit.entries.filter((entry) => entry.event === 'expired')).toHaveLength(30);
+    expect((await audit.entries()).filter((entry) => entry.event === 'expired')).toHaveLength(30);
   });
 });
