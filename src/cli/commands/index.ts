@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerAgencyCommands } from './agency.js';
+import { register as registerAudit } from './audit.js';
 import { register as registerCerts } from './certs.js';
 import { register as registerDpo } from './dpo.js';
 import { register as registerDeliveries } from './deliveries.js';
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerDpo(program);
   registerDeliveries(program);
   registerPolicy(program);
+  registerAudit(program);
   void program;
 }
