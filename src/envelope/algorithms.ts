@@ -57,3 +57,17 @@ export function isEnvelopeMediaType(value: unknown): boolean {
   const lower = value.toLowerCase();
   return lower === ENVELOPE_MEDIA_TYPE || lower === `application/${ENVELOPE_MEDIA_TYPE}`;
 }
+
+/**
+ * The default pair, chosen from bench:envelope (docs/envelope.md "Figures"):
+ * with jose 6 on Node 20 every WebCrypto call is a thread-pool round trip,
+ * ECDH-ES+A256KW needs 8-9 of them per operation and RSA-OAEP-256 3-4, so
+ * RSA-OAEP-256 key management with ES256 signatures is the cheapest per
+ * message and about three times cheaper per extra recipient of a fan-out.
+ * The envelope still picks algorithms from the keys it is given; this names
+ * the key types that certificate issuing should default to for each role.
+ */
+export const DEFAULT_ENVELOPE_ALGORITHMS = Object.freeze({
+  signing: { alg: 'ES256', key: 'P-256' },
+  encryption: { alg: 'RSA-OAEP-256', key: 'RSA-2048' },
+} as const);

@@ -10,6 +10,7 @@ export {
   JWE_KEY_ALGORITHMS,
   JWE_CONTENT_ENCRYPTION,
   ENVELOPE_MEDIA_TYPE,
+  DEFAULT_ENVELOPE_ALGORITHMS,
   jwsAlgorithmForKey,
   jweAlgorithmForKey,
   type JwsAlgorithm,
