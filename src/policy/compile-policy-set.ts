@@ -174,6 +174,10 @@ export function compilePolicySet(input: PolicySetInput): { ok: true; set: Policy
       rules: frozenRules,
       index: buildRuleIndex(frozenRules),
       catalogLineOf: (path: readonly string[]) => input.catalogSource.lineOf(path),
+      pathExists: (type: string, path: string) => {
+        const ix = pathIndexByType.get(type);
+        return ix !== undefined && pathInSchema(path, ix.leaves, ix.plainPrefixes);
+      },
     }),
   };
 }

@@ -142,13 +142,16 @@ export function decide(set: PolicySet, message: PolicyMessage, sender: Party, re
 
   let obligations = combine(set, permits, recipient);
   let withheldFields: string[] | undefined;
-  // Only the forbids that took something off the allow-list are reported.
-  const effective = withholding.filter((r) => obligations.disclose.some((e) => (r.withhold ?? []).some((b) => under(e.path, b))));
+  // Only the forbids that withhold something the allow-list covers are
+  // reported: a withheld path under an allowed one, or an allowed path under a withheld one.
+  const overlaps = (a: string, b: string) => under(a, b) || under(b, a);
+  const relevant = (w: string) => set.pathExists(message.type, w) && obligations.disclose.some((e) => overlaps(e.path, w));
+  const effective = withholding.filter((r) => (r.withhold ?? []).some(relevant));
   if (effective.length > 0) {
-    const banned = effective.flatMap((r) => r.withhold ?? []);
-    const kept = obligations.disclose.filter((entry) => !banned.some((b) => under(entry.path, b)));
-    withheldFields = unique(obligations.disclose.filter((e) => !kept.includes(e)).map((e) => e.path));
-    obligations = { ...obligations, disclose: kept };
+    const withhold = unique(effective.flatMap((r) => r.withhold ?? []).filter(relevant));
+    const kept = obligations.disclose.filter((entry) => !withhold.some((w) => under(entry.path, w)));
+    withheldFields = withhold;
+    obligations = { ...obligations, disclose: kept, withhold };
   }
   const legalBases = unique(permits.flatMap((r) => r.legalBases));
   return {

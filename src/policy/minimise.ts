@@ -26,20 +26,27 @@ const ALWAYS_KEPT = new Set(['type', 'purpose']);
 interface AllowNode {
   /** The whole subtree is allowed (this node is an allow-list entry). */
   all: boolean;
+  /** A forbid withholds this subtree, whatever the allow-list says. */
+  denied: boolean;
   generalise?: Generalisation;
   children: Map<string, AllowNode>;
 }
 
-function buildAllowTree(disclose: readonly DiscloseEntry[]): AllowNode {
-  const root: AllowNode = { all: false, children: new Map() };
+function nodeAt(root: AllowNode, path: string): AllowNode {
+  let node = root;
+  for (const part of path.split('.')) {
+    const key = part.endsWith('[]') ? part.slice(0, -2) : part;
+    let child = node.children.get(key);
+    if (!child) node.children.set(key, (child = { all: false, denied: false, children: new Map() }));
+    node = child;
+  }
+  return node;
+}
+
+function buildAllowTree(disclose: readonly DiscloseEntry[], withhold: readonly string[]): AllowNode {
+  const root: AllowNode = { all: false, denied: false, children: new Map() };
   for (const entry of disclose) {
-    let node = root;
-    for (const part of entry.path.split('.')) {
-      const key = part.endsWith('[]') ? part.slice(0, -2) : part;
-      let child = node.children.get(key);
-      if (!child) node.children.set(key, (child = { all: false, children: new Map() }));
-      node = child;
-    }
+    const node = nodeAt(root, entry.path);
     // A plain entry wins over a generalised one for the same path: it already allows more.
     if (!node.all || (node.generalise && !entry.generalise)) {
       node.all = true;
@@ -47,6 +54,7 @@ function buildAllowTree(disclose: readonly DiscloseEntry[]): AllowNode {
       else delete node.generalise;
     }
   }
+  for (const path of withhold) nodeAt(root, path).denied = true;
   return root;
 }
 
@@ -70,58 +78,67 @@ export function leafPathsOf(value: unknown, prefix: string, into: Set<string>): 
   if (prefix !== '') into.add(prefix);
 }
 
-function clone(value: unknown): unknown {
-  return structuredClone(value);
-}
-
 interface Walk {
   disclosed: Set<string>;
   generalised: Set<string>;
 }
 
-function walk(value: unknown, node: AllowNode, path: string, state: Walk): unknown {
-  if (node.all) {
-    const out = node.generalise ? generaliseValue(value, node.generalise) : clone(value);
-    if (out !== undefined) {
-      leafPathsOf(out, path, state.disclosed);
-      if (node.generalise) leafPathsOf(out, path, state.generalised);
-    }
-    return out;
+/** An allowance in force from an ancestor: everything below, generalised or not. */
+interface Allowance {
+  generalise?: Generalisation;
+}
+
+function emit(value: unknown, allowance: Allowance, path: string, state: Walk): unknown {
+  const out = allowance.generalise ? generaliseValue(value, allowance.generalise) : structuredClone(value);
+  if (out !== undefined) {
+    leafPathsOf(out, path, state.disclosed);
+    if (allowance.generalise) leafPathsOf(out, path, state.generalised);
   }
+  return out;
+}
+
+function walk(value: unknown, node: AllowNode | undefined, inherited: Allowance | undefined, path: string, state: Walk): unknown {
+  if (node?.denied) return undefined;
+  const allowance: Allowance | undefined = node?.all ? (node.generalise ? { generalise: node.generalise } : {}) : inherited;
+  // Nothing more specific below: the whole value leaves (or none of it).
+  if (node === undefined || node.children.size === 0) return allowance ? emit(value, allowance, path, state) : undefined;
   if (Array.isArray(value)) {
-    const out = value.map((item) => walk(item, node, `${path}[]`, state)).filter((item) => item !== undefined);
+    const out = value.map((item) => walk(item, node, allowance, `${path}[]`, state)).filter((item) => item !== undefined);
     return out.length > 0 ? out : undefined;
   }
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
       const childNode = node.children.get(key);
-      if (!childNode) continue;
-      const result = walk(child, childNode, `${path}.${key}`, state);
+      if (!childNode && !allowance) continue;
+      const result = walk(child, childNode, allowance, `${path}.${key}`, state);
       if (result !== undefined) out[key] = result;
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }
-  // The allow-list reaches below this value, but it has nothing below: withheld.
-  return undefined;
+  // A scalar where the allow-list expected more structure: only an ancestor's allowance lets it out.
+  return allowance ? emit(value, allowance, path, state) : undefined;
 }
 
-export function minimise<T extends Record<string, unknown>>(record: T, obligations: { readonly disclose: readonly DiscloseEntry[] }): MinimiseResult<Partial<T>> {
+export function minimise<T extends Record<string, unknown>>(
+  record: T,
+  obligations: { readonly disclose: readonly DiscloseEntry[]; readonly withhold?: readonly string[] },
+): MinimiseResult<Partial<T>> {
   if (!isPlainObject(record)) throw new TypeError('minimise: record must be an object');
-  const tree = buildAllowTree(obligations.disclose);
+  const tree = buildAllowTree(obligations.disclose, obligations.withhold ?? []);
   const state: Walk = { disclosed: new Set(), generalised: new Set() };
   const out: Record<string, unknown> = {};
   const all = new Set<string>();
   for (const [key, value] of Object.entries(record)) {
     if (ALWAYS_KEPT.has(key)) {
-      out[key] = clone(value);
+      out[key] = structuredClone(value);
       continue;
     }
     if (value === undefined) continue;
     leafPathsOf(value, key, all);
     const node = tree.children.get(key);
     if (!node) continue;
-    const result = walk(value, node, key, state);
+    const result = walk(value, node, undefined, key, state);
     if (result !== undefined) out[key] = result;
   }
   const withheld = [...all].filter((p) => !state.disclosed.has(p));

@@ -13,6 +13,8 @@ export interface DiscloseEntry {
 export interface Obligations {
   /** The allow-list: only these paths (and what is under them) leave the hub. */
   readonly disclose: readonly DiscloseEntry[];
+  /** Paths a forbid rule withholds even where an allow-list entry covers them (e.g. `body` allowed, `body.needs.health` withheld). */
+  readonly withhold?: readonly string[];
   readonly marking: string;
   /** How long the recipient may keep the record. */
   readonly retainDays: number;
@@ -63,4 +65,6 @@ export interface PolicySet {
   readonly index: RuleIndex;
   /** The line in catalog.yaml of an entry, e.g. ['purposes', 'prosecution'], for lint messages. */
   catalogLineOf(path: readonly string[]): number;
+  /** Whether a message type's schema has `path` (a leaf or a branch above leaves). */
+  pathExists(type: string, path: string): boolean;
 }
