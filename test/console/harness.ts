@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import path from 'node:path';
@@ -43,6 +43,10 @@ export interface ConsoleHub {
   prefix: string;
   auditLog: AuditLog;
   issuer: EmbeddedDpoIssuer;
+  /** The DPO issuer's private key, for forging tokens in tests. */
+  issuerKey: KeyObject;
+  /** The hub signing certificate (checkpoints). */
+  hubCertificate: X509Certificate;
   /** Seqs of the entries the tests look at. */
   seqs: { adultDisclosure: number; adultRefusal: number; childDisclosure: number; policeToYotOnly: number };
   token(input: { agencyId: string; name?: string; scheme?: boolean }): Promise<string>;
@@ -61,7 +65,8 @@ export async function startConsoleHub(): Promise<ConsoleHub> {
   const policySet = await loadPolicySet(path.join(repoRoot, 'policies'), messageSchemasFromMessages());
   const catalog = auditCatalogFromPolicySet(() => policySet);
   const auditSearch = createAuditSearch({ redis, prefix, auditLog, subjectKeyer, catalog });
-  const issuer = await createEmbeddedDpoIssuer(ISSUER);
+  const issuerKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const issuer = await createEmbeddedDpoIssuer(ISSUER, issuerKey);
   const verifier = createDpoTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks });
 
   // --- the synthetic log
@@ -193,6 +198,8 @@ export async function startConsoleHub(): Promise<ConsoleHub> {
     prefix,
     auditLog,
     issuer,
+    issuerKey,
+    hubCertificate: certificate,
     seqs: { adultDisclosure, adultRefusal, childDisclosure, policeToYotOnly },
     token: ({ agencyId, name = 'Alex Testperson', scheme = false }) => issuer.issue({ agencyId, name, schemeDpo: scheme, ttlSeconds: 900, audience: AUDIENCE }),
     close: async () => {
