@@ -30,7 +30,7 @@ export interface AttemptInfo {
   maxAttempts: number;
 }
 
-export type ProcessOutcome = 'delivered' | 'held-in-inbox' | 'already-delivered';
+export type ProcessOutcome = 'delivered' | 'held-in-inbox' | 'already-settled';
 
 /** Thrown to make the queue retry; the message is a short outcome code, never record data. */
 export class DeliveryAttemptFailed extends Error {
@@ -57,7 +57,12 @@ export type DeliveryProcessor = (data: unknown, attempt: AttemptInfo) => Promise
 export const MESSAGE_ID_HEADER = 'isp-message-id';
 export const REDELIVERY_HEADER = 'isp-redelivery';
 
-const PAST_FIRST_DELIVERY = new Set(['delivered', 'collected', 'acknowledged']);
+/**
+ * States in which a job has nothing left to do. `undeliverable` is here too:
+ * only an operator's replay sends a dead letter again, and it reopens the
+ * tracking to `queued` before it enqueues.
+ */
+const SETTLED = new Set(['delivered', 'collected', 'acknowledged', 'undeliverable', 'denied']);
 
 export function createDeliveryProcessor(options: DeliveryProcessorOptions): DeliveryProcessor {
   const { push, inbox, tracking, deadLetters, audit, metrics } = options;
@@ -85,7 +90,7 @@ export function createDeliveryProcessor(options: DeliveryProcessorOptions): Deli
     // A job enqueued again after it completed (an intake retried after a
     // crash, once BullMQ had removed the finished job) must not deliver twice.
     const state = await tracking.stateOf(job.messageId, job.recipientAgencyId);
-    if (state !== undefined && PAST_FIRST_DELIVERY.has(state)) return 'already-delivered';
+    if (state !== undefined && SETTLED.has(state)) return 'already-settled';
 
     if (job.mode === 'pull') {
       await inbox.put({
