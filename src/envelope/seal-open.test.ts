@@ -14,6 +14,8 @@ const PAIRS = [
   { signer: 'P-256', recipient: 'P-256', jws: 'ES256', jwe: 'ECDH-ES+A256KW' },
   { signer: 'Ed25519', recipient: 'X25519', jws: 'EdDSA', jwe: 'ECDH-ES+A256KW' },
   { signer: 'RSA-2048', recipient: 'RSA-2048', jws: 'PS256', jwe: 'RSA-OAEP-256' },
+  // The default pair (docs/envelope.md): P-256 signing key, RSA-2048 encryption key.
+  { signer: 'P-256', recipient: 'RSA-2048', jws: 'ES256', jwe: 'RSA-OAEP-256' },
 ] as const;
 
 let ca: TestCa;

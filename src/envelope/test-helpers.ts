@@ -1,6 +1,6 @@
 // Test support only: building hostile envelopes by hand and asserting codes.
 import { CompactEncrypt, CompactSign } from 'jose';
-import { expect } from 'vitest';
+import assert from 'node:assert/strict';
 import { isHubError, type HubErrorCode } from '../errors.js';
 import type { TestRecipient } from './test-fixtures.js';
 
@@ -18,9 +18,10 @@ export async function expectHubError(promise: Promise<unknown>, code: HubErrorCo
   } catch (error) {
     outcome = { rejected: error };
   }
-  expect(outcome).not.toHaveProperty('resolved');
-  const error = (outcome as { rejected: unknown }).rejected;
-  expect(isHubError(error) ? error.code : error).toBe(code);
+  // node:assert rather than vitest's expect, so this file does not tie the build to a dev dependency.
+  assert.ok(!('resolved' in outcome), `expected ${code}, but the promise resolved`);
+  const error = outcome.rejected;
+  assert.equal(isHubError(error) ? error.code : error, code);
 }
 
 /** A compact JWS with any header, signed by jose with any key it accepts. */
