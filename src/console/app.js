@@ -53,7 +53,7 @@ async function route(reason) {
   if (!token()) {
     clear(main).append(signInPage(reason));
     document.title = 'Sign in · isp-hub DPO console';
-    focusHeading();
+    if (mine > 1) focusHeading();
     return;
   }
   if (!window.location.hash || window.location.hash === '#') {
@@ -72,7 +72,8 @@ async function route(reason) {
   clear(main).append(page);
   const params = found.pattern.exec(hash).slice(1);
   await found.render(page, ...params);
-  if (mine === renderCount) focusHeading();
+  // After in-app navigation only: on first load the skip link comes first, as on any page.
+  if (mine === renderCount && mine > 1) focusHeading();
 }
 
 function focusHeading() {
