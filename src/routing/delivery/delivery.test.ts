@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../redis/index.js';
 import { repoRoot } from '../../../test/support/cli.js';
 import { createTestPki, startWebhookReceiver, testAuditLog, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
 import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
@@ -220,6 +221,36 @@ describe('pull delivery', () => {
 });
 
 describe('crash and shutdown', () => {
+  it('the worker role sweeps expired inbox items by itself, and close() leaves caller-owned connections open', async () => {
+    const prefix = redis.newPrefix();
+    const commands = redis.connect();
+    const queue = connectRedis({ url: redis.url }, { forBlockingCommands: true });
+    cleanups.push(() => void queue.quit());
+    let now = Date.now();
+    const audit = testAuditLog(commands, prefix);
+    const delivery = createDelivery({
+      redis: { commands, queue },
+      prefix,
+      settings: { attempts: 3, backoffMs: 20, timeoutMs: 2000, concurrency: 2, inboxTtlSeconds: 60, sweepIntervalMs: 50, closeTimeoutMs: 500 },
+      audit,
+      routeFor: () => ({ mode: 'pull' }),
+      tls: { cert: pki.hubClient.cert, key: pki.hubClient.key, ca: pki.caPem },
+      clock: () => now,
+    });
+    cleanups.push(() => delivery.close());
+    delivery.startWorkers(['nv-yot']);
+    await delivery.service.accept('msg_ttl1', 'nv-police', [{ recipient: 'nv-yot', status: 'queued' }], [
+      { messageId: 'msg_ttl1', sender: 'nv-police', recipient: 'nv-yot', messageType: 'arrest-notification', jwe: JWE },
+    ]);
+    await waitUntil(async () => (await commands.zcard(`${prefix}:inbox:agency:nv-yot`)) === 1, 10_000, 'inbox item');
+    now += 61_000;
+    await waitUntil(async () => (await delivery.tracking.stateOf('msg_ttl1', 'nv-yot')) === 'undeliverable', 10_000, 'expiry');
+    expect((await audit.entries()).map((entry) => [entry.event, entry.outcome])).toEqual([['expired', 'uncollected']]);
+    await delivery.close();
+    expect(await commands.ping()).toBe('PONG');
+    expect(await queue.ping()).toBe('PONG');
+  });
+
   it('a job re-run after its worker was killed mid-delivery carries the same id and says it is a redelivery', async () => {
     const childs = await receiver('hang');
     const prefix = redis.newPrefix();
