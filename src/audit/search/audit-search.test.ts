@@ -1,9 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import type { AuditEntry, AuditEntryInput } from '../entry.js';
 import { createSubjectKeyer } from '../subject-keys.js';
-import { createContractLog } from './contract-log.js';
+import { createTestSigner } from '../test-signer.js';
+import { createAuditLog } from '../index.js';
 import { createAuditSearch, type AuditLogPort } from './index.js';
 import { decodeCursor, encodeCursor, type AuditFilter, type SearchScope } from './query.js';
 
@@ -95,7 +99,7 @@ afterAll(async () => {
 async function seededLog(count: number, seed: number) {
   const prefix = redisServer.newPrefix();
   let clock = Date.parse('2026-03-01T09:00:00.000Z');
-  const log = createContractLog({ redis, prefix, now: () => new Date((clock += 1000)) });
+  const log = createAuditLog({ redis, prefix, clock: () => new Date((clock += 1000)) });
   const entries: AuditEntry[] = [];
   for (const input of fixtureInputs(count, seed)) entries.push(await log.append(input));
   const readsBefore = await log.size();
@@ -339,5 +343,40 @@ describe('every read of the log is itself logged (audit-read)', () => {
     const blind = createAuditSearch({ redis, prefix: fixture.prefix, auditLog: failing, subjectKeyer: keyer });
     await expect(blind.search({}, scheme, dpo)).rejects.toThrow('redis down');
     await expect(blind.openExport('jsonl', {}, scheme, dpo)).rejects.toThrow('redis down');
+  });
+});
+
+describe('search across Redis and the archive', () => {
+  it('finds, exports and reports entries whose bodies have moved to archive segment files', async () => {
+    const archiveDir = await mkdtemp(path.join(tmpdir(), 'isp-search-archive-'));
+    try {
+      const prefix = redisServer.newPrefix();
+      let clock = Date.parse('2024-01-01T00:00:00.000Z');
+      const log = createAuditLog({ redis, prefix, signer: await createTestSigner(), archiveDir, clock: () => new Date((clock += 60_000)) });
+      for (const input of fixtureInputs(120, 11)) await log.append(input);
+      await log.checkpoint();
+      const search = searchFor(log, prefix);
+      const subject = SUBJECTS[0]!;
+      const filter: AuditFilter = { subject, event: 'disclosure' };
+      const beforeArchive = await collectAll(search, filter, scheme, 4);
+      const reportBefore = await search.subjectReport(subject, scheme, dpo);
+
+      const result = await log.archive({ olderThan: new Date(Date.parse('2024-01-01T00:00:00.000Z') + 80 * 60_000) });
+      expect(result.archivedUpTo).toBeGreaterThan(50);
+      expect(await redis.hlen(`${prefix}:audit:entries`)).toBeLessThan((await log.size()) - 50);
+
+      const afterArchive = await collectAll(search, filter, scheme, 4);
+      expect(afterArchive.seqs).toEqual(beforeArchive.seqs);
+      expect(afterArchive.seqs.some((seq) => seq < result.archivedUpTo)).toBe(true);
+      const reportAfter = await search.subjectReport(subject, scheme, dpo);
+      expect({ ...reportAfter, generatedAt: '' }).toEqual({ ...reportBefore, generatedAt: '' });
+      let jsonl = '';
+      for await (const chunk of await search.openExport('jsonl', { subject }, scheme, dpo)) jsonl += chunk;
+      const exported = jsonl.trim().split('\n').map((line) => (JSON.parse(line) as AuditEntry).seq);
+      expect(exported).toEqual(expectedSeqs(await snapshot(log), { subject }, scheme));
+      expect(exported.some((seq) => seq < result.archivedUpTo)).toBe(true);
+    } finally {
+      await rm(archiveDir, { recursive: true, force: true });
+    }
   });
 });

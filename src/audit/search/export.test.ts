@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import type { AuditEntry, AuditEntryInput } from '../entry.js';
 import { createSubjectKeyer } from '../subject-keys.js';
-import { createContractLog } from './contract-log.js';
+import { createAuditLog } from '../index.js';
 import { ENTRY_CSV_COLUMNS, SUBJECT_REPORT_CSV_COLUMNS, createAuditSearch, csvCell, csvRow, type CatalogLookup } from './index.js';
 
 /** A strict RFC 4180 reader, so the tests check the bytes a spreadsheet will parse. */
@@ -70,7 +70,7 @@ afterAll(async () => {
 
 function newLog() {
   const prefix = redisServer.newPrefix();
-  const log = createContractLog({ redis, prefix });
+  const log = createAuditLog({ redis, prefix });
   return { prefix, log, search: createAuditSearch({ redis, prefix, auditLog: log, subjectKeyer: keyer }) };
 }
 
@@ -189,7 +189,7 @@ describe('subject access report (UK GDPR Art 15, DPA 2018 s.45)', () => {
 
   it('says to whom, when, why and under which law each disclosure went, which fields, which rule, and what was refused', async () => {
     const prefix = redisServer.newPrefix();
-    const log = createContractLog({ redis, prefix });
+    const log = createAuditLog({ redis, prefix });
     const search = createAuditSearch({ redis, prefix, auditLog: log, subjectKeyer: keyer, catalog });
     const alex = { kind: 'pnc', value: '2019/0012345K' };
     const alexKey = keyer(alex);

@@ -9,7 +9,7 @@ import { createIdempotencyStore } from '../../routing/idempotency-store.js';
 import { acceptMessage, type IntakeAnswer } from '../../routing/intake.js';
 import type { MessageRecord, PolicyDecision, PolicyPort } from '../../routing/ports.js';
 import { createSubjectKeyer } from '../subject-keys.js';
-import { createContractLog } from './contract-log.js';
+import { createAuditLog } from '../index.js';
 import { createAuditSearch } from './index.js';
 
 /**
@@ -129,11 +129,11 @@ describe('sentinel values never reach search results, exports, reports, logs or 
   it('holds for records full of sentinels sent through the intake use case', async () => {
     const prefix = redisServer.newPrefix();
     const keyer = createSubjectKeyer(Buffer.alloc(32, 9));
-    const auditLog = createContractLog({ redis, prefix });
     const logLines: string[] = [];
     const logStream = new PassThrough();
     logStream.on('data', (chunk: Buffer) => logLines.push(chunk.toString('utf8')));
     const logger = createLogger({ stream: logStream, level: 'debug' });
+    const auditLog = createAuditLog({ redis, prefix, logger });
     const search = createAuditSearch({ redis, prefix, auditLog, subjectKeyer: keyer, logger });
 
     // The hub's route for making entries: intake (steps 2-9), with its real idempotency store.
