@@ -65,7 +65,9 @@ export function lineChart({ title, description, days, series, maxSeries = 8 }) {
     }),
     days.map((day, index) => {
       const every = Math.max(1, Math.ceil(days.length / 8));
-      return index % every === 0 || index === days.length - 1 ? s('text', { class: 'axis-label', x: x(index), y: height - margin.bottom + 18, 'text-anchor': 'middle' }, shortDay(day)) : null;
+      // The last day is labelled too, unless it would sit on top of the previous label.
+      const last = index === days.length - 1 && index % every >= Math.ceil(every / 2);
+      return index % every === 0 || last ? s('text', { class: 'axis-label', x: x(index), y: height - margin.bottom + 18, 'text-anchor': 'middle' }, shortDay(day)) : null;
     }),
     s('line', { class: 'axis', x1: margin.left, x2: width - margin.right, y1: y(0), y2: y(0) }),
     shown.map((item, seriesIndex) =>
