@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,9 @@ import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import type { AuditEntry, AuditEntryInput } from '../entry.js';
 import { createSubjectKeyer } from '../subject-keys.js';
 import { createAuditLog } from '../index.js';
-import { ENTRY_CSV_COLUMNS, SUBJECT_REPORT_CSV_COLUMNS, createAuditSearch, csvCell, csvRow, type CatalogLookup } from './index.js';
+import { loadPolicySet, messageSchemasFromMessages } from '../../policy/index.js';
+import { repoRoot } from '../../../test/support/cli.js';
+import { ENTRY_CSV_COLUMNS, SUBJECT_REPORT_CSV_COLUMNS, catalogLookupFrom, createAuditSearch, csvCell, csvRow, type CatalogLookup } from './index.js';
 
 /** A strict RFC 4180 reader, so the tests check the bytes a spreadsheet will parse. */
 function parseCsv(text: string): string[][] {
@@ -250,6 +253,23 @@ describe('subject access report (UK GDPR Art 15, DPA 2018 s.45)', () => {
     expect(disclosureRow[columns.indexOf('purposeTitle')]).toBe('Managing a Prolific and other Priority Offender');
     expect(disclosureRow[columns.indexOf('legalBases')]).toBe('Disclosure to prevent crime and disorder (Crime and Disorder Act 1998, section 115)');
     expect(disclosureRow[columns.indexOf('to')]).toBe('nv-probation');
+  });
+
+  it('takes titles and citations from the scheme catalog (policies/catalog.yaml through the policy loader)', async () => {
+    const policySet = await loadPolicySet(path.join(repoRoot, 'policies'), messageSchemasFromMessages());
+    const prefix = redisServer.newPrefix();
+    const log = createAuditLog({ redis, prefix });
+    const search = createAuditSearch({ redis, prefix, auditLog: log, subjectKeyer: keyer, catalog: catalogLookupFrom(policySet.catalog) });
+    const subject = { kind: 'crn', value: 'X654321' };
+    await log.append({ event: 'disclosure', agency: 'nv-police', subjectKeys: [keyer(subject)], decision: 'permit', recipients: ['nv-probation'], purpose: 'catch-and-convict', legalBases: ['cda-1998-s115', 'no-such-basis'] });
+    const [item] = (await search.subjectReport(subject, scheme, dpo)).disclosures;
+    expect(item!.purpose).toEqual({ code: 'catch-and-convict', title: policySet.catalog.purposes['catch-and-convict']!.title });
+    expect(item!.legalBases).toEqual([
+      { code: 'cda-1998-s115', title: 'Crime and Disorder Act 1998, section 115', citation: policySet.catalog.legalBases['cda-1998-s115']!.citation },
+      { code: 'no-such-basis', title: null, citation: null },
+    ]);
+    // An inherited property name is not a catalog entry.
+    expect(catalogLookupFrom(policySet.catalog).purposeTitle('constructor')).toBeUndefined();
   });
 
   it('without a catalog, titles are null and codes still name the law', async () => {

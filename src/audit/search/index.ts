@@ -19,6 +19,8 @@ export {
 } from './query.js';
 export {
   buildSubjectReport,
+  catalogLookupFrom,
+  type CatalogTitles,
   subjectReportToCsv,
   SUBJECT_REPORT_CSV_COLUMNS,
   type CatalogLookup,

@@ -15,6 +15,25 @@ export interface CatalogLookup {
   legalBasis(code: string): { title: string; citation: string } | undefined;
 }
 
+/** The parts of a loaded catalog (src/policy `PolicySet.catalog`) the report reads, stated structurally. */
+export interface CatalogTitles {
+  purposes: Readonly<Record<string, { title: string }>>;
+  legalBases: Readonly<Record<string, { title: string; citation: string }>>;
+}
+
+/** A lookup over a loaded catalog: `catalogLookupFrom(policySet.catalog)`. */
+export function catalogLookupFrom(catalog: CatalogTitles): CatalogLookup {
+  const own = <T>(record: Readonly<Record<string, T>>, code: string): T | undefined =>
+    Object.prototype.hasOwnProperty.call(record, code) ? record[code] : undefined;
+  return {
+    purposeTitle: (code) => own(catalog.purposes, code)?.title,
+    legalBasis: (code) => {
+      const found = own(catalog.legalBases, code);
+      return found ? { title: found.title, citation: found.citation } : undefined;
+    },
+  };
+}
+
 export interface PurposeView {
   code: string;
   /** null when the catalog does not know the code (or none was injected). */
