@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADULT, callApi, launchBrowser, newConsolePage, screenshot, startConsoleHub, type ConsoleHub } from './harness.js';
 import { CONSOLE_CSP } from '../../src/http/routes/console.js';
 
+// Browser-side expressions are passed to page.evaluate as strings: this project's TypeScript has no DOM library.
+
 /**
  * The DPO console in a real browser (Debian's chromium via playwright-core)
  * against a real hub over HTTPS. Each page is saved as a screenshot under
@@ -55,8 +57,8 @@ describe('DPO console', () => {
     const token = await hub.token({ agencyId: 'nv-police', name: 'Robin Testperson', scheme: true });
     await signIn(page, token);
     expect(page.url()).toBe(`${hub.url}/console/#/search`);
-    expect(await page.evaluate(() => sessionStorage.getItem('isp-hub.dpo-token'))).toBe(token);
-    expect(await page.evaluate(() => history.length)).toBeLessThanOrEqual(2);
+    expect(await page.evaluate("sessionStorage.getItem('isp-hub.dpo-token')")).toBe(token);
+    expect(await page.evaluate<number>('history.length')).toBeLessThanOrEqual(2);
     await expect(page.getByTestId('scope').textContent()).resolves.toBe('scheme DPO (all agencies)');
     await screenshot(page, 'search');
   });
@@ -135,14 +137,14 @@ describe('DPO console', () => {
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Search the audit log' }).waitFor();
     await page.keyboard.press('Tab');
-    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');
+    await expect(page.evaluate('document.activeElement?.textContent')).resolves.toBe('Skip to content');
     await page.keyboard.press('Tab');
-    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Search');
+    await expect(page.evaluate('document.activeElement?.textContent')).resolves.toBe('Search');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Subject access report' }).waitFor();
     // Every form control has a label.
-    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select')].filter((control) => (control as HTMLInputElement).labels?.length === 0).length);
+    const unlabelled = await page.evaluate<number>("[...document.querySelectorAll('input, select')].filter((control) => control.labels.length === 0).length");
     expect(unlabelled).toBe(0);
   });
 
