@@ -138,8 +138,11 @@ async function main(): Promise<void> {
         outcome: `queued-${seq % 2}`,
       };
     };
+    let shown = 0;
     const progress = (loaded: number, total: number) => {
-      if (loaded % 50_000 < 8192 || loaded === total) process.stderr.write(`\rfilling: ${loaded} / ${total}`);
+      if (loaded - shown < 50_000 && loaded !== total) return;
+      shown = loaded;
+      process.stderr.write(`\rfilling: ${loaded} / ${total}`);
     };
 
     // --fill real: through src/audit's bulk loader (slow: every append is a Merkle append);

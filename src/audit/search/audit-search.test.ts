@@ -271,7 +271,10 @@ describe('least privilege: an agency DPO sees only its own agency', () => {
     const own = fixture.entries.find((entry) => entry.agency === 'nv-yot')!;
     await expect(search.viewEntry(foreign.seq, yot, dpo)).rejects.toMatchObject({ code: 'AUDIT_NOT_FOUND' });
     await expect(search.viewEntry(999_999, yot, dpo)).rejects.toMatchObject({ code: 'AUDIT_NOT_FOUND' });
-    await expect(search.viewEntry(-1, yot, dpo)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    for (const bad of [-1, 1.5, '', ' 1', '0x10', '1e3', null]) {
+      await expect(search.viewEntry(bad, yot, dpo)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    expect(await search.viewEntry(String(own.seq), yot, dpo)).toEqual(own);
     expect(await search.viewEntry(own.seq, yot, dpo)).toEqual(own);
     expect(await search.viewEntry(foreign.seq, scheme, dpo)).toEqual(foreign);
   });

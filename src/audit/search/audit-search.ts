@@ -212,8 +212,8 @@ export function createAuditSearch(deps: AuditSearchDeps) {
     async viewEntry(seqInput: unknown, scopeInput: unknown, dpoInput: unknown): Promise<AuditEntry> {
       const started = performance.now();
       const { scope, dpo } = validateCaller(scopeInput, dpoInput);
-      const seq = Number(seqInput);
-      if (!Number.isSafeInteger(seq) || seq < 0) throw new HubError('BAD_REQUEST', 'the entry number must be a non-negative integer');
+      const seq = typeof seqInput === 'string' && /^[0-9]{1,15}$/.test(seqInput) ? Number(seqInput) : seqInput;
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new HubError('BAD_REQUEST', 'the entry number must be a non-negative integer');
       const [entry] = await deps.auditLog.getEntries([seq]);
       const visible = entry !== undefined && entry.seq === seq && inScope(entry, scope);
       await recordRead(scope, dpo, visible ? 'view' : 'not-found', describe('view entry', scope, {}, [`seq ${seq}`]));
