@@ -138,3 +138,16 @@ describe('recipientsFor', () => {
     expect(recipientsFor(set, { ...message, purpose: 'curiosity' }, police, { now })).toEqual([]);
   });
 });
+
+describe('withholding without the withhold list', () => {
+  it('the allow-list alone already excludes withheld fields beneath a broad entry', async () => {
+    const set = await loadPolicySet(policiesDir, messageSchemasFromMessages());
+    const release = await example('custody-release');
+    const decision = decide(set, release, { id: 'nv-prison', role: 'prison' }, probation, { now });
+    expect(decision.withheldFields).toContain('body.needs.health');
+    const out = minimise(release as unknown as Record<string, unknown>, { disclose: decision.obligations!.disclose });
+    expect(out.disclosed.some((p) => p.startsWith('body.needs.health'))).toBe(false);
+    expect(out.disclosed).toContain('body.needs.housing.status');
+    expect(out.disclosed).toContain('subject.name.given');
+  });
+});

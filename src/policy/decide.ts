@@ -149,7 +149,21 @@ export function decide(set: PolicySet, message: PolicyMessage, sender: Party, re
   const effective = withholding.filter((r) => (r.withhold ?? []).some(relevant));
   if (effective.length > 0) {
     const withhold = unique(effective.flatMap((r) => r.withhold ?? []).filter(relevant));
-    const kept = obligations.disclose.filter((entry) => !withhold.some((w) => under(entry.path, w)));
+    // Entries wholly inside a withheld path go; an entry above a withheld path
+    // is expanded into the schema's leaves minus the withheld ones, so the
+    // allow-list alone is safe even for a caller that ignores `withhold`.
+    const leaves = set.messages.fieldPathsOf(message.type);
+    const kept: DiscloseEntry[] = [];
+    for (const entry of obligations.disclose) {
+      if (withhold.some((w) => under(entry.path, w))) continue;
+      if (!withhold.some((w) => under(w, entry.path))) {
+        kept.push(entry);
+        continue;
+      }
+      for (const leaf of leaves) {
+        if (under(leaf, entry.path) && !withhold.some((w) => under(leaf, w))) kept.push(entry.generalise ? { path: leaf, generalise: entry.generalise } : { path: leaf });
+      }
+    }
     withheldFields = withhold;
     obligations = { ...obligations, disclose: kept, withhold };
   }
