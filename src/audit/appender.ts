@@ -27,6 +27,8 @@ import type { MerkleFrontier } from './verify/merkle.js';
 
 const APPEND_SCRIPT = readFileSync(new URL('./lua/append.lua', import.meta.url), 'utf8');
 const COMMAND = 'ispAuditAppend';
+const RIGHT_OF_WAY_MS = 2000;
+const RELEASE_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 interface Pending {
   input: ParsedInput;
@@ -44,8 +46,8 @@ export interface AppenderOptions {
   tree: TreeStore;
   /** Most entries in one script call: bounds how long one call holds Redis. */
   maxBatch?: number;
-  /** Give up after this many lost compare-and-sets in a row. */
-  maxConflicts?: number;
+  /** Give up (UNAVAILABLE) when a batch could not be stored for this long. */
+  maxWaitMs?: number;
   clock?: () => Date;
   logger?: Logger;
   onCommitted?: (entries: AuditEntry[], size: number) => void;
@@ -72,7 +74,7 @@ export function newEntryId(time: Date): string {
 export function createAppender(options: AppenderOptions) {
   const { redis, keys, tree, logger } = options;
   const maxBatch = options.maxBatch ?? 512;
-  const maxConflicts = options.maxConflicts ?? 200;
+  const maxWaitMs = options.maxWaitMs ?? 10_000;
   const clock = options.clock ?? (() => new Date());
   const run = defineAppendCommand(redis);
   const queue: Pending[] = [];
@@ -109,30 +111,52 @@ export function createAppender(options: AppenderOptions) {
   }
 
   async function commit(batch: Pending[]): Promise<AuditEntry[]> {
-    for (let conflicts = 0; conflicts <= maxConflicts; conflicts += 1) {
-      if (!frontier) {
-        const size = Number((await redis.get(keys.size)) ?? '0');
-        frontier = await tree.frontierAt(size);
+    const deadline = Date.now() + maxWaitMs;
+    let token = '';
+    let lost = 0;
+    try {
+      for (;;) {
+        if (!frontier) frontier = await tree.frontierAt(Number((await redis.get(keys.size)) ?? '0'));
+        const built = buildBatch(batch, frontier, token);
+        const [status, size] = (await run(built.keys.length, ...built.keys, ...built.args)).map(Number) as [number, number];
+        if (status === 1) {
+          token = ''; // the script released the right of way with the append
+          frontier = built.frontier;
+          logger?.debug('audit entries appended', { event: 'audit.append', count: batch.length, treeSize: size });
+          options.onCommitted?.(built.entries, size);
+          return built.entries;
+        }
+        if (Date.now() > deadline) throw new HubError('UNAVAILABLE', 'the audit log is too busy to append; try again');
+        if (status === 0) {
+          // Another process appended first: continue from the size it left.
+          frontier = await tree.frontierAt(size);
+          lost += 1;
+          if (lost >= 2 && !token) token = await claimRightOfWay();
+        } else {
+          // Another writer has the right of way: let it append, then start again from the new size.
+          frontier = undefined;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
       }
-      const built = buildBatch(batch, frontier);
-      const [stored, size] = await run(built.keys.length, ...built.keys, ...built.args);
-      if (Number(stored) === 1) {
-        frontier = built.frontier;
-        logger?.debug('audit entries appended', { event: 'audit.append', count: batch.length, treeSize: Number(size) });
-        options.onCommitted?.(built.entries, Number(size));
-        return built.entries;
-      }
-      // Another process appended first: continue from the size it left.
-      frontier = await tree.frontierAt(Number(size));
-      if (conflicts > 3) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, conflicts * 2)));
+    } finally {
+      if (token) await redis.eval(RELEASE_SCRIPT, 1, keys.writer, token).catch(() => undefined);
     }
-    throw new HubError('UNAVAILABLE', 'the audit log is too busy to append; try again');
   }
 
-  function buildBatch(batch: Pending[], base: MerkleFrontier) {
+  /** Takes the right of way if nobody holds it; returns its token, or '' if another writer has it. */
+  async function claimRightOfWay(): Promise<string> {
+    const token = randomBytes(9).toString('base64url');
+    const taken = await redis.set(keys.writer, token, 'PX', RIGHT_OF_WAY_MS, 'NX');
+    if (taken !== 'OK') return '';
+    // Nobody can append now but us: read the right edge afresh so the next attempt cannot lose.
+    frontier = await tree.frontierAt(Number((await redis.get(keys.size)) ?? '0'));
+    return token;
+  }
+
+  function buildBatch(batch: Pending[], base: MerkleFrontier, token: string) {
     const next = base.clone();
     const keyPositions = new Map<string, number>();
-    const keyList: string[] = [keys.size, keys.entries, keys.time];
+    const keyList: string[] = [keys.size, keys.entries, keys.time, keys.writer];
     const position = (key: string): number => {
       let found = keyPositions.get(key);
       if (found === undefined) {
@@ -162,7 +186,7 @@ export function createAppender(options: AppenderOptions) {
     }
     return {
       keys: keyList,
-      args: [base.size, batch.length, blockWrites, ...entryArgs, ...blockArgs],
+      args: [base.size, batch.length, blockWrites, token, ...entryArgs, ...blockArgs],
       frontier: next,
       entries,
     };

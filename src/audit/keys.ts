@@ -27,6 +27,8 @@ export interface AuditKeys {
   /** Sorted set: score tree size, member the checkpoint JWS. */
   checkpoints: string;
   archiveLock: string;
+  /** Right of way for a writer that keeps losing the append race (see lua/append.lua). */
+  writer: string;
   treeChunk(level: number, chunk: number): string;
   index(kind: IndexKind, value: string): string;
 }
@@ -42,6 +44,7 @@ export function auditKeys(prefix: string): AuditKeys {
     archived: key('audit', 'archived'),
     checkpoints: key('audit', 'checkpoints'),
     archiveLock: key('audit', 'archive', 'lock'),
+    writer: key('audit', 'writer'),
     treeChunk: (level, chunk) => key('audit', 'tree', String(level), String(chunk)),
     index: (kind, value) => key('audit', 'ix', kind, value),
   };

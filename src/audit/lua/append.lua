@@ -11,24 +11,35 @@
   KEYS[1]  audit:size         string: number of entries in the log
   KEYS[2]  audit:entries      hash: seq -> canonical JSON of the entry
   KEYS[3]  audit:ix:time      sorted set: score epoch ms, member seq
-  KEYS[4..] every other key the batch writes, each once: tree block strings
+  KEYS[4]  audit:writer       string: token of a writer that lost the race
+            too often and now has the right of way (expires by itself)
+  KEYS[5..] every other key the batch writes, each once: tree block strings
             (audit:tree:<level>:<chunk>) and index sorted sets
             (audit:ix:<kind>:<value>, score seq, member seq)
 
   ARGV[1]  expected size: the log size the batch was built on
   ARGV[2]  n, the number of entries
   ARGV[3]  w, the number of tree block writes
+  ARGV[4]  the caller's right-of-way token, or '' when it holds none
   then, for each of the n entries:
            seq, canonical JSON, epoch ms, c, then c positions in KEYS of the
            index sorted sets the entry belongs to
   then, for each of the w block writes:
            position in KEYS of the tree string, byte offset, 32-byte hash
 
-  Returns {1, new size} when stored, {0, current size} when another writer
-  appended first (the caller rebuilds the batch on the new size and retries).
+  Returns {1, new size} when stored; {0, current size} when another writer
+  appended first (the caller rebuilds the batch on the new size and
+  retries); {2, current size} when another writer holds the right of way.
+  The right of way keeps compare-and-set fair across hub processes: a
+  writer that keeps losing takes it (SET NX PX), everyone else stands back
+  until it has appended once, and the successful append releases it.
 ]]
 
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local holder = redis.call('GET', KEYS[4])
+if holder and holder ~= ARGV[4] then
+  return {2, current}
+end
 local expected = tonumber(ARGV[1])
 if current ~= expected then
   return {0, current}
@@ -36,7 +47,7 @@ end
 
 local n = tonumber(ARGV[2])
 local w = tonumber(ARGV[3])
-local cursor = 4
+local cursor = 5
 
 for _ = 1, n do
   local seq = ARGV[cursor]
@@ -59,4 +70,7 @@ end
 
 local size = expected + n
 redis.call('SET', KEYS[1], size)
+if holder then
+  redis.call('DEL', KEYS[4])
+end
 return {1, size}

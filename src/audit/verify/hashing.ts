@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
-
-// The package is CommonJS (`module.exports = serialize`) but its typings
-// declare an ES default export, so under NodeNext the default import is typed
-// as the namespace; at run time it is the function itself.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+import { canonicalJson } from './canonical-json.js';
 
 /**
  * RFC 6962 s.2.1 hashing, with SHA-256. The one-byte prefixes keep a leaf
@@ -33,9 +28,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
  * out, never written as null.
  */
 export function canonicalBytes(value: unknown): Buffer {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError('value cannot be canonicalised');
-  return Buffer.from(text, 'utf8');
+  return Buffer.from(canonicalJson(value), 'utf8');
 }
 
 export function isHash(value: unknown): value is Buffer {
