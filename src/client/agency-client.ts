@@ -1,6 +1,9 @@
 import { createPrivateKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import { HubError, HUB_ERROR_CODES, type HubErrorCode } from '../errors.js';
-import { open, seal, ENVELOPE_MEDIA_TYPE, type EnvelopeClaims, type OpenedEnvelope } from '../envelope/index.js';
+import { open, seal, type EnvelopeClaims, type OpenedEnvelope } from '../envelope/index.js';
+
+/** The media type of a compact JWS or JWE (RFC 7515 s.9.2.1, RFC 7516 s.9.2.1). */
+const JOSE_CONTENT_TYPE = 'application/jose';
 import { thumbprintS256 } from '../pki/thumbprint.js';
 import { createHttpsTransport, type HttpResponse, type HttpsTransport } from './https-transport.js';
 import { createHubKeyCache, type CertificateCheck, type HubKeyCache } from './hub-keys.js';
@@ -131,7 +134,7 @@ export class AgencyClient {
   }
 
   /** Raw request, for tests and tools that need to see exactly what the hub answered. */
-  request(method: string, path: string, body?: string, contentType = ENVELOPE_MEDIA_TYPE): Promise<HttpResponse> {
+  request(method: string, path: string, body?: string, contentType = JOSE_CONTENT_TYPE): Promise<HttpResponse> {
     return this.transport.send(method, path, body === undefined ? {} : { body, contentType });
   }
 
@@ -146,7 +149,7 @@ export class AgencyClient {
   private async postWithRetries(path: string, jwe: string, retries: number): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const response = await this.transport.send('POST', path, { body: jwe, contentType: ENVELOPE_MEDIA_TYPE });
+        const response = await this.transport.send('POST', path, { body: jwe, contentType: JOSE_CONTENT_TYPE });
         if (response.status < 500 || attempt >= retries) return response;
       } catch (error) {
         if (attempt >= retries) throw error;

@@ -1,7 +1,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { HubError } from '../errors.js';
-import type { AgencyIdentity, IdentifyAgency } from '../http/index.js';
+import { createAgencyIdentifier, type AgencyIdentity, type IdentifyAgency } from '../http/index.js';
 import { readCertificatesPem, thumbprintS256, type TrustStore } from '../pki/index.js';
 import type { Registry } from '../registry/index.js';
 
@@ -29,6 +29,15 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
     byAgency.set(agency.id, certificate);
   }
 
+  const identifyByCertificate = createAgencyIdentifier({
+    trustStore: trust,
+    registry,
+    isPinned: (agencyId, thumbprint) => {
+      const pinned = registry.get(agencyId)?.certificate;
+      return pinned?.kind !== 'thumbprint' || pinned.thumbprint === thumbprint;
+    },
+  });
+
   function agencyFor(verifiedAgencyId: string | undefined, thumbprint: string): string {
     const agency = verifiedAgencyId ? registry.get(verifiedAgencyId) : undefined;
     if (!agency) throw new HubError('AGENCY_UNKNOWN', 'the certificate names no partner agency of this protocol');
@@ -40,23 +49,12 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
   }
 
   return {
-    identify(certificate, context): AgencyIdentity {
-      let verified;
-      try {
-        verified = trust.verify(certificate, { usage: 'tls-client', intermediates: context.chain });
-      } catch (error) {
-        if (error instanceof HubError) {
-          // Genuine scheme certificates that are expired or revoked are audited against their agency.
-          const claimed = agencyIdFromSubject(certificate);
-          throw claimed ? new HubError(error.code, error.message, { agencyId: claimed }) : error;
-        }
-        throw error;
-      }
-      const agencyId = agencyFor(verified.subject.agencyId, verified.thumbprint);
+    async identify(certificate, context): Promise<AgencyIdentity> {
+      const identity = await identifyByCertificate(certificate, context);
       // Remember the certificate so agencies pinned by thumbprint can be answered and encrypted to.
-      if (!byThumbprint.has(verified.thumbprint)) byThumbprint.set(verified.thumbprint, { certificate, agencyId, intermediates: [...context.chain] });
-      if (!byAgency.has(agencyId)) byAgency.set(agencyId, certificate);
-      return { agencyId, role: registry.require(agencyId).role, thumbprint: verified.thumbprint };
+      if (!byThumbprint.has(identity.thumbprint)) byThumbprint.set(identity.thumbprint, { certificate, agencyId: identity.agencyId, intermediates: [...context.chain] });
+      if (!byAgency.has(identity.agencyId)) byAgency.set(identity.agencyId, certificate);
+      return identity;
     },
 
     async resolveSigner(thumbprint) {
@@ -73,10 +71,4 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
       return { publicKey: certificate.publicKey, kid: thumbprintS256(certificate) };
     },
   };
-}
-
-/** The agency id a certificate claims, read without trusting it (for the audit entry of a refusal only). */
-function agencyIdFromSubject(certificate: X509Certificate): string | undefined {
-  const match = /(?:^|\n)CN=([a-z0-9-]{2,64})(?:\n|$)/.exec(certificate.subject);
-  return match?.[1];
 }

@@ -124,14 +124,9 @@ async function prepareDisclosure(
     marking: obligations.marking,
     retainUntil,
   };
-  const jwe = await deps.reseal.sealForRecipient(recipient, {
-    type: opened.record.type,
-    purpose: opened.record.purpose,
-    actor: opened.record.actor,
-    subject: minimised.record.subject,
-    body: minimised.record.body,
-    provenance,
-  });
+  // Only what survived minimisation leaves: the sender's own signature is never
+  // forwarded over fields the recipient may not see (DESIGN.md "Envelope").
+  const jwe = await deps.reseal.sealForRecipient(recipient, { ...minimised.record, provenance });
   const deliveries: DeliveryRequest[] = [{ messageId, sender: opened.signerAgencyId, recipient, messageType: opened.record.type, jwe }];
   for (const notified of obligations.notify) {
     if (notified === recipient || notified === opened.signerAgencyId) continue;

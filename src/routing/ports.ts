@@ -56,7 +56,8 @@ export interface PolicyDecision {
 }
 
 export interface Minimised {
-  record: { subject: unknown; body: unknown };
+  /** The record as it may leave: type and purpose, and only the allowed fields of actor, subject and body. */
+  record: Record<string, unknown>;
   disclosed: readonly string[];
   withheld: readonly string[];
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerAgencyCommands } from './agency.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerCerts } from './certs.js';
+import { register as registerStart } from './start.js';
 import { register as registerDpo } from './dpo.js';
 import { register as registerDeliveries } from './deliveries.js';
 import { register as registerPolicy } from './policy.js';
@@ -12,6 +13,7 @@ import { register as registerPolicy } from './policy.js';
  */
 export function registerCommands(program: Command): void {
   registerCerts(program);
+  registerStart(program);
   registerAgencyCommands(program);
   registerDpo(program);
   registerDeliveries(program);

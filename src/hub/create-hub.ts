@@ -1,0 +1,286 @@
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Redis } from 'ioredis';
+import type { HubConfig } from '../config/index.js';
+import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AuditEntryInput } from '../audit/index.js';
+import { createFlagCipher, createFlagRegister } from '../flags/index.js';
+import {
+  auditCheckpointCheck,
+  certificateExpiryCheck,
+  createApp,
+  createHubMetrics,
+  createHubServer,
+  createRedisRateLimiter,
+  redisPingCheck,
+  workersCheck,
+  type HubServer,
+  type RouteModule,
+} from '../http/index.js';
+import { inboxRoutes } from '../http/routes/inbox.js';
+import { messageRoutes } from '../http/routes/messages.js';
+import type { Logger } from '../logger.js';
+import { subjectIdentifiersOf } from '../messages/index.js';
+import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
+import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicyStore } from '../policy/index.js';
+import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
+import { createDelivery, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
+import { createIdempotencyStore } from '../routing/idempotency-store.js';
+import { acceptMessage, type IntakeAnswer } from '../routing/intake.js';
+import type { MessageRecord } from '../routing/ports.js';
+import { answerQuery, type QueryAnswer } from '../routing/query.js';
+import { createAgencyDirectory, type AgencyDirectory } from './agency-directory.js';
+import { loadHubKeyRing, type HubKeyRing } from './hub-key-ring.js';
+import { loadHubSecrets } from './local-secrets.js';
+import { createMessageOpener } from './message-opener.js';
+import { createPolicyPort } from './policy-port.js';
+import { resolveRedisTarget } from './redis-connection.js';
+import { createResealer } from './resealer.js';
+
+export type HubRole = 'api' | 'worker' | 'all';
+
+export interface HubOptions {
+  config: HubConfig;
+  logger: Logger;
+  role?: HubRole;
+  /** Extra route modules (the DPO audit API and console plug in here). */
+  publicRoutes?: (parts: HubParts) => RouteModule[] | Promise<RouteModule[]>;
+}
+
+/** The parts a running hub is made of, for the CLI, the console and tests. */
+export interface HubParts {
+  config: HubConfig;
+  redis: Redis;
+  auditLog: ReturnType<typeof createAuditLog>;
+  policy: PolicyStore;
+  delivery: Delivery;
+  subjectKeyer: ReturnType<typeof createSubjectKeyer>;
+  keys: HubKeyRing;
+  archiveDir: string;
+}
+
+export interface Hub {
+  readonly parts: HubParts;
+  /** The HTTPS URL when the role serves the API. */
+  readonly url: string | undefined;
+  /** Re-reads POLICY_DIR (SIGHUP does this for `isp-hub start`). */
+  reloadPolicy(): Promise<{ ok: boolean; version: string | undefined }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: the one place where the hub's parts are built from
+ * configuration and wired together (DESIGN.md "Parts"). Nothing here holds
+ * state in module variables, so tests can run many hubs side by side.
+ */
+export async function createHub(options: HubOptions): Promise<Hub> {
+  const { config, logger } = options;
+  const role = options.role ?? config.HUB_ROLE;
+  const closers: Array<() => Promise<void>> = [];
+  const close = once(async () => {
+    for (const closer of closers.reverse()) {
+      await closer().catch((error: unknown) => logger.error('shutdown step failed', { error }));
+    }
+  });
+  try {
+    return await build();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  async function build(): Promise<Hub> {
+    const { target, embedded } = await resolveRedisTarget(config);
+    if (embedded) closers.push(() => stopEmbedded(embedded));
+    const redis = connectRedis(target, { connectionName: `isp-hub-${role}` }) as Redis;
+    closers.push(async () => void (await redis.quit().catch(() => undefined)));
+    const queueConnection = connectRedis(target, { connectionName: `isp-hub-${role}-queue`, forBlockingCommands: true }) as Redis;
+    closers.push(async () => void (await queueConnection.quit().catch(() => undefined)));
+
+    const revocations = await openRevocationList(config.REVOCATION_LIST);
+    const trust = createTrustStore({
+      caCertificates: readCertificatesPem(await readFile(config.CA_CERT, 'utf8')),
+      revocations,
+      refuseDemonstration: config.NODE_ENV === 'production',
+    });
+    const revocationReload = setInterval(() => void revocations.reload().catch(() => undefined), 5000);
+    revocationReload.unref();
+    closers.push(async () => clearInterval(revocationReload));
+
+    const keys = await loadHubKeyRing(config.HUB_CERT_DIR, trust);
+    const secrets = await loadHubSecrets(config);
+    const subjectKeyer = createSubjectKeyer(secrets.subjectKeySecret);
+    const metrics = createHubMetrics();
+
+    const archiveDir = config.AUDIT_ARCHIVE_DIR ?? path.join(config.DATA_DIR, 'audit-archive');
+    const auditLog = createAuditLog({
+      redis,
+      prefix: config.REDIS_KEY_PREFIX,
+      signer: { privateKey: keys.signing.privateKey, certificate: keys.signing.certificate },
+      origin: config.HUB_ID,
+      archiveDir,
+      logger,
+    });
+    const audit = {
+      async append(input: AuditEntryInput) {
+        const started = process.hrtime.bigint();
+        const entry = await auditLog.append(input);
+        metrics.observeAuditAppend(Number(process.hrtime.bigint() - started) / 1e9);
+        return entry;
+      },
+    };
+    const checkpoints = new CheckpointScheduler({ log: auditLog, everyEntries: config.AUDIT_CHECKPOINT_EVERY, everySeconds: config.AUDIT_CHECKPOINT_SECONDS, logger });
+    checkpoints.start();
+    closers.push(() => checkpoints.stop());
+
+    const policy = createPolicyStore(() => loadPolicySet(config.POLICY_DIR, messageSchemasFromMessages()));
+    const firstLoad = await policy.reload();
+    if (!firstLoad.ok) throw firstLoad.error;
+    await audit.append({ event: 'policy-loaded', agency: 'hub', policyVersion: firstLoad.version, outcome: 'loaded', reason: `Policy set ${firstLoad.version.slice(0, 12)} came into force.` });
+    let agencies: AgencyDirectory = await createAgencyDirectory(policy.current().registry, trust);
+
+    /** A bad set is refused with its file:line problems and the running set stays in force; both are audited. */
+    const reloadPolicy = async (): Promise<{ ok: boolean; version: string | undefined }> => {
+      const result = await policy.reload();
+      if (!result.ok) {
+        await audit.append({ event: 'policy-loaded', agency: 'hub', decision: 'deny', outcome: result.error.code, reason: `A new policy set was refused; ${result.keptVersion?.slice(0, 12) ?? 'no set'} stays in force.` });
+        logger.warn('policy reload refused', { code: result.error.code, details: result.error.details });
+        return { ok: false, version: result.keptVersion };
+      }
+      if (result.changed) {
+        agencies = await createAgencyDirectory(policy.current().registry, trust);
+        await audit.append({ event: 'policy-loaded', agency: 'hub', policyVersion: result.version, outcome: 'loaded', reason: `Policy set ${result.version.slice(0, 12)} came into force.` });
+      }
+      return { ok: true, version: result.version };
+    };
+
+    const delivery = createDelivery({
+      redis: { commands: redis, queue: queueConnection },
+      prefix: config.REDIS_KEY_PREFIX,
+      settings: {
+        attempts: config.DELIVERY_ATTEMPTS,
+        backoffMs: config.DELIVERY_BACKOFF_MS,
+        timeoutMs: config.DELIVERY_TIMEOUT_MS,
+        concurrency: config.DELIVERY_CONCURRENCY,
+        inboxTtlSeconds: config.INBOX_TTL_SECONDS,
+      },
+      audit,
+      routeFor: (agencyId) => policy.current().registry.get(agencyId)?.delivery,
+      tls: { key: keys.tls.keyPem, cert: keys.tls.certificatePem + keys.tls.chainPem, ca: trust.caCertificates.map((certificate) => certificate.toString()) },
+      metrics: {
+        delivered: (_recipient, latencyMs) => metrics.observeDeliveryLatency({ mode: 'push' }, latencyMs / 1000),
+        deadLettered: () => metrics.deadLetter({ type: 'delivery' }),
+      },
+      onError: (error) => logger.error('delivery error', { error }),
+    });
+    closers.push(() => delivery.close());
+
+    const flags = createFlagRegister({ redis, prefix: config.REDIS_KEY_PREFIX, cipher: createFlagCipher(secrets.flagEncryptionKey), audit });
+    const subjectKeysOf = (record: MessageRecord) =>
+      subjectIdentifiersOf(record.subject as never).map((identifier) => subjectKeyer({ kind: identifier.kind, value: identifier.value }));
+    const openMessage = createMessageOpener(config, () => keys, () => agencies);
+    const policyPort = createPolicyPort(policy);
+    const reseal = createResealer(config, keys, () => agencies);
+    const intakeIdempotency = createIdempotencyStore<IntakeAnswer>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:in`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
+    const queryIdempotency = createIdempotencyStore<QueryAnswer>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:q`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
+    const clock = () => new Date();
+
+    let workers: DeliveryWorkers | undefined;
+    if (role !== 'api') {
+      workers = delivery.startWorkers(policy.current().registry.agencies.map((agency) => agency.id));
+      const flagSweep = setInterval(() => void flags.expireDue().catch((error: unknown) => logger.error('flag expiry failed', { error })), 60_000);
+      flagSweep.unref();
+      closers.push(async () => clearInterval(flagSweep));
+    }
+
+    const parts: HubParts = { config, redis, auditLog, policy, delivery, subjectKeyer, keys, archiveDir };
+    if (role === 'worker') return { parts, url: undefined, close, reloadPolicy };
+
+    const useCases = {
+      accept: (caller: { agencyId: string; role: string }, compact: string) =>
+        acceptMessage(
+          {
+            openMessage,
+            policy: policyPort,
+            audit,
+            subjectKeysOf,
+            idempotency: intakeIdempotency,
+            reseal,
+            deliveries: delivery.service,
+            clock,
+            onFlagUpdate: async (opened, messageId, subjectKeys) => {
+              const body = opened.record.body as { flags: Array<{ code: string; action: 'set' | 'clear'; level: 'low' | 'medium' | 'high'; reviewDate: string; note?: string }> };
+              await flags.apply(subjectKeys, body.flags, { holder: opened.signerAgencyId, actor: opened.record.actor, messageId, purpose: opened.record.purpose });
+            },
+          },
+          caller,
+          compact,
+        ).then((answer) => {
+          metrics.messageReceived({ type: 'message', outcome: 'accepted' });
+          return answer;
+        }),
+      query: (caller: { agencyId: string; role: string }, compact: string) =>
+        answerQuery(
+          {
+            openMessage,
+            policy: policyPort,
+            audit,
+            subjectKeysOf,
+            idempotency: queryIdempotency,
+            reseal,
+            lookupFlags: (subjectKeys, codes) => flags.lookup(subjectKeys, codes),
+            candidateHolders: () => policy.current().registry.agencies.map((agency) => agency.id),
+            holderContact: (agencyId) => {
+              const agency = policy.current().registry.require(agencyId);
+              return { agency: agency.id, name: agency.name, contact: { ...agency.designatedOfficer } };
+            },
+          },
+          caller,
+          compact,
+        ),
+      track: (agencyId: string, messageId: string) => delivery.tracking.getForAgency(messageId, agencyId),
+    };
+
+    const publicRoutes = options.publicRoutes ? await options.publicRoutes(parts) : [];
+    const app = createApp({
+      config,
+      logger,
+      identify: (certificate, context) => agencies.identify(certificate, context),
+      audit,
+      rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.REDIS_KEY_PREFIX}:rate`, limit: config.RATE_LIMIT_PER_MINUTE }),
+      metrics,
+      hubKeys: () => keys.publicKeys(),
+      health: [
+        redisPingCheck(redis),
+        workersCheck(async () => (workers?.isRunning() ? workers.recipients.length : 0), role === 'api' ? 0 : 1),
+        auditCheckpointCheck(async () => {
+          const latest = await auditLog.latestCheckpoint();
+          return latest ? new Date(latest.checkpoint.time) : null;
+        }, Math.max(60, config.AUDIT_CHECKPOINT_SECONDS * 6)),
+        certificateExpiryCheck(async () => keys.certificates()),
+      ],
+      routes: { agency: [messageRoutes(useCases), inboxRoutes(delivery.inbox)], public: publicRoutes },
+      apiInfo: { title: 'isp-hub', version: '0.1.0' },
+    });
+    const server: HubServer = createHubServer({
+      app,
+      tls: { key: keys.tls.keyPem, cert: keys.tls.certificatePem + keys.tls.chainPem, ca: trust.caCertificates.map((certificate) => certificate.toString()) },
+      config,
+      logger,
+    });
+    const { url } = await server.listen();
+    // Stop accepting HTTP first (DESIGN.md "Conventions": shutdown order).
+    closers.push(() => server.close());
+    return { parts, url, close, reloadPolicy };
+  }
+
+
+}
+
+async function stopEmbedded(embedded: EmbeddedRedis): Promise<void> {
+  await embedded.stop();
+}
+
+function once(action: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= action());
+}

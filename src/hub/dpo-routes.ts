@@ -1,0 +1,41 @@
+import { createAuditSearch } from '../audit/search/index.js';
+import { verifyFullLog } from '../audit/index.js';
+import { createDpoTokenVerifier, embeddedDpoIssuerUrl, loadOrCreateEmbeddedDpoIssuer, type DpoTokenVerifier } from '../dpo/index.js';
+import type { RouteModule } from '../http/index.js';
+import { auditRoutes } from '../http/routes/audit.js';
+import { auditCatalogFromPolicySet } from '../http/routes/audit-catalog.js';
+import { consoleRoutes } from '../http/routes/console.js';
+import type { HubParts } from './create-hub.js';
+
+/**
+ * The DPO-facing routes: the audit API behind DPO bearer tokens, and the
+ * console. Tokens come from the configured OIDC issuer (DPO_ISSUER and
+ * DPO_JWKS_URL) or, on the embedded default, from the hub's own issuer whose
+ * key `isp-hub dpo token` shares under DATA_DIR.
+ */
+export async function dpoRoutes(parts: HubParts): Promise<RouteModule[]> {
+  const { config, redis, auditLog } = parts;
+  const catalog = auditCatalogFromPolicySet(() => parts.policy.current());
+  const auditSearch = createAuditSearch({ redis, prefix: config.REDIS_KEY_PREFIX, auditLog, subjectKeyer: parts.subjectKeyer, catalog });
+  return [
+    auditRoutes({
+      verifier: await dpoVerifier(parts),
+      auditLog,
+      auditSearch,
+      catalog,
+      redis,
+      prefix: config.REDIS_KEY_PREFIX,
+      verifyFull: (onProgress) =>
+        verifyFullLog({ redis, prefix: config.REDIS_KEY_PREFIX, archiveDir: parts.archiveDir, hubCertificate: parts.keys.signing.certificate, onProgress }),
+    }),
+    consoleRoutes(),
+  ];
+}
+
+async function dpoVerifier({ config }: HubParts): Promise<DpoTokenVerifier> {
+  if (config.DPO_ISSUER && config.DPO_JWKS_URL) {
+    return createDpoTokenVerifier({ issuer: config.DPO_ISSUER, audience: config.DPO_AUDIENCE, jwks: new URL(config.DPO_JWKS_URL) });
+  }
+  const issuer = await loadOrCreateEmbeddedDpoIssuer(config.DATA_DIR, embeddedDpoIssuerUrl(config.HUB_ID));
+  return createDpoTokenVerifier({ issuer: issuer.issuer, audience: config.DPO_AUDIENCE, jwks: issuer.jwks });
+}

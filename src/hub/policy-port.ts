@@ -1,0 +1,26 @@
+import { decide, minimise, recipientsFor, type PolicyMessage, type PolicyStore } from '../policy/index.js';
+import type { MessageRecord, PolicyPort } from '../routing/ports.js';
+
+/**
+ * The routing use cases' view of the policy engine, always reading the
+ * store's current set, so a reload takes effect on the next message while a
+ * failed reload leaves the last good set in force.
+ */
+export function createPolicyPort(store: PolicyStore): PolicyPort {
+  const party = (agencyId: string) => store.current().registry.require(agencyId);
+  return {
+    decide(record, senderId, recipientId, at) {
+      const decision = decide(store.current(), record as unknown as PolicyMessage, party(senderId), party(recipientId), { now: at });
+      return { ...decision, obligations: decision.obligations ?? undefined };
+    },
+    minimise(record, obligations) {
+      const { type, purpose, actor, subject, body } = record;
+      const result = minimise({ type, purpose, actor, subject, body } as Record<string, unknown>, { disclose: obligations.disclose as never });
+      return { record: result.record, disclosed: result.disclosed, withheld: result.withheld };
+    },
+    recipientsFor(record: MessageRecord, senderId, at) {
+      return recipientsFor(store.current(), record as unknown as PolicyMessage, party(senderId), { now: at }).map((entry) => entry.agency.id);
+    },
+    agencyExists: (agencyId) => store.current().registry.get(agencyId) !== undefined,
+  };
+}
