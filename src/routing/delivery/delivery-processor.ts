@@ -111,7 +111,7 @@ export function createDeliveryProcessor(options: DeliveryProcessorOptions): Deli
       [MESSAGE_ID_HEADER]: job.messageId,
       ...(redelivery ? { [REDELIVERY_HEADER]: 'true' } : {}),
     };
-    const result = await push.post(job.url as string, job.jwe, headers);
+    const result = await push.post(job.url as string, job.jwe, headers, job.recipientAgencyId);
     if (result.ok) {
       await audit.append({
         event: 'delivered',

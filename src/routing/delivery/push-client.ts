@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:https';
+import type { PeerCertificate } from 'node:tls';
 
 /**
  * HTTPS POST of a sealed delivery to an agency's endpoint, authenticated both
@@ -30,7 +31,12 @@ export type PushResult =
   | { ok: false; status?: number; outcome: string };
 
 export interface PushClient {
-  post(url: string, body: string, headers: Record<string, string>): Promise<PushResult>;
+  /**
+   * `recipientAgencyId`, when given, must be the agency the endpoint's scheme
+   * certificate names (its CN): the hub delivers to an agency, not to a host
+   * name, so a receiver is authenticated by its scheme identity.
+   */
+  post(url: string, body: string, headers: Record<string, string>, recipientAgencyId?: string): Promise<PushResult>;
   /** Closes every kept-alive socket. Idempotent. */
   close(): void;
 }
@@ -58,7 +64,7 @@ export function createPushClient(options: PushClientOptions): PushClient {
   }
 
   return {
-    post(url, body, headers) {
+    post(url, body, headers, recipientAgencyId) {
       let target: URL;
       try {
         target = new URL(url);
@@ -79,6 +85,7 @@ export function createPushClient(options: PushClientOptions): PushClient {
           method: 'POST',
           agent: agentFor(target.origin),
           headers: { ...headers, 'content-length': String(payload.length) },
+          ...(recipientAgencyId ? { checkServerIdentity: agencyIdentityCheck(recipientAgencyId) } : {}),
         });
         // One deadline for the whole exchange: a recipient that accepts the
         // connection and then never answers must not hold a worker slot.
@@ -126,4 +133,15 @@ function outcomeForError(error: NodeJS.ErrnoException): string {
       if (error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT') || /SSL|TLS|certificate/i.test(error.message)) return 'tls';
       return 'network-error';
   }
+}
+
+/**
+ * The receiver's certificate has already chained to the scheme CA (the
+ * agent's `ca`); here it must also be the recipient's own certificate.
+ */
+function agencyIdentityCheck(agencyId: string): (host: string, certificate: PeerCertificate) => Error | undefined {
+  return (_host, certificate) => {
+    const commonName = certificate.subject?.CN;
+    return commonName === agencyId ? undefined : new Error(`the endpoint's certificate does not belong to ${agencyId}`);
+  };
 }
