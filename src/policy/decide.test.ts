@@ -120,12 +120,12 @@ describe('decide', () => {
 
   it('the index returns only rules that could apply to the type and parties', async () => {
     const set = await loadPolicySet(policiesDir, messageSchemasFromMessages());
-    const candidates = set.index.candidates('arrest-notification', police, probation).map((r) => r.id);
+    const candidates = set.index.candidates('arrest-notification', 'catch-and-convict', police, probation).map((r) => r.id);
     expect(candidates).toContain('cc-arrest-to-offender-manager');
     expect(candidates).toContain('f-health-only-to-drug-service');
     expect(candidates).not.toContain('cc-charge-to-cps');
     expect(candidates).not.toContain('ca-arrest-of-child-to-yot');
-    expect(set.index.candidates('arrest-notification', police, probation)).toBe(set.index.candidates('arrest-notification', police, probation));
+    expect(set.index.candidates('arrest-notification', 'catch-and-convict', police, probation)).toBe(set.index.candidates('arrest-notification', 'catch-and-convict', police, probation));
   });
 });
 

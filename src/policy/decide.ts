@@ -76,6 +76,41 @@ function combine(set: PolicySet, permits: readonly CompiledRule[], recipient: Pa
 }
 
 /**
+ * The outcome depends only on which rules matched (and on the type, purpose,
+ * parties and child flag), not on the record's values, so it is computed once
+ * per combination and reused: obligations, explanation and all. The cache is
+ * per policy set and bounded.
+ */
+const outcomeCaches = new WeakMap<PolicySet, Map<string, Decision>>();
+const OUTCOME_CACHE_LIMIT = 20_000;
+
+function cached(set: PolicySet, key: string, build: () => Decision): Decision {
+  let cache = outcomeCaches.get(set);
+  if (!cache) outcomeCaches.set(set, (cache = new Map()));
+  let decision = cache.get(key);
+  if (decision === undefined) {
+    decision = deepFreeze(build());
+    if (cache.size >= OUTCOME_CACHE_LIMIT) cache.clear();
+    cache.set(key, decision);
+  }
+  return decision;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function ids(rules: readonly CompiledRule[]): string {
+  let out = '';
+  for (const rule of rules) out += `${rule.order},`;
+  return out;
+}
+
+/**
  * Whether `sender` may send `message` to `recipient`, and on what terms.
  *
  * Default deny. A forbid that matches refuses, whatever permits say (a forbid
@@ -98,7 +133,7 @@ export function decide(set: PolicySet, message: PolicyMessage, sender: Party, re
   const isChild = subjectAge !== undefined && subjectAge < 18;
   const base = { purpose: message.purpose, isChild, policyVersion: set.version, sender: sender.id, recipient: recipient.id };
 
-  const candidates = set.index.candidates(message.type, sender, recipient);
+  const candidates = set.index.candidates(message.type, message.purpose, sender, recipient);
   const permits: CompiledRule[] = [];
   const refusing: CompiledRule[] = [];
   const withholding: CompiledRule[] = [];
@@ -119,6 +154,27 @@ export function decide(set: PolicySet, message: PolicyMessage, sender: Party, re
     permits.push(rule);
   }
 
+  const key = `${message.type}\u0000${message.purpose}\u0000${sender.id}\u0000${sender.role}\u0000${recipient.id}\u0000${recipient.role}\u0000${isChild}\u0000${childBlocked}\u0000${ids(refusing)}|${ids(permits)}|${ids(withholding)}`;
+  return cached(set, key, () => outcome(set, message, sender, recipient, base, { refusing, permits, withholding, childBlocked, purposeKnown }));
+}
+
+interface Matched {
+  readonly refusing: readonly CompiledRule[];
+  readonly permits: readonly CompiledRule[];
+  readonly withholding: readonly CompiledRule[];
+  readonly childBlocked: boolean;
+  readonly purposeKnown: boolean;
+}
+
+function outcome(
+  set: PolicySet,
+  message: PolicyMessage,
+  sender: Party,
+  recipient: Party,
+  base: { purpose: string; isChild: boolean; policyVersion: string; sender: string; recipient: string },
+  { refusing, permits, withholding, childBlocked, purposeKnown }: Matched,
+): Decision {
+  const { isChild } = base;
   if (refusing.length > 0) {
     return {
       ...base,

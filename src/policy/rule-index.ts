@@ -2,14 +2,16 @@ import type { Party } from '../registry/index.js';
 import type { CompiledRule, PartySet } from './policy-set.js';
 
 /**
- * Rules bucketed by message type, then sender key, then recipient key, so a
+ * Rules bucketed by message type, then sender key, then recipient key (and
+ * filtered by purpose when a list is first built), so a
  * decision looks at the handful of rules that could apply and never scans the
  * set. Keys: `r:<role>`, `a:<agency id>`, or `*` for a rule that names nobody.
- * The merged candidate list per (type, sender, recipient) is cached: the
+ * The merged candidate list per (type, purpose, sender, recipient) is cached: the
  * agencies of an ISP are few, so the cache stays small.
  */
 export interface RuleIndex {
-  candidates(type: string, sender: Party, recipient: Party): readonly CompiledRule[];
+  /** Rules for this type, purpose and pair of parties, in set order. */
+  candidates(type: string, purpose: string, sender: Party, recipient: Party): readonly CompiledRule[];
   readonly size: number;
 }
 
@@ -40,7 +42,7 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
   }
   const cache = new Map<string, readonly CompiledRule[]>();
 
-  function collect(type: string, sender: Party, recipient: Party): readonly CompiledRule[] {
+  function collect(type: string, purpose: string, sender: Party, recipient: Party): readonly CompiledRule[] {
     const found = new Set<CompiledRule>();
     const senderKeys = [`r:${sender.role}`, `a:${sender.id}`, ANY];
     const recipientKeys = [`r:${recipient.role}`, `a:${recipient.id}`, ANY];
@@ -52,7 +54,7 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
         if (!byRecipient) continue;
         for (const r of recipientKeys) {
           const list = byRecipient.get(r);
-          if (list) for (const rule of list) found.add(rule);
+          if (list) for (const rule of list) if (rule.purposes === null || rule.purposes.has(purpose)) found.add(rule);
         }
       }
     }
@@ -61,11 +63,11 @@ export function buildRuleIndex(rules: readonly CompiledRule[]): RuleIndex {
 
   return {
     size: rules.length,
-    candidates(type, sender, recipient) {
-      const key = `${type}\u0000${sender.id}\u0000${sender.role}\u0000${recipient.id}\u0000${recipient.role}`;
+    candidates(type, purpose, sender, recipient) {
+      const key = `${type}\u0000${purpose}\u0000${sender.id}\u0000${sender.role}\u0000${recipient.id}\u0000${recipient.role}`;
       let list = cache.get(key);
       if (list === undefined) {
-        list = collect(type, sender, recipient);
+        list = collect(type, purpose, sender, recipient);
         if (cache.size >= CACHE_LIMIT) cache.clear();
         cache.set(key, list);
       }
