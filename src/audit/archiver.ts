@@ -50,15 +50,13 @@ export async function archiveOldEntries(
   try {
     let archived = await reconcile();
     const size = Number((await redis.get(keys.size)) ?? '0');
-    const checkpointSizes = (await redis.zrange(keys.checkpoints, 0, -1, 'WITHSCORES'))
-      .filter((_, position) => position % 2 === 1)
-      .map(Number);
-    const reach = Math.min(await firstNotOlder(archived, size, cutoff), Math.max(0, ...checkpointSizes));
+    const [, newestSize] = await redis.zrevrange(keys.checkpoints, 0, 0, 'WITHSCORES');
+    const reach = Math.min(await firstNotOlder(archived, size, cutoff), Number(newestSize ?? '0'));
     const segments: ManifestRow[] = [];
     while (archived < reach) {
       const end = Math.min(reach, archived + maxPerSegment);
-      const coveringSize = checkpointSizes.find((treeSize) => treeSize >= end);
-      const [checkpointJws] = await redis.zrangebyscore(keys.checkpoints, coveringSize ?? end, '+inf', 'LIMIT', 0, 1);
+      // The smallest signed tree that covers the whole segment.
+      const [checkpointJws] = await redis.zrangebyscore(keys.checkpoints, end, '+inf', 'LIMIT', 0, 1);
       if (!checkpointJws || readCheckpointUnverified(checkpointJws).treeSize < end) break;
       const lines = await readCheckedBodies(archived, end);
       const row = await store.addSegment(archived, lines, checkpointJws);
