@@ -3,6 +3,7 @@ import { register as registerAgencyCommands } from './agency.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerCerts } from './certs.js';
 import { register as registerStart } from './start.js';
+import { register as registerKeys } from './keys.js';
 import { register as registerDpo } from './dpo.js';
 import { register as registerDeliveries } from './deliveries.js';
 import { register as registerPolicy } from './policy.js';
@@ -14,6 +15,7 @@ import { register as registerPolicy } from './policy.js';
 export function registerCommands(program: Command): void {
   registerCerts(program);
   registerStart(program);
+  registerKeys(program);
   registerAgencyCommands(program);
   registerDpo(program);
   registerDeliveries(program);

@@ -1,0 +1,40 @@
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { PREVIOUS_KEYS_DIR } from '../../hub/index.js';
+import { ISSUED_FILES, issueCertificate, loadCaDirectory, writeIssuedCertificate } from '../../pki/index.js';
+
+/**
+ * `isp-hub keys rotate`: the hub's signing and encryption keys are replaced;
+ * the current ones move to `previous/`, where the hub still decrypts with and
+ * publishes them (/.well-known/jwks.json), so partners that cached the old
+ * encryption key keep working until they refresh. Restart the hub processes
+ * one at a time afterwards; rotate again only once partners have refreshed,
+ * since that drops the oldest key.
+ */
+export function register(program: Command): void {
+  const keys = program.command('keys').description("manage the hub's own signing and encryption keys");
+  keys
+    .command('rotate')
+    .description('issue new hub signing and encryption keys; keep the current ones as previous')
+    .option('--dir <dir>', 'the hub key folder (HUB_CERT_DIR)', process.env['HUB_CERT_DIR'] ?? 'certs-example/hub')
+    .option('--ca <dir>', 'the scheme CA folder that issues them', 'certs-example/ca')
+    .option('--hub-id <id>', 'the hub id in the certificate subject', process.env['HUB_ID'] ?? 'isp-hub')
+    .action(async (options: { dir: string; ca: string; hubId: string }) => {
+      const { ca } = await loadCaDirectory(options.ca);
+      const previous = path.join(options.dir, PREVIOUS_KEYS_DIR);
+      await rm(previous, { recursive: true, force: true });
+      await mkdir(previous, { recursive: true, mode: 0o700 });
+      const rotated: Record<string, string> = {};
+      for (const kind of ['hub-signing', 'hub-encryption'] as const) {
+        const files = ISSUED_FILES[kind];
+        for (const name of [files.certificate, files.privateKey, files.chain]) await copyFile(path.join(options.dir, name), path.join(previous, name));
+        const issued = await issueCertificate(ca, { kind, id: options.hubId });
+        await writeIssuedCertificate(options.dir, issued);
+        rotated[kind] = issued.thumbprint;
+      }
+      process.stdout.write(
+        `${JSON.stringify({ rotated, previous, next: 'restart the hub processes one at a time; both keys stay published until the next rotation' }, null, 2)}\n`,
+      );
+    });
+}
