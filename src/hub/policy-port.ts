@@ -15,7 +15,9 @@ export function createPolicyPort(store: PolicyStore): PolicyPort {
     },
     minimise(record, obligations) {
       const { type, purpose, actor, subject, body } = record;
-      const result = minimise({ type, purpose, actor, subject, body } as Record<string, unknown>, { disclose: obligations.disclose as never });
+      // `withhold` (from forbid rules) is passed too, so a withheld field stays out even under a broad allow entry.
+      const { disclose, withhold } = obligations as unknown as Parameters<typeof minimise>[1];
+      const result = minimise({ type, purpose, actor, subject, body } as Record<string, unknown>, { disclose, ...(withhold ? { withhold } : {}) });
       return { record: result.record, disclosed: result.disclosed, withheld: result.withheld };
     },
     recipientsFor(record: MessageRecord, senderId, at) {
