@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEntries, example, type IntakeBody } from '../support/e2e.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
+
+/**
+ * Risk-flag queries (issue 5 item 5): a risk-flag-update sets flags in the
+ * hub's register; a permitted asker gets them, minimised, with the holding
+ * agency to contact; an asker no rule permits gets an answer of exactly the
+ * same shape as "nothing held" - and the audit log records which it was
+ * (`consultation` vs `refusal`).
+ */
+interface FlagAnswer {
+  type: string;
+  aud: string;
+  body: { queryId: string; flags: Array<{ code: string; level: string; reviewDate: string; holder: { agency: string; name: string; contact: { name: string; email: string } } }> };
+}
+
+/** The answer's structure with every value blanked: what an asker can tell two answers apart by. */
+function shapeOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shapeOf);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((key) => [key, shapeOf((value as Record<string, unknown>)[key])]));
+  return typeof value;
+}
+
+describe('risk-flag queries end to end', () => {
+  let redis: TestRedis;
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    hub = await startTestHub(redis);
+    const police = await hub.client('nv-police');
+    const update = await police.send<IntakeBody>(await example('risk-flag-update'));
+    expect(update.status).toBe(202);
+    expect(update.body.recipients).toEqual([
+      { agency: 'nv-yot', status: 'queued' },
+      { agency: 'nv-childrens', status: 'queued' },
+    ]);
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    await redis?.stop();
+  });
+
+  it('answers a permitted asker with the flags held, minimised, naming the holding agency to contact', async () => {
+    const yot = await hub.client('nv-yot');
+    const { id, answer } = await yot.query(await example('risk-flag-query'));
+    const claims = answer as unknown as FlagAnswer;
+    expect(claims.type).toBe('risk-flag-answer');
+    expect(claims.aud).toBe('nv-yot');
+    expect(claims.body.queryId).toBe(id);
+    const byCode = Object.fromEntries(claims.body.flags.map((flag) => [flag.code, flag]));
+    expect(Object.keys(byCode).sort()).toEqual(['exploitation', 'missing-episodes']);
+    expect(byCode['exploitation']).toEqual({
+      code: 'exploitation',
+      level: 'high',
+      reviewDate: '2027-02-20',
+      holder: { agency: 'nv-police', name: 'Northvale Constabulary', contact: { name: 'PPO Designated Police Officer', email: 'ppo.dpo@police.northvale.example' } },
+    });
+    // The register keeps the panel's note to itself; the answer carries no subject.
+    expect(JSON.stringify(answer)).not.toContain('criminal exploitation');
+    expect(answer['subject']).toBeUndefined();
+
+    const entry = (await auditEntries(hub)).find((candidate) => candidate.messageId === id);
+    expect(entry).toMatchObject({ event: 'consultation', decision: 'permit', agency: 'nv-yot', outcome: 'flags-disclosed', recipients: ['nv-yot'], isChild: true });
+    expect(entry!.ruleIds).toContain('pd-risk-flag-query-between-panel-partners');
+    expect(entry!.fieldsDisclosed.some((field) => field.startsWith('body.flags'))).toBe(true);
+  });
+
+  it('gives "not permitted" and "nothing held" the same answer, audited as refusal and consultation', async () => {
+    const query = await example('risk-flag-query');
+    // Housing may not ask at all: refused before the register is read.
+    const housing = await hub.client('nv-housing');
+    const refused = await housing.query({ ...query, purpose: 'resettlement-housing' });
+    // The YOT may ask, about a child nobody has flagged.
+    const yot = await hub.client('nv-yot');
+    const unflagged = { ...query, subject: { ...query.subject, identifiers: { localChildId: 'NV-C-000999' }, name: { given: 'Riley', family: 'Exampleton' } } };
+    const nothing = await yot.query(unflagged);
+    // The YOT asking for a purpose the children's annex does not allow is refused too.
+    const wrongPurpose = await yot.query({ ...query, purpose: 'catch-and-convict' });
+
+    for (const result of [refused, nothing, wrongPurpose]) {
+      expect((result.answer as unknown as FlagAnswer).body).toEqual({ queryId: result.id, flags: [] });
+    }
+    const strip = (claims: Record<string, unknown>) => shapeOf({ ...claims, aud: undefined });
+    expect(strip(refused.answer)).toEqual(strip(nothing.answer));
+    expect(strip(wrongPurpose.answer)).toEqual(strip(nothing.answer));
+
+    const entries = await auditEntries(hub);
+    const entryFor = (queryId: string) => entries.filter((candidate) => candidate.messageId === queryId);
+    expect(entryFor(refused.id)).toEqual([expect.objectContaining({ event: 'refusal', decision: 'deny', agency: 'nv-housing', outcome: 'query-not-permitted' })]);
+    expect(entryFor(wrongPurpose.id)).toEqual([expect.objectContaining({ event: 'refusal', decision: 'deny', agency: 'nv-yot', outcome: 'query-not-permitted' })]);
+    expect(entryFor(nothing.id)).toEqual([expect.objectContaining({ event: 'consultation', decision: 'permit', agency: 'nv-yot', outcome: 'nothing-held' })]);
+  });
+
+  it('answers a replayed query with the first answer and other bytes under the same jti with 409', async () => {
+    const yot = await hub.client('nv-yot');
+    const query = await example('risk-flag-query');
+    const { jwe } = await yot.sealForHub(query, 'query-jti-0001');
+    const first = await yot.request('POST', '/v1/queries', jwe);
+    const again = await yot.request('POST', '/v1/queries', jwe);
+    expect(first.status).toBe(200);
+    expect(again.body.toString()).toBe(first.body.toString());
+    const { jwe: other } = await yot.sealForHub({ ...query, purpose: 'child-safeguarding' }, 'query-jti-0001');
+    const conflict = await yot.request('POST', '/v1/queries', other);
+    expect(conflict.status).toBe(409);
+    expect(JSON.parse(conflict.body.toString()).error.code).toBe('IDEMPOTENCY_CONFLICT');
+  });
+});
