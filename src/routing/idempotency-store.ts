@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { HubError } from '../errors.js';
 import { keyspace } from '../redis/index.js';
+import { luaScript } from './delivery/lua-script.js';
 
 /**
  * Replay protection and idempotent retries for `jti` (RFC 7519 s.4.1.7).
@@ -23,24 +24,54 @@ export interface IdempotencyStore<Answer> {
   complete(agencyId: string, jti: string, answer: Answer): Promise<void>;
 }
 
-export function createIdempotencyStore<Answer>(deps: { redis: Redis; prefix: string; ttlSeconds: number }): IdempotencyStore<Answer> {
+/**
+ * How long one attempt holds a claim. A same-bytes retry that arrives while
+ * the first attempt still works waits for its answer instead of processing
+ * the message a second time (which would write a second collection entry and
+ * apply a flag update twice); only once the lease has run out (the first
+ * attempt died) does the retry take the work over.
+ */
+const DEFAULT_LEASE_MS = 10_000;
+const POLL_MS = 25;
+
+// KEYS[1] the record. ARGV: body hash, lease ms, ttl seconds. Time is Redis's
+// own (TIME), so hub processes with skewed clocks agree on leases.
+// Returns {1} new, {2} conflict, {3, answer} replay, {4} lease taken over, {5} in progress.
+const CLAIM = luaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local leaseUntil = now + tonumber(ARGV[2])
+if redis.call('HSETNX', KEYS[1], 'hash', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'lease', leaseUntil)
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return {1}
+end
+local stored = redis.call('HMGET', KEYS[1], 'hash', 'answer', 'lease')
+if stored[1] ~= ARGV[1] then return {2} end
+if stored[2] then return {3, stored[2]} end
+if tonumber(stored[3] or '0') <= now then
+  redis.call('HSET', KEYS[1], 'lease', leaseUntil)
+  return {4}
+end
+return {5}
+`);
+
+export function createIdempotencyStore<Answer>(deps: { redis: Redis; prefix: string; ttlSeconds: number; leaseMs?: number }): IdempotencyStore<Answer> {
   const key = keyspace(deps.prefix);
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const recordKey = (agencyId: string, jti: string) => key('jti', agencyId, Buffer.from(jti).toString('base64url'));
   return {
     async claim(agencyId, jti, bodyHash) {
       const name = recordKey(agencyId, jti);
-      const [[, created], [, stored]] = (await deps.redis
-        .multi()
-        .hsetnx(name, 'hash', bodyHash)
-        .hmget(name, 'hash', 'answer')
-        .expire(name, deps.ttlSeconds, 'NX')
-        .exec()) as [[null, number], [null, [string | null, string | null]], unknown];
-      if (created === 1) return { kind: 'new' };
-      const [firstHash, answer] = stored;
-      if (firstHash !== bodyHash) {
-        throw new HubError('IDEMPOTENCY_CONFLICT', 'this jti was already used for a different message');
+      for (;;) {
+        const [outcome, answer] = (await CLAIM.run(deps.redis, [name], [bodyHash, leaseMs, deps.ttlSeconds])) as [number, string?];
+        if (outcome === 1) return { kind: 'new' };
+        if (outcome === 2) throw new HubError('IDEMPOTENCY_CONFLICT', 'this jti was already used for a different message');
+        if (outcome === 3) return { kind: 'replay', answer: JSON.parse(answer as string) as Answer };
+        if (outcome === 4) return { kind: 'retry-unanswered' };
+        // Another attempt holds the lease: wait for its answer (or for the lease to run out).
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
-      return answer === null ? { kind: 'retry-unanswered' } : { kind: 'replay', answer: JSON.parse(answer) as Answer };
     },
     async complete(agencyId, jti, answer) {
       await deps.redis.hset(recordKey(agencyId, jti), 'answer', JSON.stringify(answer));

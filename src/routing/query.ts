@@ -51,16 +51,13 @@ export interface QueryAnswer {
 }
 
 export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compact: string): Promise<QueryAnswer> {
-  const opened = await deps.openMessage(compact);
-  if (opened.signerAgencyId !== caller.agencyId) {
-    throw new HubError('SIGNER_NOT_CALLER', 'the query is signed by an agency other than the one on this connection');
-  }
-  if (opened.record.type !== 'risk-flag-query') {
-    throw new HubError('MESSAGE_TYPE_UNKNOWN', 'only risk-flag-query messages are answered at /v1/queries');
-  }
-  if (opened.record.body['flags'] !== undefined) {
-    // `body.flags` is the answer's field; an asker may not pre-fill it.
-    throw new HubError('MESSAGE_INVALID', 'a query may not carry body.flags', { issues: [{ path: 'body.flags', code: 'not-allowed' }] });
+  let opened: OpenedMessage;
+  try {
+    opened = await openQuery(deps, caller, compact);
+  } catch (error) {
+    // A refused query is a refusal like a refused message (DPA 2018 s.62): audited, nothing else happens.
+    if (error instanceof HubError) await auditRefusedQuery(deps.audit, caller, error);
+    throw error;
   }
   const bodyHash = createHash('sha256').update(compact, 'utf8').digest('hex');
   const claim = await deps.idempotency.claim(caller.agencyId, opened.jti, bodyHash);
@@ -160,4 +157,29 @@ function asStringArray(value: unknown): string[] | undefined {
 
 function asObjectArray(value: unknown): Array<Record<string, unknown>> {
   return Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
+}
+
+async function openQuery(deps: QueryDeps, caller: CallerIdentity, compact: string): Promise<OpenedMessage> {
+  const opened = await deps.openMessage(compact);
+  if (opened.signerAgencyId !== caller.agencyId) {
+    throw new HubError('SIGNER_NOT_CALLER', 'the query is signed by an agency other than the one on this connection');
+  }
+  if (opened.record.type !== 'risk-flag-query') {
+    throw new HubError('MESSAGE_TYPE_UNKNOWN', 'only risk-flag-query messages are answered at /v1/queries');
+  }
+  if (opened.record.body['flags'] !== undefined) {
+    // `body.flags` is the answer's field; an asker may not pre-fill it.
+    throw new HubError('MESSAGE_INVALID', 'a query may not carry body.flags', { issues: [{ path: 'body.flags', code: 'not-allowed' }] });
+  }
+  return opened;
+}
+
+async function auditRefusedQuery(audit: QueryDeps['audit'], caller: CallerIdentity, error: HubError): Promise<void> {
+  await audit.append({
+    event: 'refusal',
+    agency: caller.agencyId,
+    decision: 'not-applicable',
+    outcome: error.code,
+    reason: `A query from ${caller.agencyId} was refused: ${error.code}.`,
+  });
 }

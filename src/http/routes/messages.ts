@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { HubError } from '../../errors.js';
 import type { IntakeAnswer } from '../../routing/intake.js';
@@ -5,7 +6,7 @@ import type { QueryAnswer } from '../../routing/query.js';
 import type { CallerIdentity } from '../../routing/ports.js';
 import { errorBodySchema } from '../openapi.js';
 import { agencyOf } from '../identity.js';
-import type { RouteModule } from '../types.js';
+import type { RouteDeps, RouteModule } from '../types.js';
 
 /** What the message routes call: the routing use cases, bound to the hub's parts. */
 export interface MessageUseCases {
@@ -39,7 +40,8 @@ const errors = {
 
 export function messageRoutes(useCases: MessageUseCases): RouteModule {
   return (router, deps) => {
-    router.post('/v1/messages', deps.body.jose, async (req, res) => {
+    const readEnvelope = auditedEnvelopeReader(deps);
+    router.post('/v1/messages', readEnvelope('message'), async (req, res) => {
       const answer = await useCases.accept(agencyOf(req), req.body as string);
       res.status(202).json(answer);
     });
@@ -51,7 +53,7 @@ export function messageRoutes(useCases: MessageUseCases): RouteModule {
       responses: { 202: { description: 'Accepted: per-recipient queued or denied', schema: intakeAnswerSchema }, ...errors },
     });
 
-    router.post('/v1/queries', deps.body.jose, async (req, res) => {
+    router.post('/v1/queries', readEnvelope('query'), async (req, res) => {
       res.status(200).json(await useCases.query(agencyOf(req), req.body as string));
     });
     deps.registerOperation({
@@ -75,5 +77,34 @@ export function messageRoutes(useCases: MessageUseCases): RouteModule {
       request: { params: messageIdParams },
       responses: { 200: { description: 'Per-recipient states' }, 404: { description: 'No such message for this agency', schema: errorBodySchema } },
     });
+  };
+}
+
+/**
+ * The envelope body reader, with its refusals (too large, wrong media type,
+ * cut short, not UTF-8) audited against the calling agency exactly as the
+ * use cases audit a refused envelope: every refusal is logged (DPA 2018
+ * s.62), and an agency that keeps sending oversized envelopes is visible to
+ * the DPO, not only to the operational log.
+ */
+function auditedEnvelopeReader(deps: RouteDeps): (what: 'message' | 'query') => RequestHandler {
+  return (what) => async (req, res, next) => {
+    let read = false;
+    try {
+      await deps.body.jose(req, res, () => void (read = true));
+    } catch (error) {
+      if (error instanceof HubError) {
+        const { agencyId } = agencyOf(req);
+        await deps.audit.append({
+          event: 'refusal',
+          agency: agencyId,
+          decision: 'not-applicable',
+          outcome: error.code,
+          reason: `A ${what} from ${agencyId} was refused: ${error.code}.`,
+        });
+      }
+      throw error;
+    }
+    if (read) next();
   };
 }
