@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgencyClient } from '../../src/client/index.js';
+import { verifyCheckpoint, verifyFullLog, verifyInclusion } from '../../src/audit/index.js';
+import type { InboxListing } from '../../src/routing/delivery/index.js';
+import { auditEntries, eventually, example, trackUntil, type IntakeBody, type TrackingBody } from '../support/e2e.js';
+import { startReceiver, startTestHub, type TestHub, type TestReceiver } from '../support/hub.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
+
+/**
+ * Several hubs (issue 5 item 10): two hub processes, each with its own HTTPS
+ * listener and delivery workers, on one Redis with the same key prefix and
+ * the same policy set. Messages accepted by either are delivered exactly once
+ * per recipient (push and pull), tracked from either, and the two form one
+ * audit log: one total order, one Merkle tree, one set of checkpoints.
+ */
+const PER_HUB = 6;
+
+describe('two hubs on one Redis', () => {
+  let redis: TestRedis;
+  let first: TestHub;
+  let second: TestHub;
+  let probation: TestReceiver;
+  let cps: TestReceiver;
+  const appendedBy = { first: 0, second: 0 };
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    probation = await startReceiver('nv-probation');
+    cps = await startReceiver('nv-cps');
+    // Production configures the two hub secrets; both processes must share them.
+    const env = { SUBJECT_KEY_SECRET: randomBytes(32).toString('hex'), FLAG_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
+    first = await startTestHub(redis, { push: { 'nv-probation': probation.url, 'nv-cps': cps.url }, env });
+    second = await startTestHub(redis, { prefix: first.prefix, policyDir: first.policyDir, env });
+    first.hub.parts.auditLog.onAppended((entries) => void (appendedBy.first += entries.length));
+    second.hub.parts.auditLog.onAppended((entries) => void (appendedBy.second += entries.length));
+    probation.bind(await first.client('nv-probation'));
+    cps.bind(await first.client('nv-cps'));
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await first?.stop();
+    await probation?.close();
+    await cps?.close();
+    await redis?.stop();
+  });
+
+  it('delivers every message accepted by either hub exactly once per recipient and forms one verifiable audit log', async () => {
+    expect(second.url).not.toBe(first.url);
+    const sizeBefore = await first.hub.parts.auditLog.size();
+    // Each hub wrote its own policy-loaded entry at start, before the counters were attached.
+    expect(sizeBefore).toBe(2);
+
+    const charge = await example('charge-notification');
+    const outcome = await example('court-outcome');
+    const clients = { first: { police: await first.client('nv-police'), court: await first.client('nv-court') }, second: { police: await second.client('nv-police'), court: await second.client('nv-court') } };
+    const sends: Array<Promise<{ via: 'first' | 'second'; type: string; body: IntakeBody }>> = [];
+    for (const via of ['first', 'second'] as const) {
+      for (let i = 0; i < PER_HUB; i += 1) {
+        const [client, message] = i % 2 === 0 ? [clients[via].police, charge] : [clients[via].court, outcome];
+        sends.push(client.send<IntakeBody>(message).then((answer) => ({ via, type: message.type, body: answer.body })));
+      }
+    }
+    const accepted = await Promise.all(sends);
+    const charges = accepted.filter((item) => item.type === 'charge-notification');
+    const outcomes = accepted.filter((item) => item.type === 'court-outcome');
+    for (const item of charges) expect(item.body.recipients).toEqual([{ agency: 'nv-cps', status: 'queued' }, { agency: 'nv-probation', status: 'queued' }]);
+    for (const item of outcomes) {
+      expect(item.body.recipients.map((recipient) => `${recipient.agency}:${recipient.status}`).sort()).toEqual(['nv-police:queued', 'nv-probation:queued']);
+    }
+
+    // Push: every delivery arrives, once, whichever hub's worker took the job.
+    const pushedToProbation = accepted.map((item) => item.body.id);
+    const pushedToCps = charges.map((item) => item.body.id);
+    await eventually(() => (pushedToProbation.every((id) => probation.deliveries.some((entry) => entry.messageId === id)) ? true : undefined), 20_000, 'probation deliveries');
+    await eventually(() => (pushedToCps.every((id) => cps.deliveries.some((entry) => entry.messageId === id)) ? true : undefined), 20_000, 'cps deliveries');
+    // Pull: the police inbox, read through either hub, holds each court outcome once.
+    const outcomeIds = outcomes.map((item) => item.body.id).sort();
+    const inboxThroughSecond = await hubInbox(await second.client('nv-police'), outcomeIds.length);
+    expect(inboxThroughSecond.map((item) => item.messageId).sort()).toEqual(outcomeIds);
+    const inboxThroughFirst = (await (await first.client('nv-police')).inbox<InboxListing>({ limit: 100 })).items;
+    expect(inboxThroughFirst.map((item) => item.id).sort()).toEqual(inboxThroughSecond.map((item) => item.id).sort());
+    for (const item of inboxThroughFirst) await (await first.client('nv-police')).ack(item.id);
+
+    // Tracking is shared: each sender sees "delivered" through the other hub.
+    for (const item of charges) {
+      const other = item.via === 'first' ? clients.second.police : clients.first.police;
+      await trackUntil(other, item.body.id, 'nv-cps', 'delivered');
+      await trackUntil(other, item.body.id, 'nv-probation', 'delivered');
+    }
+    for (const item of outcomes) {
+      const other = item.via === 'first' ? clients.second.court : clients.first.court;
+      const tracking = await other.track<TrackingBody>(item.body.id);
+      expect(tracking.recipients).toEqual([
+        expect.objectContaining({ agencyId: 'nv-police', state: 'acknowledged' }),
+        expect.objectContaining({ agencyId: 'nv-probation', state: 'delivered' }),
+      ]);
+    }
+
+    // Let any straggling duplicate arrive before counting.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const id of pushedToProbation) expect(probation.deliveries.filter((entry) => entry.messageId === id), id).toHaveLength(1);
+    for (const id of pushedToCps) expect(cps.deliveries.filter((entry) => entry.messageId === id), id).toHaveLength(1);
+    expect(probation.deliveries.every((entry) => !entry.redelivery)).toBe(true);
+
+    // One audit log: both hubs append to it and read the same entries.
+    const size = await first.hub.parts.auditLog.size();
+    expect(await second.hub.parts.auditLog.size()).toBe(size);
+    expect(appendedBy.first).toBeGreaterThan(0);
+    expect(appendedBy.second).toBeGreaterThan(0);
+    expect(sizeBefore + appendedBy.first + appendedBy.second).toBe(size);
+    // charge: collection + 2 disclosures + 2 delivered; court outcome: collection + 2 disclosures + 1 delivered + collected + acknowledged.
+    expect(size - sizeBefore).toBe(charges.length * 5 + outcomes.length * 6);
+    const entries = await auditEntries(first);
+    expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length: size }, (_, seq) => seq));
+    expect(new Set(entries.map((entry) => entry.id)).size).toBe(size);
+    expect(await auditEntries(second)).toEqual(entries);
+    for (const item of accepted) {
+      expect(entries.filter((entry) => entry.messageId === item.body.id && entry.event === 'collection')).toHaveLength(1);
+      expect(entries.filter((entry) => entry.messageId === item.body.id && entry.event === 'delivered')).toHaveLength(item.type === 'charge-notification' ? 2 : 1);
+    }
+
+    // An entry the second hub wrote is in the tree the first hub signs.
+    const hubCertificate = first.hub.parts.keys.signing.certificate;
+    const signed = await first.hub.parts.auditLog.checkpoint();
+    const checkpoint = await verifyCheckpoint(signed.jws, hubCertificate);
+    expect(checkpoint.treeSize).toBe(size);
+    const fromSecond = entries.find((entry) => entry.event === 'collection' && accepted.some((item) => item.via === 'second' && item.body.id === entry.messageId))!;
+    verifyInclusion(fromSecond, await first.hub.parts.auditLog.inclusionProof(fromSecond.seq, checkpoint.treeSize), checkpoint);
+    const fromFirst = entries.find((entry) => entry.event === 'collection' && accepted.some((item) => item.via === 'first' && item.body.id === entry.messageId))!;
+    verifyInclusion(fromFirst, await second.hub.parts.auditLog.inclusionProof(fromFirst.seq, checkpoint.treeSize), checkpoint);
+
+    // The whole log, with every checkpoint either scheduler signed, verifies as one.
+    const report = await verifyFullLog({ redis: first.hub.parts.redis, prefix: first.prefix, hubCertificate });
+    expect(report.problem).toBeUndefined();
+    expect(report).toMatchObject({ ok: true, treeSize: size, checkedEntries: size });
+  });
+});
+
+/** Lists the agency's inbox until `count` items are held (the workers of either hub may still be filing them). */
+async function hubInbox(client: AgencyClient, count: number) {
+  return eventually(async () => {
+    const listing = await client.inbox<InboxListing>({ limit: 100 });
+    return listing.items.length >= count ? listing.items : undefined;
+  }, 20_000, `${count} inbox items`);
+}
