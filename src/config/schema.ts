@@ -57,6 +57,8 @@ export const configSchema = z.object({
   DELIVERY_BACKOFF_MS: integer(10, 3_600_000).default(2000),
   DELIVERY_TIMEOUT_MS: integer(100, 300_000).default(10_000),
   DELIVERY_CONCURRENCY: integer(1, 1000).default(32),
+  /** BullMQ job lock: a delivery whose worker died (kill -9) runs again after about this long (BullMQ's default 30 s when unset). */
+  DELIVERY_LOCK_MS: integer(1000, 600_000).optional(),
   INBOX_TTL_SECONDS: integer(60, 90 * 24 * 3600).default(72 * 3600),
 
   RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(60_000),

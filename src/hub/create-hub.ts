@@ -162,6 +162,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         timeoutMs: config.DELIVERY_TIMEOUT_MS,
         concurrency: config.DELIVERY_CONCURRENCY,
         inboxTtlSeconds: config.INBOX_TTL_SECONDS,
+        ...(config.DELIVERY_LOCK_MS !== undefined ? { lockDurationMs: config.DELIVERY_LOCK_MS, stalledIntervalMs: config.DELIVERY_LOCK_MS } : {}),
       },
       audit,
       routeFor: (agencyId) => policy.current().registry.get(agencyId)?.delivery,

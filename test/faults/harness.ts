@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { verifyFullLog, type FullVerifyReport } from '../../src/audit/index.js';
+import type { AgencyClient, OutgoingMessage } from '../../src/client/index.js';
+import { repoRoot } from '../support/cli.js';
+import { certsDir } from '../support/hub.js';
+import { sendUntilAnswered } from '../support/hub-process.js';
+import type { TestReceiver } from '../support/hub.js';
+
+export interface SentMessage {
+  jti: string;
+  status: number;
+  /** The hub's message id (2xx answers). */
+  id?: string;
+  /** Recipients the 202 answer listed as queued: the permitted ones. */
+  queuedFor: string[];
+  attempts: number;
+}
+
+export async function exampleMessage(type: string): Promise<OutgoingMessage> {
+  return JSON.parse(await readFile(path.join(repoRoot, 'policies/examples', `${type}.json`), 'utf8')) as OutgoingMessage;
+}
+
+/**
+ * Sends `total` messages with `concurrency` senders, each one sealed once and
+ * re-sent with the same bytes until the hub answers (so it survives hub and
+ * Redis restarts). `onProgress` sees the count answered so far.
+ */
+export async function sendMany(
+  client: AgencyClient,
+  message: OutgoingMessage,
+  options: { total: number; concurrency: number; jtiPrefix: string; onProgress?: (answered: number) => void },
+): Promise<SentMessage[]> {
+  const results: SentMessage[] = [];
+  let next = 0;
+  const sender = async () => {
+    for (;;) {
+      const index = next++;
+      if (index >= options.total) return;
+      const jti = `${options.jtiPrefix}-${index.toString().padStart(5, '0')}`;
+      const { jwe } = await sealWithRetries(client, message, jti);
+      const answer = await sendUntilAnswered(client, jwe);
+      const body = answer.body as { id?: string; recipients?: Array<{ agency: string; status: string }> };
+      results.push({
+        jti,
+        status: answer.status,
+        ...(body.id ? { id: body.id } : {}),
+        queuedFor: (body.recipients ?? []).filter((recipient) => recipient.status === 'queued').map((recipient) => recipient.agency),
+        attempts: answer.attempts,
+      });
+      options.onProgress?.(results.length);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, sender));
+  return results;
+}
+
+/** Sealing fetches the hub's keys the first time: that too must wait out a restart. */
+async function sealWithRetries(client: AgencyClient, message: OutgoingMessage, jti: string): Promise<{ jwe: string }> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await client.sealForHub(message, jti);
+    } catch (error) {
+      if (attempt > 300) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** Pairs (message id, recipient) that a 202 promised and no receiver has seen yet. */
+export function missingDeliveries(sent: SentMessage[], receivers: Record<string, TestReceiver>): string[] {
+  const seen = new Set<string>();
+  for (const [agency, receiver] of Object.entries(receivers)) {
+    for (const delivery of receiver.deliveries) seen.add(`${delivery.messageId}:${agency}`);
+  }
+  return sent
+    .filter((message) => message.status === 202 && message.id)
+    .flatMap((message) => message.queuedFor.map((agency) => `${message.id}:${agency}`))
+    .filter((pair) => !seen.has(pair));
+}
+
+/** How many deliveries arrived more than once (at-least-once delivery; receivers deduplicate by message id). */
+export function duplicateCount(receiver: TestReceiver): number {
+  return receiver.deliveries.length - new Set(receiver.deliveries.map((delivery) => delivery.messageId)).size;
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export async function verifyAudit(redis: Redis, prefix: string, dataDir: string): Promise<FullVerifyReport> {
+  return verifyFullLog({
+    redis,
+    prefix,
+    archiveDir: path.join(dataDir, 'audit-archive'),
+    hubCertificate: await readFile(path.join(certsDir, 'hub/signing-cert.pem')),
+  });
+}
+
+export function randomBetween(minMs: number, maxMs: number): number {
+  return minMs + Math.random() * (maxMs - minMs);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
