@@ -57,6 +57,9 @@ export interface FullVerifyOptions {
   batchSize?: number;
 }
 
+/** A slot SETRANGE padded but never filled: Redis pads strings with zero bytes. */
+const NEVER_WRITTEN = Buffer.alloc(32);
+
 class Found extends Error {
   constructor(readonly problem: VerifyProblem) {
     super(problem.message);
@@ -109,7 +112,7 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
     const checkOne = (seq: number, body: Buffer | undefined, stored: Buffer, file?: string) => {
       if (!body || body.length === 0) throw new Found({ kind: 'entry-missing', seq, ...(file ? { file } : {}), message: `entry ${seq} is missing${file ? ` from ${file}` : ''}` });
       const leaf = leafHash(body);
-      if (stored.length !== 32 || stored.every((byte) => byte === 0)) {
+      if (stored.length !== 32 || stored.equals(NEVER_WRITTEN)) {
         throw new Found({ kind: 'leaf-missing', seq, ...idOf(body), message: `the stored leaf of entry ${seq} is missing` });
       }
       if (!leaf.equals(stored)) {
