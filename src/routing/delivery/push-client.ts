@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:https';
-import type { PeerCertificate } from 'node:tls';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 
 /**
  * HTTPS POST of a sealed delivery to an agency's endpoint, authenticated both
@@ -32,9 +32,9 @@ export type PushResult =
 
 export interface PushClient {
   /**
-   * `recipientAgencyId`, when given, must be the agency the endpoint's scheme
-   * certificate names (its CN): the hub delivers to an agency, not to a host
-   * name, so a receiver is authenticated by its scheme identity.
+   * `recipientAgencyId`, when given, lets the endpoint prove itself by the
+   * recipient's own scheme certificate (CN = agency id) as well as by a
+   * certificate naming the URL's host.
    */
   post(url: string, body: string, headers: Record<string, string>, recipientAgencyId?: string): Promise<PushResult>;
   /** Closes every kept-alive socket. Idempotent. */
@@ -137,11 +137,14 @@ function outcomeForError(error: NodeJS.ErrnoException): string {
 
 /**
  * The receiver's certificate has already chained to the scheme CA (the
- * agent's `ca`); here it must also be the recipient's own certificate.
+ * agent's `ca`), so only the scheme issued it. It must also be meant for this
+ * endpoint: either it names the host in the URL (RFC 6125, Node's own check),
+ * or it is the recipient agency's own scheme certificate (CN = agency id, as
+ * certs-example issues them, without host names).
  */
 function agencyIdentityCheck(agencyId: string): (host: string, certificate: PeerCertificate) => Error | undefined {
-  return (_host, certificate) => {
-    const commonName = certificate.subject?.CN;
-    return commonName === agencyId ? undefined : new Error(`the endpoint's certificate does not belong to ${agencyId}`);
+  return (host, certificate) => {
+    if (certificate.subject?.CN === agencyId) return undefined;
+    return checkServerIdentity(host, certificate);
   };
 }
