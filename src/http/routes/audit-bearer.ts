@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { DpoIdentity, DpoTokenVerifier } from '../../dpo/index.js';
-import { HubError } from '../../errors.js';
+import type { AuditEntryInput } from '../../audit/entry.js';
+import { HubError, isHubError } from '../../errors.js';
 
 /**
  * DPO authentication on /v1/audit: `Authorization: Bearer <JWT>` only
@@ -13,7 +14,7 @@ const REALM = 'isp-hub-audit';
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
 const DPO = Symbol('dpo');
 
-export function dpoBearer(verifier: DpoTokenVerifier): RequestHandler {
+export function dpoBearer(verifier: DpoTokenVerifier, audit?: { append(input: AuditEntryInput): Promise<unknown> }): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined || header.trim() === '') {
@@ -29,6 +30,17 @@ export function dpoBearer(verifier: DpoTokenVerifier): RequestHandler {
       (res.locals as Record<symbol, DpoIdentity>)[DPO] = await verifier.verify(match[1]);
     } catch (error) {
       res.setHeader('WWW-Authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
+      // A token that was presented and refused (forged, expired, for another
+      // audience) is an authentication failure like a refused client
+      // certificate (DPA 2018 s.62): audited, against no agency, since nothing
+      // in an unverified token can be believed. A missing token is not: that
+      // is a browser that has not signed in yet. No sharing was decided, so
+      // the decision is not-applicable (the overview's refusals are sharing refusals).
+      if (audit && isHubError(error)) {
+        await audit
+          .append({ event: 'authentication-failed', agency: 'unknown', decision: 'not-applicable', outcome: error.code, reason: `A DPO sign-in token was refused (${error.code}).` })
+          .catch(() => undefined);
+      }
       throw error;
     }
     // Audit answers are about people: never kept by a browser or a proxy (RFC 9111 s.5.2.2.5).

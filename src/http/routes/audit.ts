@@ -150,7 +150,7 @@ const DELIVERY_LOOKAHEAD = 500;
 
 export function auditRoutes(options: AuditRoutesDeps): RouteModule {
   return (router, deps) => {
-    const bearer = dpoBearer(options.verifier);
+    const bearer = dpoBearer(options.verifier, options.auditLog);
     const keys = auditIndexKeys(options.prefix);
     const checkpointsKey = keyspace(options.prefix)('audit', 'checkpoints');
     const overview = createAuditOverview({
@@ -180,8 +180,10 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
       scope.kind === 'scheme' || entry.agency === scope.agencyId || entry.recipients.includes(scope.agencyId);
 
     /** Query → the search service's filter. An agency DPO naming another agency is refused, not silently narrowed. */
-    function toFilter(query: z.infer<typeof exportQuery>, scope: Scope): Record<string, unknown> {
+    async function toFilter(query: z.infer<typeof exportQuery>, scope: Scope, dpo: DpoIdentity): Promise<Record<string, unknown>> {
       if (scope.kind === 'agency' && query.agency !== undefined && query.agency !== scope.agencyId) {
+        // A refused read is logged like any other read (DPA 2018 s.62: refusals are accountable too).
+        await readLogged(dpo, 'forbidden', `asked for another agency's entries`);
         throw new HubError('FORBIDDEN', 'an agency DPO may only ask for their own agency\'s entries');
       }
       const hasKind = query['subject.kind'] !== undefined;
@@ -258,9 +260,9 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
 
     // --- search
     router.get('/v1/audit/entries', bearer, async (req: Request, res) => {
-      const { scope, actor } = caller(res);
+      const { scope, actor, dpo } = caller(res);
       const query = parse(searchQuery, req.query, 'search');
-      const filter = toFilter(query, scope);
+      const filter = await toFilter(query, scope, dpo);
       const page = await options.auditSearch.search(
         { ...filter, ...(query.cursor ? { cursor: query.cursor } : {}), ...(query.limit ? { limit: query.limit } : {}) },
         scope,
@@ -309,8 +311,8 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     // --- exports
     for (const format of ['csv', 'jsonl'] as const) {
       router.get(`/v1/audit/export.${format}`, bearer, async (req, res) => {
-        const { scope, actor } = caller(res);
-        const filter = toFilter(parse(exportQuery, req.query, 'export'), scope);
+        const { scope, actor, dpo } = caller(res);
+        const filter = await toFilter(parse(exportQuery, req.query, 'export'), scope, dpo);
         const chunks = await options.auditSearch.openExport(format, filter, scope, actor);
         res.status(200);
         res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/jsonl; charset=utf-8');
