@@ -1,0 +1,100 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort, startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/index.js';
+import { copyPolicies, startReceiver, type TestReceiver } from '../support/hub.js';
+import { startHubProcess, type HubProcess } from '../support/hub-process.js';
+import { duplicateCount, exampleMessage, missingDeliveries, randomBetween, sendMany, sleep, verifyAudit, waitFor } from './harness.js';
+
+/**
+ * Fewer messages than the hub-kill test: each Redis restart replays the AOF
+ * and the whole folder must stay within a few minutes on a 2-core machine.
+ */
+const TOTAL = Number(process.env['FAULT_REDIS_MESSAGES'] ?? 600);
+const KILLS = 2;
+
+/**
+ * Redis killed with SIGKILL and started again on the same port and data
+ * folder, AOF on (DESIGN.md "State and scale"). The hub answers 202 only
+ * after Redis acknowledged every write of the message (audit entries,
+ * delivery jobs, tracking), and with `appendfsync everysec` Redis has
+ * write(2)n each acknowledged command to the AOF before the next event-loop
+ * turn, so a killed redis-server PROCESS loses nothing the kernel holds:
+ * only a machine crash or power cut can lose up to about a second of
+ * acknowledged writes (see docs/soak.md for the cost of `always`).
+ */
+describe('kill -9 of Redis (AOF on) while an agency sends messages', () => {
+  let redis: EmbeddedRedis;
+  let redisDir: string;
+  let redisPort: number;
+  let receiver: TestReceiver;
+  let hub: HubProcess;
+  let dataDir: string;
+  const prefix = `{rk${process.pid}}`;
+
+  beforeAll(async () => {
+    redisDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-fault-redis-'));
+    redisPort = await findFreePort();
+    redis = await startEmbeddedRedis({ dataDir: redisDir, port: redisPort });
+    receiver = await startReceiver('nv-probation');
+    dataDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-fault-'));
+    const policyDir = await copyPolicies(dataDir, { 'nv-probation': receiver.url });
+    hub = await startHubProcess({ redisUrl: redis.url, prefix, dataDir, policyDir, port: await findFreePort(), env: { DELIVERY_LOCK_MS: '3000' } });
+    receiver.bind(await hub.client('nv-probation'));
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    await receiver?.close();
+    await redis?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (redisDir) await rm(redisDir, { recursive: true, force: true });
+  });
+
+  it('delivers every message that got 202 after Redis restarts, and the audit log verifies', async () => {
+    const police = await hub.client('nv-police');
+    const message = await exampleMessage('arrest-notification');
+    let answered = 0;
+    let kills = 0;
+    const sending = sendMany(police, message, { total: TOTAL, concurrency: 12, jtiPrefix: 'redis-kill', onProgress: (count) => (answered = count) });
+    let done = false;
+    void sending.finally(() => (done = true));
+
+    const killPoints = Array.from({ length: KILLS }, () => Math.floor(randomBetween(0.1, 0.85) * TOTAL)).sort((a, b) => a - b);
+    for (const point of killPoints) {
+      while (!done && answered < point) await sleep(50);
+      if (done) break;
+      await sleep(randomBetween(0, 1000));
+      await redis.kill();
+      kills += 1;
+      await sleep(randomBetween(200, 1500));
+      redis = await startEmbeddedRedis({ dataDir: redisDir, port: redisPort });
+    }
+    const sent = await sending;
+    await waitFor(() => missingDeliveries(sent, { 'nv-probation': receiver }).length === 0, 120_000, 'every accepted message to be delivered').catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; missing ${missingDeliveries(sent, { 'nv-probation': receiver }).length}; hub stderr: ${hub.stderrTail()}`);
+      },
+    );
+
+    expect(kills).toBe(KILLS);
+    expect(sent.filter((item) => item.status !== 202)).toEqual([]);
+    expect(new Set(sent.map((item) => item.id)).size).toBe(TOTAL);
+    expect(missingDeliveries(sent, { 'nv-probation': receiver })).toEqual([]);
+
+    const connection = new Redis(redis.url);
+    try {
+      const report = await verifyAudit(connection, prefix, dataDir);
+      expect(report.problem).toBeUndefined();
+      expect(report.ok).toBe(true);
+      expect(report.treeSize).toBeGreaterThanOrEqual(2 * TOTAL);
+      console.log(
+        `redis-kill: ${TOTAL} messages, ${kills} Redis kills, ${sent.filter((item) => item.attempts > 1).length} re-sent, ` +
+          `${receiver.deliveries.length} deliveries (${duplicateCount(receiver)} duplicates), audit ${report.treeSize} entries`,
+      );
+    } finally {
+      connection.disconnect();
+    }
+  }, 600_000);
+});
