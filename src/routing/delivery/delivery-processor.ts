@@ -28,9 +28,17 @@ export interface AttemptInfo {
   attemptsStarted: number;
   /** DELIVERY_ATTEMPTS for this job. */
   maxAttempts: number;
+  /**
+   * Re-runs after a stall (its worker died or lost the lock) allowed before
+   * the job is dead-lettered here. The limit is kept in the processor, not
+   * BullMQ's `maxStalledCount`: BullMQ fails such a job without running the
+   * processor, which would leave no dead letter and tracking at `queued`
+   * (a silent loss; issue 7 item 1).
+   */
+  maxStalls?: number;
 }
 
-export type ProcessOutcome = 'delivered' | 'held-in-inbox' | 'already-settled';
+export type ProcessOutcome = 'delivered' | 'held-in-inbox' | 'already-settled' | 'dead-lettered';
 
 /** Thrown to make the queue retry; the message is a short outcome code, never record data. */
 export class DeliveryAttemptFailed extends Error {
@@ -91,6 +99,13 @@ export function createDeliveryProcessor(options: DeliveryProcessorOptions): Deli
     // crash, once BullMQ had removed the finished job) must not deliver twice.
     const state = await tracking.stateOf(job.messageId, job.recipientAgencyId);
     if (state !== undefined && SETTLED.has(state)) return 'already-settled';
+    // Starts that ended neither in success nor in a counted failure: the
+    // worker died (kill -9, OOM) or lost its lock mid-job.
+    const stalls = attempt.attemptsStarted - attempt.attemptsMade - 1;
+    if (attempt.maxStalls !== undefined && stalls > attempt.maxStalls) {
+      await deadLetter(job, attempt, 'worker-stalled');
+      return 'dead-lettered';
+    }
 
     if (job.mode === 'pull') {
       await inbox.put({

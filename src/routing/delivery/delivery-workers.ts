@@ -41,6 +41,8 @@ export interface DeliveryWorkers {
   close(): Promise<void>;
 }
 
+const UNLIMITED_STALLS = 1_000_000;
+
 export function createDeliveryWorkers(options: DeliveryWorkersOptions): DeliveryWorkers {
   const workers = options.recipients.map((recipient) => {
     const worker = new Worker(
@@ -50,6 +52,7 @@ export function createDeliveryWorkers(options: DeliveryWorkersOptions): Delivery
           attemptsMade: job.attemptsMade,
           attemptsStarted: job.attemptsStarted,
           maxAttempts: job.opts.attempts ?? 1,
+          maxStalls: options.maxStalledCount ?? 3,
         }),
       {
         connection: options.connection,
@@ -58,7 +61,9 @@ export function createDeliveryWorkers(options: DeliveryWorkersOptions): Delivery
         settings: { backoffStrategy: (attemptsMade: number) => jitteredBackoff(attemptsMade, options.backoff) },
         ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
         ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
-        maxStalledCount: options.maxStalledCount ?? 3,
+        // BullMQ would fail a job stalled more often than this without running
+        // the processor (no dead letter): the processor applies the limit instead.
+        maxStalledCount: UNLIMITED_STALLS,
       },
     );
     // An 'error' event without a listener would throw; failed attempts are
