@@ -58,7 +58,7 @@ export async function caller(baseUrl: string, credentials?: Credentials, options
     send(method, pathAndQuery, { body, headers } = {}) {
       return new Promise<RawResponse>((resolve, reject) => {
         const req = request(
-          { host: base.hostname, port: base.port, path: pathAndQuery, method, agent, headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers }, timeout: 30_000 },
+          { host: base.hostname, port: base.port, path: pathAndQuery, method, agent, headers: { ...(body !== undefined && !headers?.['transfer-encoding'] ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers }, timeout: 30_000 },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));

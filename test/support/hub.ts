@@ -6,6 +6,7 @@ import express from 'express';
 import { createAgencyClientFromFiles, webhookReceiver, type AgencyClient, type Delivery } from '../../src/client/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createHub, type Hub, type HubRole } from '../../src/hub/index.js';
+import type { RouteModule } from '../../src/http/index.js';
 import { dpoRoutes } from '../../src/hub/dpo-routes.js';
 import { createLogger } from '../../src/logger.js';
 import { repoRoot } from './cli.js';
@@ -31,7 +32,16 @@ export interface TestHub {
  */
 export async function startTestHub(
   redis: TestRedis,
-  options: { push?: Record<string, string>; env?: Record<string, string>; role?: HubRole; prefix?: string; policyDir?: string; dataDir?: string } = {},
+  options: {
+    push?: Record<string, string>;
+    env?: Record<string, string>;
+    role?: HubRole;
+    prefix?: string;
+    policyDir?: string;
+    dataDir?: string;
+    /** Extra public route modules beside the DPO routes (e.g. a test-only JSON route). */
+    extraRoutes?: RouteModule[];
+  } = {},
 ): Promise<TestHub> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'isp-hub-test-')));
   const policyDir = options.policyDir ?? (await copyPolicies(dataDir, options.push ?? {}));
@@ -52,7 +62,7 @@ export async function startTestHub(
     AUDIT_CHECKPOINT_SECONDS: '1',
     ...options.env,
   });
-  const hub = await createHub({ config, logger: createLogger({ silent: true }), ...(options.role ? { role: options.role } : {}), publicRoutes: dpoRoutes });
+  const hub = await createHub({ config, logger: createLogger({ silent: true }), ...(options.role ? { role: options.role } : {}), publicRoutes: async (parts) => [...(await dpoRoutes(parts)), ...(options.extraRoutes ?? [])] });
   const clients: AgencyClient[] = [];
   return {
     hub,
