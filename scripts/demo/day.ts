@@ -231,6 +231,17 @@ async function receiveAll(deps: DayDeps, answer: IntakeBody, sent: OutgoingMessa
       printReceived(deps.print, recipient.agency, item, claims, sent);
     }
   }
+  // Notices a rule's `notify` obligation requires travel under `<id>.notice`;
+  // they are enqueued with the deliveries, so one more look finds them.
+  for (const recipient of answer.recipients.filter((item) => item.status === 'queued')) {
+    const client = await deps.client(recipient.agency);
+    for (const item of await collect(client, `${answer.id}.notice`, 0)) {
+      const claims = (await client.openFromHub(item.jwe)).claims as Record<string, unknown>;
+      await client.ack(item.id);
+      const notice = (claims['body'] ?? {}) as { disclosedTo?: string; messageType?: string };
+      deps.print(`  ${recipient.agency} received a disclosure-notice: ${notice.disclosedTo} was sent this ${notice.messageType} (identifiers only, no record)`);
+    }
+  }
   return received;
 }
 
@@ -267,7 +278,7 @@ function printReport(print: (line: string) => void, report: SubjectReport, thisR
   const mine = <T extends { messageId: string | null }>(items: T[]) => items.filter((item) => item.messageId !== null && thisRun.has(item.messageId));
   const disclosures = mine(report.disclosures);
   const refusals = mine(report.refusals);
-  print(`    ${plural(disclosures.length, 'disclosure')}, ${plural(refusals.length, 'refusal')} and ${plural(report.otherActivity.length, 'other act')} (subject key ${report.subjectKey.slice(0, 12)}..., scope ${report.scope})`);
+  print(`    this run: ${plural(disclosures.length, 'disclosure')}, ${plural(refusals.length, 'refusal')}; ${plural(report.otherActivity.length, 'other act')} (collections...) in all (subject key ${report.subjectKey.slice(0, 12)}..., scope ${report.scope})`);
   for (const item of disclosures) {
     const basis = item.legalBases[0];
     print(
