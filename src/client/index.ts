@@ -7,3 +7,14 @@ export { webhookReceiver, type Delivery } from './webhook-receiver.js';
 export { createHttpsTransport, type TlsCredentials, type HttpsTransport, type HttpResponse } from './https-transport.js';
 export type { CertificateCheck } from './hub-keys.js';
 export { createAgencyClientFromFiles, type AgencyFiles } from './from-files.js';
+/** The standalone audit verifiers: a partner or auditor needs only the hub's certificate (docs/audit-format.md). */
+export {
+  verifyCheckpoint,
+  verifyInclusion,
+  verifyConsistency,
+  entryLeafHash,
+  type Checkpoint,
+  type SignedCheckpoint,
+  type InclusionProof,
+  type ConsistencyProof,
+} from '../audit/verify/index.js';
