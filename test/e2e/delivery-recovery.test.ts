@@ -21,10 +21,11 @@ describe('a recipient down, then back; a dead letter, then a replay', () => {
     probation = await startReceiver('nv-probation');
     police = await startReceiver('nv-police');
     // Seven attempts from 100 ms: at least 3 s before a dead letter (room for the
-    // down-then-back case on a loaded machine), at most ~6 s, which fits a test.
+    // down-then-back case on a loaded machine), at most ~6 s, which fits a test;
+    // a long push timeout, so a receiver slowed by load is not sent a second copy.
     hub = await startTestHub(redis, {
       push: { 'nv-probation': probation.url, 'nv-police': police.url },
-      env: { DELIVERY_ATTEMPTS: '7', DELIVERY_BACKOFF_MS: '100' },
+      env: { DELIVERY_ATTEMPTS: '7', DELIVERY_BACKOFF_MS: '100', DELIVERY_TIMEOUT_MS: '15000' },
     });
     probation.bind(await hub.client('nv-probation'));
     police.bind(await hub.client('nv-police'));

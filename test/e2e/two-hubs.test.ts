@@ -29,7 +29,14 @@ describe('two hubs on one Redis', () => {
     probation = await startReceiver('nv-probation');
     cps = await startReceiver('nv-cps');
     // Production configures the two hub secrets; both processes must share them.
-    const env = { SUBJECT_KEY_SECRET: randomBytes(32).toString('hex'), FLAG_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
+    // A generous push timeout: on a loaded 2-core machine a receiver opening a
+    // burst of envelopes can take longer than the test default of 2 s to answer,
+    // and a timed-out push is (correctly) sent again as a redelivery.
+    const env = {
+      SUBJECT_KEY_SECRET: randomBytes(32).toString('hex'),
+      FLAG_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      DELIVERY_TIMEOUT_MS: '15000',
+    };
     first = await startTestHub(redis, { push: { 'nv-probation': probation.url, 'nv-cps': cps.url }, env });
     second = await startTestHub(redis, { prefix: first.prefix, policyDir: first.policyDir, env });
     first.hub.parts.auditLog.onAppended((entries) => void (appendedBy.first += entries.length));
@@ -99,9 +106,9 @@ describe('two hubs on one Redis', () => {
 
     // Let any straggling duplicate arrive before counting.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    for (const id of pushedToProbation) expect(probation.deliveries.filter((entry) => entry.messageId === id), id).toHaveLength(1);
-    for (const id of pushedToCps) expect(cps.deliveries.filter((entry) => entry.messageId === id), id).toHaveLength(1);
-    expect(probation.deliveries.every((entry) => !entry.redelivery)).toBe(true);
+    // One copy each, a first delivery (a second copy would show its `redelivery` flag here).
+    for (const id of pushedToProbation) expect(copies(probation, id), `probation ${id}`).toEqual([false]);
+    for (const id of pushedToCps) expect(copies(cps, id), `cps ${id}`).toEqual([false]);
 
     // One audit log: both hubs append to it and read the same entries.
     const size = await first.hub.parts.auditLog.size();
@@ -135,7 +142,36 @@ describe('two hubs on one Redis', () => {
     expect(report.problem).toBeUndefined();
     expect(report).toMatchObject({ ok: true, treeSize: size, checkedEntries: size });
   });
+
+  it('answers the same bytes posted to both hubs at once with one answer, one collection and one delivery per recipient', async () => {
+    const police = await first.client('nv-police');
+    const { jwe } = await police.sealForHub(await example('charge-notification'), 'two-hubs-jti-0001');
+    const [viaFirst, viaSecond] = await Promise.all([police.request('POST', '/v1/messages', jwe), (await second.client('nv-police')).request('POST', '/v1/messages', jwe)]);
+    expect([viaFirst.status, viaSecond.status]).toEqual([202, 202]);
+    expect(viaSecond.body.toString()).toBe(viaFirst.body.toString());
+    const id = (JSON.parse(viaFirst.body.toString()) as IntakeBody).id;
+    await trackUntil(police, id, 'nv-cps', 'delivered');
+    await trackUntil(police, id, 'nv-probation', 'delivered');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(copies(cps, id)).toEqual([false]);
+    expect(copies(probation, id)).toEqual([false]);
+    const events = (await auditEntries(second)).filter((entry) => entry.messageId === id).map((entry) => entry.event);
+    expect(events.sort()).toEqual(['collection', 'delivered', 'delivered', 'disclosure', 'disclosure']);
+  });
+
+  it('answers a query through one hub from flags set through the other', async () => {
+    const update = await (await first.client('nv-police')).send<IntakeBody>({ ...(await example('risk-flag-update')), to: ['nv-yot'] });
+    expect(update.body.recipients).toEqual([{ agency: 'nv-yot', status: 'queued' }]);
+    const { answer } = await (await second.client('nv-yot')).query(await example('risk-flag-query'));
+    const flags = (answer['body'] as { flags: Array<{ code: string; holder: { agency: string } }> }).flags;
+    expect(flags.map((flag) => `${flag.code}@${flag.holder.agency}`).sort()).toEqual(['exploitation@nv-police', 'missing-episodes@nv-police']);
+  });
 });
+
+/** The `redelivery` flag of every copy of a message a receiver got. */
+function copies(receiver: TestReceiver, messageId: string): boolean[] {
+  return receiver.deliveries.filter((entry) => entry.messageId === messageId).map((entry) => entry.redelivery);
+}
 
 /** Lists the agency's inbox until `count` items are held (the workers of either hub may still be filing them). */
 async function hubInbox(client: AgencyClient, count: number) {
