@@ -21,7 +21,8 @@
  * Options: --seconds N (20) --concurrency N (32) --half-seconds N (= seconds)
  *   --floor-seconds N (5) --json [FILE] --report (writes docs/benchmarks.md and
  *   docs/benchmarks-latency.svg, and runs bench:envelope/policy/audit for it)
- *   --no-others (with --report: leave those three out) --cpu-prof DIR (profile the hub)
+ *   --no-others (with --report: leave those three out) --cpu-prof DIR (a V8 CPU profile of the
+ *   hub's main thread over the peak run, summarised in the output and the report)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -41,6 +42,7 @@ import { createResealer } from '../src/hub/resealer.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../src/pki/index.js';
 import { loadRegistry } from '../src/registry/index.js';
 import { copyPolicies } from '../test/support/hub.js';
+import { summariseProfile } from './hub/profile.js';
 import { writeReport, type BenchResult, type RunResult } from './hub/report.js';
 import { perSecond, round, summarise } from './hub/stats.js';
 
@@ -132,11 +134,13 @@ function hubEnvironment(dataDir: string, policyDir: string): Record<string, stri
 interface HubProcess {
   child: ChildProcess;
   url: string;
+  /** Sends a message to the hub process and waits for the answer of the given type. */
+  ask(message: object, answer: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 async function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
-  const execArgv = ['--import', 'tsx', ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
+  const execArgv = ['--import', 'tsx'];
   const child = fork(path.join(root, 'bench/hub/child.ts'), [], {
     cwd: root,
     execArgv,
@@ -150,6 +154,16 @@ async function startHubProcess(env: Record<string, string>): Promise<HubProcess>
   return {
     child,
     url,
+    ask: (message, answer) =>
+      new Promise<void>((resolve) => {
+        const listener = (reply: { type?: string }) => {
+          if (reply?.type !== answer) return;
+          child.off('message', listener);
+          resolve();
+        };
+        child.on('message', listener);
+        child.send(message);
+      }),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');
@@ -327,6 +341,7 @@ async function peakRun(client: AgencyClient, hub: HubProcess, receipts: Receipts
   let sealedDuringRun = 0;
   const sent: Sent[] = [];
   const pid = hub.child.pid as number;
+  if (cpuProfDir) await hub.ask({ type: 'profile-start' }, 'profile-started');
   const sampler = sampleMemory(pid);
   const cpuBefore = cpuSecondsOf(pid);
   const startMs = performance.now();
@@ -345,6 +360,7 @@ async function peakRun(client: AgencyClient, hub: HubProcess, receipts: Receipts
   );
   const drainSeconds = await drain(sent, receipts, 60_000);
   const cpuSeconds = cpuSecondsOf(pid) - cpuBefore;
+  if (cpuProfDir) await hub.ask({ type: 'profile-stop', file: path.join(cpuProfDir, 'hub-peak.cpuprofile') }, 'profile-written');
   return summariseRun('peak', sent, receipts, startMs, seconds, drainSeconds, pid, cpuSeconds, sampler.stop(), { concurrency, sealedDuringRun });
 }
 
@@ -450,6 +466,11 @@ async function main(): Promise<void> {
     const half = await paceRun(police, hub, receipts, message, rate);
     say(describe(half));
 
+    const profile = cpuProfDir ? await summariseProfile(path.join(cpuProfDir, 'hub-peak.cpuprofile')) : undefined;
+    if (profile) {
+      say(`hub main thread over the peak run: busy ${(profile.busyMs / 1000).toFixed(1)} s of ${(profile.wallMs / 1000).toFixed(1)} s; self time by part:`);
+      for (const row of profile.rows) say(`  ${row.percentOfBusy.toFixed(1).padStart(5)}%  ${row.part}`);
+    }
     const memory = memoryOf(hub.child.pid as number);
     const loadAfter = loadavg();
     const result: BenchResult = {
@@ -464,7 +485,7 @@ async function main(): Promise<void> {
       cpuRatio: 1000 / peak.hubCpuMsPerMessage / floor.perCpuSecond,
       peakRssMb: memory?.peakMb ?? Number.NaN,
       duplicates: receipts.duplicates,
-      ...(cpuProfDir ? { cpuProfileDir: cpuProfDir } : {}),
+      ...(profile ? { profile } : {}),
     };
     say(summaryLines(result).join('\n'));
     if (jsonOut === '-') process.stdout.write(`${JSON.stringify(result)}\n`);

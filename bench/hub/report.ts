@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import type { ProfileSummary } from './profile.js';
 import type { Percentiles, SecondPoint } from './stats.js';
 import { latencyChartSvg } from './svg.js';
 
@@ -47,7 +48,7 @@ export interface BenchResult {
   cpuRatio: number;
   peakRssMb: number;
   duplicates: number;
-  cpuProfileDir?: string;
+  profile?: ProfileSummary;
 }
 
 interface OtherBench {
@@ -154,6 +155,7 @@ export function renderMarkdown(result: BenchResult, others: OtherBench[], svgNam
     '',
     ...analysis(result),
     '',
+    ...profileSection(result.profile),
     'Run it again: `npm run bench` (prints), `npm run bench -- --json out.json`, `npm run bench -- --report`',
     '(this file and the SVG; `--no-others` leaves the three benchmarks below out), `--seconds N`,',
     '`--concurrency N`, `--cpu-prof DIR` (a V8 CPU profile of the hub process).',
@@ -196,6 +198,19 @@ function pasteOutput(output: string): string[] {
   }
   flush();
   return out;
+}
+
+function profileSection(profile: ProfileSummary | undefined): string[] {
+  if (!profile) return [];
+  return [
+    `A V8 CPU profile of the hub's main thread over the peak run (\`--cpu-prof\`): busy ${n1(profile.busyMs / 1000)} s of`,
+    `${n1(profile.wallMs / 1000)} s; self time by part (the thread pool's share of WebCrypto is not in it):`,
+    '',
+    '| part | share of busy main-thread time |',
+    '|---|---:|',
+    ...profile.rows.map((row) => `| ${row.part} | ${row.percentOfBusy.toFixed(1)}% |`),
+    '',
+  ];
 }
 
 /** The part of the analysis the numbers decide; the rest is in docs/benchmarks.md's fixed text. */
