@@ -55,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const clients = new Map<string, AgencyClient>();
+  // Ctrl-C during --start still stops the hub (and its private redis-server) in order.
+  const interrupted = () => void hub.close().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   // The rules are quoted from the policy folder the hub runs on (POLICY_DIR, else policies/).
   let policySet: Promise<PolicySet | undefined> | undefined;
   const ruleText = async (ruleId: string) => {

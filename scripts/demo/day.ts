@@ -278,15 +278,16 @@ function printReport(print: (line: string) => void, report: SubjectReport, thisR
   const mine = <T extends { messageId: string | null }>(items: T[]) => items.filter((item) => item.messageId !== null && thisRun.has(item.messageId));
   const disclosures = mine(report.disclosures);
   const refusals = mine(report.refusals);
-  print(`    this run: ${plural(disclosures.length, 'disclosure')}, ${plural(refusals.length, 'refusal')}; ${plural(report.otherActivity.length, 'other act')} (collections...) in all (subject key ${report.subjectKey.slice(0, 12)}..., scope ${report.scope})`);
+  print(`    this run: ${plural(disclosures.length, 'disclosure')}, ${plural(refusals.length, 'refusal')}; in all ${plural(report.otherActivity.length, 'other act')} such as collections (subject key ${report.subjectKey.slice(0, 12)}..., scope ${report.scope})`);
   for (const item of disclosures) {
     const basis = item.legalBases[0];
-    print(
-      `    #${item.seq} ${item.event}: ${item.messageType} ${item.from} -> ${item.to.join(', ')}; rule ${item.ruleIds.join(', ')}; ${item.purpose?.title ?? item.purpose?.code}; ${basis?.title ?? basis?.code ?? 'no legal basis'}${item.legalBases.length > 1 ? ` (+${item.legalBases.length - 1})` : ''}; ${item.fieldsDisclosed.length} fields disclosed, ${item.fieldsWithheld.length} withheld${item.isChild ? '; child' : ''}`,
-    );
+    print(`    #${item.seq} ${item.event}: ${item.messageType} ${item.from} -> ${item.to.join(', ')}; rule ${item.ruleIds.join(', ')}`);
+    const law = `${basis?.title ?? basis?.code ?? 'no legal basis'}${item.legalBases.length > 1 ? ` (+${item.legalBases.length - 1})` : ''}`;
+    print(`        ${item.purpose?.title ?? item.purpose?.code}; ${law}; ${item.fieldsDisclosed.length} fields disclosed, ${item.fieldsWithheld.length} withheld${item.isChild ? '; child' : ''}`);
   }
   for (const item of refusals) {
-    print(`    #${item.seq} refusal: ${item.messageType} ${item.from} -> ${item.to.join(', ') || '(nobody)'}; ${item.ruleIds.length > 0 ? `rule ${item.ruleIds.join(', ')}` : 'default deny'}; ${item.reason ?? item.outcome ?? ''}`);
+    print(`    #${item.seq} refusal: ${item.messageType} ${item.from} -> ${item.to.join(', ') || '(nobody)'}; ${item.ruleIds.length > 0 ? `rule ${item.ruleIds.join(', ')}` : 'default deny'}`);
+    print(`        reason: ${item.reason ?? item.outcome ?? 'not recorded'}`);
   }
   const older = report.disclosures.length + report.refusals.length - disclosures.length - refusals.length;
   if (older > 0) print(`    (${older} earlier disclosures or refusals about this person, from before this run, not shown)`);

@@ -113,7 +113,8 @@ describe('npm run demo (issue 5 item 9): a day in the PPO scheme, self-started h
       expect(lines).toMatch(new RegExp(`#\\d+ disclosure: custody-release nv-prison -> ${agency}; rule rr-release-to-`));
     }
     expect(lines).toMatch(/#\d+ refusal: information-request nv-housing -> nv-police; default deny/);
-    expect(lines).toMatch(/#\d+ consultation: risk-flag-query hub -> nv-yot; rule pd-risk-flag-query-between-panel-partners;.*; child$/m);
+    expect(lines).toMatch(/#\d+ consultation: risk-flag-query hub -> nv-yot; rule pd-risk-flag-query-between-panel-partners\n.*; child$/m);
+    expect(lines).toMatch(/#\d+ refusal: information-request nv-housing -> nv-police; default deny\n\s+reason: Refused: no rule permits/);
   });
 });
 
