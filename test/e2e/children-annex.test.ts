@@ -52,7 +52,9 @@ describe("the children's annex end to end", () => {
       ['nv-probation', 'denied'],
       ['nv-yot', 'denied'],
     ]);
-    for (const recipient of answer.body.recipients) expect((recipient as { reason: string }).reason).toMatch(/\S/);
+    // Default deny (no deciding rule); the offender manager's refusal names the annex.
+    for (const recipient of answer.body.recipients) expect(recipient).toMatchObject({ rule: null, reason: expect.stringMatching(/^Refused: no rule permits/) });
+    expect((answer.body.recipients[0] as { reason: string }).reason).toContain("children's annex");
     const refusals = (await auditEntries(hub)).filter((entry) => entry.messageId === answer.body.id && entry.event === 'refusal');
     expect(refusals.map((entry) => entry.recipients[0]).sort()).toEqual(['nv-probation', 'nv-yot']);
     expect(refusals.every((entry) => entry.isChild === true)).toBe(true);

@@ -125,8 +125,8 @@ describe('refusals end to end', () => {
     const answer = await housing.send<IntakeBody>({ ...request, purpose: 'resettlement-housing', actor: { id: 'HSG-0410', role: 'housing-officer' } });
     expect(answer.status).toBe(202);
     expect(answer.body.recipients).toHaveLength(1);
-    expect(answer.body.recipients[0]).toMatchObject({ agency: 'nv-police', status: 'denied' });
-    expect((answer.body.recipients[0] as { reason: string }).reason).toMatch(/\S/);
+    // Default deny: no deciding rule, and a reason in words.
+    expect(answer.body.recipients[0]).toEqual({ agency: 'nv-police', status: 'denied', rule: null, reason: expect.stringMatching(/^Refused: no rule permits Northvale Housing Options/) });
     const tracking = await housing.track<TrackingBody>(answer.body.id);
     expect(tracking.recipients).toEqual([expect.objectContaining({ agencyId: 'nv-police', state: 'denied' })]);
   });
