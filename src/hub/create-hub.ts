@@ -25,14 +25,15 @@ import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type Poli
 import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
 import { createDelivery, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
-import { acceptMessage, type IntakeAnswer } from '../routing/intake.js';
+import type { IntakeAnswer } from '../routing/intake.js';
 import type { MessageRecord } from '../routing/ports.js';
-import { answerQuery, type QueryAnswer } from '../routing/query.js';
+import type { QueryAnswer } from '../routing/query.js';
 import { createAgencyDirectory, type AgencyDirectory } from './agency-directory.js';
 import { loadHubKeyRing, type HubKeyRing } from './hub-key-ring.js';
 import { loadHubSecrets } from './local-secrets.js';
 import { createMessageOpener } from './message-opener.js';
 import { createPolicyPort } from './policy-port.js';
+import { bindUseCases } from './use-cases.js';
 import { resolveRedisTarget } from './redis-connection.js';
 import { createResealer } from './resealer.js';
 
@@ -183,63 +184,32 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const reseal = createResealer(config, keys, () => agencies);
     const intakeIdempotency = createIdempotencyStore<IntakeAnswer>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:in`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
     const queryIdempotency = createIdempotencyStore<QueryAnswer>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:q`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
-    const clock = () => new Date();
 
     let workers: DeliveryWorkers | undefined;
     if (role !== 'api') {
       workers = delivery.startWorkers(policy.current().registry.agencies.map((agency) => agency.id));
-      const flagSweep = setInterval(() => void flags.expireDue().catch((error: unknown) => logger.error('flag expiry failed', { error })), 60_000);
-      flagSweep.unref();
-      closers.push(async () => clearInterval(flagSweep));
+      closers.push(every(60_000, () => flags.expireDue(), (error) => logger.error('flag expiry failed', { error })));
+      // Entries older than AUDIT_ARCHIVE_AFTER_HOURS move to archive segment files (DESIGN.md "Audit").
+      const archiveAfterMs = config.AUDIT_ARCHIVE_AFTER_HOURS * 3600_000;
+      closers.push(every(15 * 60_000, () => auditLog.archive({ olderThan: new Date(Date.now() - archiveAfterMs) }), (error) => logger.error('audit archive failed', { error })));
     }
 
     const parts: HubParts = { config, redis, auditLog, policy, delivery, subjectKeyer, keys, archiveDir };
     if (role === 'worker') return { parts, url: undefined, close, reloadPolicy };
 
-    const useCases = {
-      accept: (caller: { agencyId: string; role: string }, compact: string) =>
-        acceptMessage(
-          {
-            openMessage,
-            policy: policyPort,
-            audit,
-            subjectKeysOf,
-            idempotency: intakeIdempotency,
-            reseal,
-            deliveries: delivery.service,
-            clock,
-            onFlagUpdate: async (opened, messageId, subjectKeys) => {
-              const body = opened.record.body as { flags: Array<{ code: string; action: 'set' | 'clear'; level: 'low' | 'medium' | 'high'; reviewDate: string; note?: string }> };
-              await flags.apply(subjectKeys, body.flags, { holder: opened.signerAgencyId, actor: opened.record.actor, messageId, purpose: opened.record.purpose });
-            },
-          },
-          caller,
-          compact,
-        ).then((answer) => {
-          metrics.messageReceived({ type: 'message', outcome: 'accepted' });
-          return answer;
-        }),
-      query: (caller: { agencyId: string; role: string }, compact: string) =>
-        answerQuery(
-          {
-            openMessage,
-            policy: policyPort,
-            audit,
-            subjectKeysOf,
-            idempotency: queryIdempotency,
-            reseal,
-            lookupFlags: (subjectKeys, codes) => flags.lookup(subjectKeys, codes),
-            candidateHolders: () => policy.current().registry.agencies.map((agency) => agency.id),
-            holderContact: (agencyId) => {
-              const agency = policy.current().registry.require(agencyId);
-              return { agency: agency.id, name: agency.name, contact: { ...agency.designatedOfficer } };
-            },
-          },
-          caller,
-          compact,
-        ),
-      track: (agencyId: string, messageId: string) => delivery.tracking.getForAgency(messageId, agencyId),
-    };
+    const useCases = bindUseCases({
+      openMessage,
+      policyPort,
+      policy,
+      audit,
+      subjectKeysOf,
+      intakeIdempotency,
+      queryIdempotency,
+      reseal,
+      delivery,
+      flags,
+      metrics,
+    });
 
     const publicRoutes = options.publicRoutes ? await options.publicRoutes(parts) : [];
     const app = createApp({
@@ -279,6 +249,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
 async function stopEmbedded(embedded: EmbeddedRedis): Promise<void> {
   await embedded.stop();
+}
+
+/** Runs a periodic background task; returns its stopper for the shutdown list. */
+function every(intervalMs: number, task: () => Promise<unknown>, onError: (error: unknown) => void): () => Promise<void> {
+  const timer = setInterval(() => void task().catch(onError), intervalMs);
+  timer.unref();
+  return async () => clearInterval(timer);
 }
 
 function once(action: () => Promise<void>): () => Promise<void> {
