@@ -12,7 +12,7 @@ export interface ChartPanel {
 
 const WIDTH = 820;
 const PANEL_HEIGHT = 300;
-const MARGIN = { left: 64, right: 70, top: 42, bottom: 44 };
+const MARGIN = { left: 64, right: 70, top: 56, bottom: 44 };
 const SERIES = [
   { key: 'p50', colour: '#1b7837', label: 'p50 latency' },
   { key: 'p95', colour: '#e08214', label: 'p95 latency' },
@@ -81,8 +81,9 @@ function panel(chart: ChartPanel, offsetY: number): string {
   // Legend.
   const legend = [...SERIES.map((series) => ({ colour: series.colour, label: series.label, bar: false })), { colour: '#abd9e9', label: 'delivered/s', bar: true }];
   legend.forEach((item, index) => {
-    const lx = WIDTH - MARGIN.right - 440 + index * 110;
-    const ly = offsetY + 20;
+    // Under the title, so a long title never runs into it.
+    const lx = MARGIN.left + index * 110;
+    const ly = offsetY + 42;
     out.push(
       item.bar
         ? `<rect x="${lx}" y="${ly - 8}" width="16" height="10" fill="${item.colour}"/>`
