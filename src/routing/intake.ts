@@ -37,8 +37,20 @@ export interface IntakeDeps {
   reseal: ResealPort;
   deliveries: DeliveryPort;
   clock: () => Date;
-  /** Called for risk-flag-update messages once they are accepted (the flag register). */
-  onFlagUpdate?: (opened: OpenedMessage, messageId: string, subjectKeys: string[]) => Promise<void>;
+  /**
+   * Called for a risk-flag-update that the policy let the sender share with
+   * at least one recipient (the flag register), with the permitting rules as
+   * the lawful basis of the register change for its audit entries.
+   */
+  onFlagUpdate?: (opened: OpenedMessage, messageId: string, subjectKeys: string[], basis: FlagUpdateBasis) => Promise<void>;
+}
+
+/** Why a flag change is lawful: the rules that permitted sharing the update, and their legal bases. */
+export interface FlagUpdateBasis {
+  ruleIds: string[];
+  legalBases: string[];
+  policyVersion: string;
+  isChild: boolean;
 }
 
 export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, compact: string): Promise<IntakeAnswer> {
@@ -66,6 +78,7 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
   const recipients = opened.record.to ?? deps.policy.recipientsFor(opened.record, caller.agencyId, opened.issuedAt);
   const outcomes: RecipientOutcome[] = [];
   const deliveries: DeliveryRequest[] = [];
+  const permits: PolicyDecision[] = [];
   for (const recipient of unique(recipients).filter((id) => id !== caller.agencyId)) {
     const decision = deps.policy.decide(opened.record, caller.agencyId, recipient, opened.issuedAt);
     if (decision.effect === 'deny' || !decision.obligations) {
@@ -73,12 +86,25 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
       outcomes.push({ recipient, status: 'denied', ruleIds: decision.ruleIds, reason: decision.explanation });
       continue;
     }
+    permits.push(decision);
     const prepared = await prepareDisclosure(deps, opened, messageId, subjectKeys, recipient, decision, now);
     deliveries.push(...prepared);
     outcomes.push({ recipient, status: 'queued' });
   }
 
-  if (opened.record.type === 'risk-flag-update' && deps.onFlagUpdate) await deps.onFlagUpdate(opened, messageId, subjectKeys);
+  // The register answers queries from permitted holders, so a flag the policy
+  // did not let this sender share (wrong purpose, wrong sender, a child's
+  // record outside the annex) must never reach it: it would otherwise be
+  // disclosed later through a query, with no rule behind the sharing
+  // (DPA 2018 s.35(2): processing must be lawful; s.62(1)(b) alteration).
+  if (opened.record.type === 'risk-flag-update' && deps.onFlagUpdate && permits.length > 0) {
+    await deps.onFlagUpdate(opened, messageId, subjectKeys, {
+      ruleIds: unique(permits.flatMap((decision) => decision.ruleIds)),
+      legalBases: unique(permits.flatMap((decision) => decision.legalBases)),
+      policyVersion: permits[0]!.policyVersion,
+      isChild: permits.some((decision) => decision.isChild),
+    });
+  }
   await deps.deliveries.accept(messageId, caller.agencyId, outcomes, deliveries);
   const answer = toAnswer(messageId, outcomes);
   await deps.idempotency.complete(caller.agencyId, opened.jti, answer);

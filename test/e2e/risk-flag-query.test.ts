@@ -94,6 +94,20 @@ describe('risk-flag queries end to end', () => {
     expect(entryFor(nothing.id)).toEqual([expect.objectContaining({ event: 'consultation', decision: 'permit', agency: 'nv-yot', outcome: 'nothing-held' })]);
   });
 
+  it('keeps out of the register a flag update no rule let the sender share, so no later query discloses it', async () => {
+    const update = await example('risk-flag-update');
+    const otherChild = { ...update.subject, identifiers: { localChildId: 'NV-C-000456' }, name: { given: 'Casey', family: 'Placeholder' } };
+    // Catch and Convict is not a purpose the panel rule (or the children's annex) allows.
+    const refused = await (await hub.client('nv-police')).send<IntakeBody>({ ...update, purpose: 'catch-and-convict', subject: otherChild });
+    expect(refused.body.recipients.map((recipient) => recipient.status)).toEqual(['denied', 'denied']);
+    const query = await example('risk-flag-query');
+    const { id, answer } = await (await hub.client('nv-yot')).query({ ...query, subject: otherChild });
+    expect((answer as unknown as FlagAnswer).body).toEqual({ queryId: id, flags: [] });
+    const entries = await auditEntries(hub);
+    expect(entries.filter((entry) => entry.messageId === refused.body.id).map((entry) => entry.event)).toEqual(['collection', 'refusal', 'refusal']);
+    expect(entries.find((entry) => entry.messageId === id)).toMatchObject({ event: 'consultation', outcome: 'nothing-held' });
+  });
+
   it('answers a replayed query with the first answer and other bytes under the same jti with 409', async () => {
     const yot = await hub.client('nv-yot');
     const query = await example('risk-flag-query');
