@@ -1,4 +1,7 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/cli.js';
 import { covers, discloseListsByRule, eventually, example, leafPaths, trackUntil, valueAt, type IntakeBody } from '../support/e2e.js';
 import { startReceiver, startTestHub, type TestHub, type TestReceiver } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -108,9 +111,7 @@ describe('every message type of the example protocol, end to end', () => {
   });
 
   it('covers every example message type but the query (answered at /v1/queries)', async () => {
-    const { readdir } = await import('node:fs/promises');
-    const { repoRoot } = await import('../support/cli.js');
-    const types = (await readdir(`${repoRoot}/policies/examples`)).map((file) => file.replace(/\.json$/, '')).filter((type) => type !== 'risk-flag-query');
+    const types = (await readdir(path.join(repoRoot, 'policies/examples'))).map((file) => file.replace(/\.json$/, '')).filter((type) => type !== 'risk-flag-query');
     expect(new Set(CASES.map((item) => item.type))).toEqual(new Set(types));
   });
 
