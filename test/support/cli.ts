@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,6 +9,32 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** tsx resolved from this repository, so the CLI also runs with a cwd outside it (e.g. a temp dir). */
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
+let cachedEntry: string[] | undefined;
+
+/**
+ * How to start the CLI: the compiled `dist/cli/main.js` when it is at least
+ * as new as every source file (as after `npm test`, which builds first: a
+ * compiled start takes a fraction of tsx's), otherwise the sources through tsx,
+ * so a test never runs stale code.
+ */
+export function cliEntry(): string[] {
+  cachedEntry ??= compiledIsFresh() ? [path.join(repoRoot, 'dist/cli/main.js')] : ['--import', tsxLoader, path.join(repoRoot, 'src/cli/main.ts')];
+  return cachedEntry;
+}
+
+function compiledIsFresh(): boolean {
+  const compiled = path.join(repoRoot, 'dist/cli/main.js');
+  if (!existsSync(compiled)) return false;
+  const builtAt = statSync(compiled).mtimeMs;
+  const newerSource = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) return newerSource(full);
+      return !entry.name.endsWith('.test.ts') && statSync(full).mtimeMs > builtAt;
+    });
+  return !newerSource(path.join(repoRoot, 'src'));
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -15,12 +42,12 @@ export interface CliResult {
 }
 
 /**
- * Runs the `isp-hub` CLI from source (through tsx) as a child process, the
- * way an operator would, and collects what it printed.
+ * Runs the `isp-hub` CLI as a child process, the way an operator would, and
+ * collects what it printed.
  */
 export function runIspHub(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'src/cli/main.ts'), ...args], {
+    const child = spawn(process.execPath, [...cliEntry(), ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
