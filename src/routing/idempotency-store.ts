@@ -8,7 +8,8 @@ import { luaScript } from './delivery/lua-script.js';
  *
  * The first request with a given (agency, jti) claims it with the hash of its
  * exact bytes. A retry with the same bytes gets the first answer once it is
- * stored, or is processed again if the first attempt died before answering
+ * stored (waiting for it while the first attempt holds its lease), or is
+ * processed again if the first attempt died before answering
  * (every step after this is idempotent: deterministic message id, delivery
  * job ids per recipient). The same jti with other bytes is a replay attempt
  * or a client bug: 409, never processed.
