@@ -237,6 +237,7 @@ function analysis(result: BenchResult): string[] {
     result.peakRssMb < 300
       ? `- Memory is not the limit: the hub's peak RSS was ${n0(result.peakRssMb)} MB against the 300 MB target.`
       : `- Memory: the hub's peak RSS was ${n0(result.peakRssMb)} MB, over the 300 MB target.`,
+    ...(result.profile ? ['  (With `--cpu-prof` the figure includes the V8 profiler\'s own sample buffers.)'] : []),
   ];
 }
 
