@@ -176,6 +176,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     });
     closers.push(() => delivery.close());
 
+    metrics.setQueueDepthSource(async () => {
+      const recipients = policy.current().registry.agencies.map((agency) => agency.id);
+      const depths = await Promise.all(recipients.map(async (recipient) => ({ recipient, depth: await delivery.queue.depth(recipient) })));
+      return depths.flatMap(({ recipient, depth }) => Object.entries(depth).map(([state, count]) => ({ queue: recipient, state, depth: Number(count) })));
+    });
     const flags = createFlagRegister({ redis, prefix: config.REDIS_KEY_PREFIX, cipher: createFlagCipher(secrets.flagEncryptionKey), audit });
     const subjectKeysOf = (record: MessageRecord) =>
       subjectIdentifiersOf(record.subject as never).map((identifier) => subjectKeyer({ kind: identifier.kind, value: identifier.value }));
