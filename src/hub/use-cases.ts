@@ -39,9 +39,10 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
       return decision;
     },
   };
-  const onFlagUpdate: IntakeDeps['onFlagUpdate'] = async (opened, messageId, subjectKeys) => {
+  const onFlagUpdate: IntakeDeps['onFlagUpdate'] = async (opened, messageId, subjectKeys, basis) => {
     const { flags } = opened.record.body as { flags: FlagChanges };
-    await parts.flags.apply(subjectKeys, flags, { holder: opened.signerAgencyId, actor: opened.record.actor, messageId, purpose: opened.record.purpose });
+    // The permitting rules are the change's lawful basis in its alteration entries (DPA 2018 s.62(1)(b)).
+    await parts.flags.apply(subjectKeys, flags, { holder: opened.signerAgencyId, actor: opened.record.actor, messageId, purpose: opened.record.purpose, ...basis });
   };
 
   /** Runs a use case, counting the message by its type (once opened) and outcome. */

@@ -68,6 +68,17 @@ describe('risk-flag queries end to end', () => {
     expect(entry!.fieldsDisclosed.some((field) => field.startsWith('body.flags'))).toBe(true);
   });
 
+  it("records each register change as an alteration carrying the permitting rule and its legal bases", async () => {
+    const alterations = (await auditEntries(hub)).filter((candidate) => candidate.event === 'alteration');
+    expect(alterations.map((candidate) => candidate.outcome)).toEqual(['flag-set', 'flag-set']);
+    for (const alteration of alterations) {
+      expect(alteration).toMatchObject({ agency: 'nv-police', messageType: 'risk-flag-update', purpose: 'child-safeguarding', isChild: true, ruleIds: ['pd-risk-flags-between-panel-partners'] });
+      expect(alteration.legalBases).toEqual(expect.arrayContaining(['ca-2004-s11', 'dpa-2018-sch1-safeguarding']));
+      expect(alteration.policyVersion).toMatch(/^[0-9a-f]{8,64}$/);
+      expect(JSON.stringify(alteration)).not.toContain('exploitation');
+    }
+  });
+
   it('gives "not permitted" and "nothing held" the same answer, audited as refusal and consultation', async () => {
     const query = await example('risk-flag-query');
     // Housing may not ask at all: refused before the register is read.
