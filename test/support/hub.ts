@@ -58,7 +58,8 @@ export async function startTestHub(
     REDIS_KEY_PREFIX: prefix,
     DELIVERY_BACKOFF_MS: '50',
     DELIVERY_ATTEMPTS: '3',
-    DELIVERY_TIMEOUT_MS: '2000',
+    // Generous: on a loaded 2-core machine a slow receiver would otherwise get a (correctly marked) second copy.
+    DELIVERY_TIMEOUT_MS: '15000',
     AUDIT_CHECKPOINT_SECONDS: '1',
     ...options.env,
   });
