@@ -234,6 +234,9 @@ function analysis(result: BenchResult): string[] {
     '  (issue 5), so >= 1,000 msg/s end to end is out of reach with these keys on 2 cores whatever the',
     '  rest of the hub costs. RSA-OAEP-256 encryption keys (the envelope\'s recommended default) would cut',
     '  the per-message crypto by 2-3x, but the SDK gives an agency one key for signing, decryption and TLS.',
+    '- Each message makes three audit appends (collection, disclosure, delivered), each a Redis round trip',
+    "  running a Lua script on the one log head, so the audit log's append rate (bench:audit below, 8 writers)",
+    '  bounds the hub at about a third of it on the same machine, before any crypto.',
     result.peakRssMb < 300
       ? `- Memory is not the limit: the hub's peak RSS was ${n0(result.peakRssMb)} MB against the 300 MB target.`
       : `- Memory: the hub's peak RSS was ${n0(result.peakRssMb)} MB, over the 300 MB target.`,
