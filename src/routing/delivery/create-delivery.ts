@@ -95,6 +95,7 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
 
   const started: Array<{ workers: DeliveryWorkers; push: PushClient; sweeper: NodeJS.Timeout }> = [];
   let closing: Promise<void> | undefined;
+  let sweeping: Promise<void> | undefined;
 
   function startWorkers(recipients: readonly string[]): DeliveryWorkers {
     if (closing) throw new TypeError('delivery is closed');
@@ -126,8 +127,16 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
       ...(settings.maxStalledCount !== undefined ? { maxStalledCount: settings.maxStalledCount } : {}),
       ...(deps.onError ? { onError: deps.onError } : {}),
     });
+    // One sweep at a time, and close() waits for the one in flight, so it never
+    // runs on connections the caller is about to quit.
     const sweeper = setInterval(() => {
-      inbox.sweepExpired().catch((error: unknown) => deps.onError?.(error instanceof Error ? error : new Error(String(error))));
+      sweeping ??= inbox
+        .sweepExpired()
+        .then(() => undefined)
+        .catch((error: unknown) => deps.onError?.(error instanceof Error ? error : new Error(String(error))))
+        .finally(() => {
+          sweeping = undefined;
+        });
     }, settings.sweepIntervalMs ?? 60_000);
     sweeper.unref();
     started.push({ workers, push, sweeper });
@@ -136,6 +145,7 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
 
   async function closeAll(): Promise<void> {
     for (const { sweeper } of started) clearInterval(sweeper);
+    await sweeping;
     await Promise.all(started.map(({ workers }) => workers.close()));
     for (const { push } of started) push.close();
     await queue.close();
