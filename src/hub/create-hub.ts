@@ -23,7 +23,7 @@ import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
 import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicyStore } from '../policy/index.js';
 import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
-import { createDelivery, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
+import { createDelivery, deliverySettingsFrom, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
 import type { IntakeAnswer } from '../routing/intake.js';
 import type { MessageRecord } from '../routing/ports.js';
@@ -157,14 +157,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const delivery = createDelivery({
       redis: { commands: redis, queue: queueConnection },
       prefix: config.REDIS_KEY_PREFIX,
-      settings: {
-        attempts: config.DELIVERY_ATTEMPTS,
-        backoffMs: config.DELIVERY_BACKOFF_MS,
-        timeoutMs: config.DELIVERY_TIMEOUT_MS,
-        concurrency: config.DELIVERY_CONCURRENCY,
-        inboxTtlSeconds: config.INBOX_TTL_SECONDS,
-        ...(config.DELIVERY_LOCK_MS !== undefined ? { lockDurationMs: config.DELIVERY_LOCK_MS, stalledIntervalMs: config.DELIVERY_LOCK_MS } : {}),
-      },
+      settings: deliverySettingsFrom(config),
       audit,
       routeFor: (agencyId) => policy.current().registry.get(agencyId)?.delivery,
       tls: { key: keys.tls.keyPem, cert: keys.tls.certificatePem + keys.tls.chainPem, ca: trust.caCertificates.map((certificate) => certificate.toString()) },

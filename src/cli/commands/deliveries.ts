@@ -3,7 +3,8 @@ import { createAuditLog } from '../../audit/index.js';
 import { loadConfig, type HubConfig } from '../../config/index.js';
 import { HubError } from '../../errors.js';
 import { connectRedis, type RedisClient, type RedisTarget } from '../../redis/index.js';
-import { createDelivery, type Delivery } from '../../routing/delivery/index.js';
+import { configuredRedisTarget } from '../../hub/redis-connection.js';
+import { createDelivery, deliverySettingsFrom, type Delivery } from '../../routing/delivery/index.js';
 
 /**
  * `isp-hub deliveries`: the operator's view of deliveries that ran out of
@@ -75,15 +76,9 @@ export function register(program: Command): void {
 }
 
 function redisTarget(config: HubConfig): RedisTarget {
-  if (!config.REDIS_URL && !config.REDIS_SENTINELS?.length && !config.REDIS_CLUSTER_NODES?.length) {
-    throw new HubError('CONFIG_INVALID', "set REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) to the hub's Redis");
-  }
-  return {
-    ...(config.REDIS_URL ? { url: config.REDIS_URL } : {}),
-    ...(config.REDIS_SENTINELS ? { sentinels: config.REDIS_SENTINELS } : {}),
-    ...(config.REDIS_SENTINEL_NAME ? { sentinelName: config.REDIS_SENTINEL_NAME } : {}),
-    ...(config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : {}),
-  };
+  const target = configuredRedisTarget(config);
+  if (!target) throw new HubError('CONFIG_INVALID', "set REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) to the hub's Redis");
+  return target;
 }
 
 async function withDelivery(work: (parts: { delivery: Delivery }) => Promise<void>): Promise<void> {
@@ -95,13 +90,7 @@ async function withDelivery(work: (parts: { delivery: Delivery }) => Promise<voi
   const delivery = createDelivery({
     redis: { commands, queue },
     prefix: config.REDIS_KEY_PREFIX,
-    settings: {
-      attempts: config.DELIVERY_ATTEMPTS,
-      backoffMs: config.DELIVERY_BACKOFF_MS,
-      timeoutMs: config.DELIVERY_TIMEOUT_MS,
-      concurrency: config.DELIVERY_CONCURRENCY,
-      inboxTtlSeconds: config.INBOX_TTL_SECONDS,
-    },
+    settings: deliverySettingsFrom(config),
     audit,
     // Replays carry their route in the dead letter; this command enqueues nothing new.
     routeFor: () => undefined,
