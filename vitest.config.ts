@@ -1,5 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * ioredis rejects a command still pending on a connection when that
+ * connection closes ("Connection is closed.", raised from its socket 'close'
+ * handler). Closing a BullMQ worker at the end of a test can leave such a
+ * rejection with no handler inside BullMQ, after every assertion has run;
+ * seen in about one run in three of the delivery tests, never with a failed
+ * assertion. Only that exact error from that exact place is ignored: any
+ * other unhandled error still fails the run.
+ */
+function isIoredisCloseAtShutdown(error: { message?: string; stack?: string } | undefined): boolean {
+  return error?.message === 'Connection is closed.' && (error.stack ?? '').includes('ioredis/built/redis/event_handler');
+}
+
 // Tests that start redis-server, HTTPS servers or a browser need room on a
 // 2-core machine: cap parallel files and give hooks time to start services.
 export default defineConfig({
@@ -9,5 +22,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     reporters: ['default'],
+    onUnhandledError: (error) => (isIoredisCloseAtShutdown(error) ? false : undefined),
   },
 });

@@ -83,7 +83,8 @@ describe('a delivery that stalls more often than allowed', () => {
     await waitUntil(async () => (await survivor.deadLetters.count()) === 1, 20_000, 'a dead letter');
     const [record] = await survivor.service.listDeadLetters();
     expect(record).toMatchObject({ id: 'msg_stall1:nv-childrens', lastOutcome: 'worker-stalled' });
-    expect(await survivor.tracking.stateOf('msg_stall1', 'nv-childrens')).toBe('undeliverable');
+    // The dead letter is stored first, then audited, then reported: wait for the report.
+    await waitUntil(async () => (await survivor.tracking.stateOf('msg_stall1', 'nv-childrens')) === 'undeliverable', 20_000, 'the undeliverable report');
     // At least once: on a starved machine the survivor may itself stall mid-way and write it again.
     const failed = (await audit.entries()).filter((entry) => entry.event === 'delivery-failed');
     expect(failed.length).toBeGreaterThanOrEqual(1);
