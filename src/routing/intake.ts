@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { IdempotencyStore } from './idempotency-store.js';
+import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
 import type {
   AuditPort,
@@ -57,12 +58,10 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
   let opened: OpenedMessage;
   try {
     opened = await deps.openMessage(compact);
-    if (opened.signerAgencyId !== caller.agencyId) {
-      throw new HubError('SIGNER_NOT_CALLER', 'the message is signed by an agency other than the one on this connection');
-    }
+    assertSignedByCaller(opened, caller, 'message');
     assertNamedRecipientsExist(deps.policy, opened.record);
   } catch (error) {
-    if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller, error);
+    if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'message', error);
     throw error;
   }
 
@@ -239,16 +238,6 @@ function refusalEntry(opened: OpenedMessage, messageId: string, subjectKeys: str
     outcome: 'denied',
     reason: decision.explanation,
   };
-}
-
-async function auditRefusedEnvelope(audit: AuditPort, caller: CallerIdentity, error: HubError): Promise<void> {
-  await audit.append({
-    event: 'refusal',
-    agency: caller.agencyId,
-    decision: 'not-applicable',
-    outcome: error.code,
-    reason: `A message from ${caller.agencyId} was refused: ${error.code}.`,
-  });
 }
 
 function toAnswer(messageId: string, outcomes: RecipientOutcome[]): IntakeAnswer {

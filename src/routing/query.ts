@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { IdempotencyStore } from './idempotency-store.js';
+import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
 import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, ResealPort } from './ports.js';
 
@@ -56,7 +57,7 @@ export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compa
     opened = await openQuery(deps, caller, compact);
   } catch (error) {
     // A refused query is a refusal like a refused message (DPA 2018 s.62): audited, nothing else happens.
-    if (error instanceof HubError) await auditRefusedQuery(deps.audit, caller, error);
+    if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'query', error);
     throw error;
   }
   const bodyHash = createHash('sha256').update(compact, 'utf8').digest('hex');
@@ -161,9 +162,7 @@ function asObjectArray(value: unknown): Array<Record<string, unknown>> {
 
 async function openQuery(deps: QueryDeps, caller: CallerIdentity, compact: string): Promise<OpenedMessage> {
   const opened = await deps.openMessage(compact);
-  if (opened.signerAgencyId !== caller.agencyId) {
-    throw new HubError('SIGNER_NOT_CALLER', 'the query is signed by an agency other than the one on this connection');
-  }
+  assertSignedByCaller(opened, caller, 'query');
   if (opened.record.type !== 'risk-flag-query') {
     throw new HubError('MESSAGE_TYPE_UNKNOWN', 'only risk-flag-query messages are answered at /v1/queries');
   }
@@ -172,14 +171,4 @@ async function openQuery(deps: QueryDeps, caller: CallerIdentity, compact: strin
     throw new HubError('MESSAGE_INVALID', 'a query may not carry body.flags', { issues: [{ path: 'body.flags', code: 'not-allowed' }] });
   }
   return opened;
-}
-
-async function auditRefusedQuery(audit: QueryDeps['audit'], caller: CallerIdentity, error: HubError): Promise<void> {
-  await audit.append({
-    event: 'refusal',
-    agency: caller.agencyId,
-    decision: 'not-applicable',
-    outcome: error.code,
-    reason: `A query from ${caller.agencyId} was refused: ${error.code}.`,
-  });
 }

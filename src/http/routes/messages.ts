@@ -4,6 +4,7 @@ import { HubError } from '../../errors.js';
 import type { IntakeAnswer } from '../../routing/intake.js';
 import type { QueryAnswer } from '../../routing/query.js';
 import type { CallerIdentity } from '../../routing/ports.js';
+import { auditRefusedEnvelope } from '../../routing/caller-checks.js';
 import { errorBodySchema } from '../openapi.js';
 import { agencyOf } from '../identity.js';
 import type { RouteDeps, RouteModule } from '../types.js';
@@ -93,16 +94,7 @@ function auditedEnvelopeReader(deps: RouteDeps): (what: 'message' | 'query') => 
     try {
       await deps.body.jose(req, res, () => void (read = true));
     } catch (error) {
-      if (error instanceof HubError) {
-        const { agencyId } = agencyOf(req);
-        await deps.audit.append({
-          event: 'refusal',
-          agency: agencyId,
-          decision: 'not-applicable',
-          outcome: error.code,
-          reason: `A ${what} from ${agencyId} was refused: ${error.code}.`,
-        });
-      }
+      if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, agencyOf(req).agencyId, what, error);
       throw error;
     }
     if (read) next();

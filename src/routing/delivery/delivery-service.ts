@@ -5,6 +5,7 @@ import type { DeliveryQueue } from './delivery-queue.js';
 import type { AuditSink, Clock, DeliveryRoute } from './ports.js';
 import { systemClock } from './ports.js';
 import type { AcceptedRecipient, TrackingStore } from './tracking-store.js';
+import type { DeliveryRequest } from '../ports.js';
 
 /**
  * The two doors into delivery: the intake hands over accepted messages
@@ -12,14 +13,8 @@ import type { AcceptedRecipient, TrackingStore } from './tracking-store.js';
  * dead letters (`isp-hub deliveries replay`, issue 7 item 1).
  */
 
-/** One resealed envelope for one permitted recipient (matches src/routing DeliveryRequest). */
-export interface DeliveryRequest {
-  messageId: string;
-  sender: string;
-  recipient: string;
-  messageType: string;
-  jwe: string;
-}
+/** One sealed delivery to one recipient, as the intake use case hands it over (src/routing/ports.ts). */
+export type { DeliveryRequest };
 
 export interface ReplayOptions {
   /** Who asked, for the audit entry (e.g. the operator's login). */
