@@ -15,7 +15,7 @@ export function assertSignedByCaller(opened: OpenedMessage, caller: CallerIdenti
  * decision, whether by the body reader, the envelope or the caller checks,
  * is audited against the calling agency with its error code.
  */
-export async function auditRefusedEnvelope(audit: AuditPort, agencyId: string, kind: EnvelopeKind, error: HubError): Promise<void> {
+export async function auditRefusedEnvelope(audit: Pick<AuditPort, 'append'>, agencyId: string, kind: EnvelopeKind, error: HubError): Promise<void> {
   await audit.append({
     event: 'refusal',
     agency: agencyId,

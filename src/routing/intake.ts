@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
+import type { AuditEntryInput } from '../audit/entry.js';
 import type { IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
@@ -71,31 +72,25 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
 
   const messageId = messageIdFor(caller.agencyId, opened.jti);
   const subjectKeys = deps.subjectKeysOf(opened.record);
-  const now = deps.clock();
-  await deps.audit.append(collectionEntry(opened, messageId, subjectKeys));
-
-  const recipients = opened.record.to ?? deps.policy.recipientsFor(opened.record, caller.agencyId, opened.issuedAt);
-  const outcomes: RecipientOutcome[] = [];
-  const deliveries: DeliveryRequest[] = [];
-  const permits: PolicyDecision[] = [];
-  for (const recipient of unique(recipients).filter((id) => id !== caller.agencyId)) {
-    const decision = deps.policy.decide(opened.record, caller.agencyId, recipient, opened.issuedAt);
-    if (decision.effect === 'deny' || !decision.obligations) {
-      await deps.audit.append(refusalEntry(opened, messageId, subjectKeys, recipient, decision));
-      outcomes.push({ recipient, status: 'denied', ruleIds: decision.ruleIds, reason: decision.explanation });
-      continue;
-    }
-    permits.push(decision);
-    const prepared = await prepareDisclosure(deps, opened, messageId, subjectKeys, recipient, decision, now);
-    deliveries.push(...prepared);
-    outcomes.push({ recipient, status: 'queued' });
+  const collection = collectionEntry(opened, messageId, subjectKeys);
+  let routed: RoutingPlan;
+  try {
+    routed = await routeToRecipients(deps, caller, opened, messageId, subjectKeys);
+  } catch (error) {
+    // The hub did collect the message even though routing it failed (DPA 2018 s.62(1)(a)).
+    await deps.audit.append(collection);
+    throw error;
   }
+  // One atomic append for the collection and every decision: the log never
+  // holds a disclosure without its collection, and it costs one round trip.
+  await deps.audit.appendMany([collection, ...routed.entries]);
 
   // The register answers queries from permitted holders, so a flag the policy
   // did not let this sender share (wrong purpose, wrong sender, a child's
   // record outside the annex) must never reach it: it would otherwise be
   // disclosed later through a query, with no rule behind the sharing
   // (DPA 2018 s.35(2): processing must be lawful; s.62(1)(b) alteration).
+  const { permits } = routed;
   if (opened.record.type === 'risk-flag-update' && deps.onFlagUpdate && permits.length > 0) {
     await deps.onFlagUpdate(opened, messageId, subjectKeys, {
       ruleIds: unique(permits.flatMap((decision) => decision.ruleIds)),
@@ -104,17 +99,59 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
       isChild: permits.some((decision) => decision.isChild),
     });
   }
-  await deps.deliveries.accept(messageId, caller.agencyId, outcomes, deliveries);
-  const answer = toAnswer(messageId, outcomes);
+  await deps.deliveries.accept(messageId, caller.agencyId, routed.outcomes, routed.deliveries);
+  const answer = toAnswer(messageId, routed.outcomes);
   await deps.idempotency.complete(caller.agencyId, opened.jti, answer);
   return answer;
 }
 
+/** What intake will do for each recipient, with the audit entries that record it, before any of it is stored. */
+interface RoutingPlan {
+  entries: AuditEntryInput[];
+  outcomes: RecipientOutcome[];
+  deliveries: DeliveryRequest[];
+  permits: PolicyDecision[];
+}
+
 /**
- * Minimise, audit (before anything leaves, step 7), reseal (step 8). Returns
- * the delivery to the recipient plus any notices the rule's `notify`
+ * Decides, minimises and reseals for every recipient (steps 5-8). Nothing is
+ * stored or sent here: the caller appends the entries, and only then hands
+ * the deliveries over, so nothing leaves before it is audited (step 7). The
+ * reseals run concurrently; the entries keep the recipients' order.
+ */
+async function routeToRecipients(deps: IntakeDeps, caller: CallerIdentity, opened: OpenedMessage, messageId: string, subjectKeys: string[]): Promise<RoutingPlan> {
+  const now = deps.clock();
+  const recipients = opened.record.to ?? deps.policy.recipientsFor(opened.record, caller.agencyId, opened.issuedAt);
+  const planned = unique(recipients)
+    .filter((id) => id !== caller.agencyId)
+    .map(async (recipient) => {
+      const decision = deps.policy.decide(opened.record, caller.agencyId, recipient, opened.issuedAt);
+      if (decision.effect === 'deny' || !decision.obligations) {
+        return {
+          decision,
+          entries: [refusalEntry(opened, messageId, subjectKeys, recipient, decision)],
+          deliveries: [],
+          outcome: { recipient, status: 'denied', ruleIds: decision.ruleIds, reason: decision.explanation } as RecipientOutcome,
+        };
+      }
+      const prepared = await prepareDisclosure(deps, opened, messageId, subjectKeys, recipient, decision, now);
+      return { decision, ...prepared, outcome: { recipient, status: 'queued' } as RecipientOutcome };
+    });
+  const plan: RoutingPlan = { entries: [], outcomes: [], deliveries: [], permits: [] };
+  for (const step of await Promise.all(planned)) {
+    plan.entries.push(...step.entries);
+    plan.deliveries.push(...step.deliveries);
+    plan.outcomes.push(step.outcome);
+    if (step.outcome.status === 'queued') plan.permits.push(step.decision);
+  }
+  return plan;
+}
+
+/**
+ * Minimise (step 6), the disclosure entry (step 7) and reseal (step 8).
+ * Returns the delivery to the recipient plus any notices the rule's `notify`
  * obligation requires (e.g. children's services told when a child's record
- * goes out, PPO ISP children's annex).
+ * goes out, PPO ISP children's annex), each with its disclosure entry.
  */
 async function prepareDisclosure(
   deps: IntakeDeps,
@@ -124,19 +161,21 @@ async function prepareDisclosure(
   recipient: string,
   decision: PolicyDecision,
   now: Date,
-): Promise<DeliveryRequest[]> {
+): Promise<{ entries: AuditEntryInput[]; deliveries: DeliveryRequest[] }> {
   const obligations = decision.obligations!;
   const minimised = deps.policy.minimise(opened.record, obligations);
-  await deps.audit.append({
-    ...decisionFields(opened, messageId, subjectKeys, decision),
-    event: 'disclosure',
-    decision: 'permit',
-    fieldsDisclosed: [...minimised.disclosed],
-    fieldsWithheld: [...minimised.withheld],
-    recipients: [recipient],
-    outcome: 'queued',
-    reason: decision.explanation,
-  });
+  const entries: AuditEntryInput[] = [
+    {
+      ...decisionFields(opened, messageId, subjectKeys, decision),
+      event: 'disclosure',
+      decision: 'permit',
+      fieldsDisclosed: [...minimised.disclosed],
+      fieldsWithheld: [...minimised.withheld],
+      recipients: [recipient],
+      outcome: 'queued',
+      reason: decision.explanation,
+    },
+  ];
   const retainUntil = new Date(now.getTime() + obligations.retainDays * 86_400_000).toISOString().slice(0, 10);
   const provenance = {
     messageId,
@@ -151,13 +190,16 @@ async function prepareDisclosure(
   };
   // Only what survived minimisation leaves: the sender's own signature is never
   // forwarded over fields the recipient may not see (DESIGN.md "Envelope").
-  const jwe = await deps.reseal.sealForRecipient(recipient, { ...minimised.record, provenance });
-  const deliveries: DeliveryRequest[] = [{ messageId, sender: opened.signerAgencyId, recipient, messageType: opened.record.type, jwe }];
-  for (const notified of obligations.notify) {
-    if (notified === recipient || notified === opened.signerAgencyId) continue;
-    deliveries.push(await prepareNotice(deps, opened, messageId, subjectKeys, recipient, notified, decision, provenance));
-  }
-  return deliveries;
+  const sealed = deps.reseal.sealForRecipient(recipient, { ...minimised.record, provenance });
+  const notices = obligations.notify
+    .filter((notified) => notified !== recipient && notified !== opened.signerAgencyId)
+    .map((notified) => prepareNotice(deps, opened, messageId, subjectKeys, recipient, notified, decision, provenance));
+  const delivery: DeliveryRequest = { messageId, sender: opened.signerAgencyId, recipient, messageType: opened.record.type, jwe: await sealed };
+  const prepared = await Promise.all(notices);
+  return {
+    entries: [...entries, ...prepared.map((notice) => notice.entry)],
+    deliveries: [delivery, ...prepared.map((notice) => notice.delivery)],
+  };
 }
 
 /** A notice carries who received what and why, and the subject's identifiers only: no body. */
@@ -170,9 +212,9 @@ async function prepareNotice(
   notified: string,
   decision: PolicyDecision,
   provenance: Record<string, unknown>,
-): Promise<DeliveryRequest> {
+): Promise<{ entry: AuditEntryInput; delivery: DeliveryRequest }> {
   const identifiers = Object.keys(opened.record.subject.identifiers).filter((kind) => opened.record.subject.identifiers[kind] !== undefined);
-  await deps.audit.append({
+  const entry: AuditEntryInput = {
     ...decisionFields(opened, messageId, subjectKeys, decision),
     event: 'disclosure',
     decision: 'permit',
@@ -180,7 +222,7 @@ async function prepareNotice(
     recipients: [notified],
     outcome: 'notice-queued',
     reason: `Notice required by rule ${decision.ruleIds.join(', ')}: ${recipient} received a ${opened.record.type}.`,
-  });
+  };
   const jwe = await deps.reseal.sealForRecipient(notified, {
     type: 'disclosure-notice',
     purpose: opened.record.purpose,
@@ -188,7 +230,7 @@ async function prepareNotice(
     body: { disclosedTo: recipient, messageType: opened.record.type },
     provenance,
   });
-  return { messageId: `${messageId}.notice`, sender: opened.signerAgencyId, recipient: notified, messageType: 'disclosure-notice', jwe };
+  return { entry, delivery: { messageId: `${messageId}.notice`, sender: opened.signerAgencyId, recipient: notified, messageType: 'disclosure-notice', jwe } };
 }
 
 function assertNamedRecipientsExist(policy: PolicyPort, record: MessageRecord): void {

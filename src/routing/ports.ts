@@ -71,6 +71,8 @@ export interface PolicyPort {
 
 export interface AuditPort {
   append(input: AuditEntryInput): Promise<unknown>;
+  /** Appends the entries in this order in one atomic step: all are stored, or none. */
+  appendMany(inputs: AuditEntryInput[]): Promise<unknown>;
 }
 
 export interface DeliveryRequest {
