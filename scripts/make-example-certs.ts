@@ -46,7 +46,7 @@ All keys are EC P-256. The CA is valid for 10 years, the rest for 5.
 | \`ca/cert.pem\`, \`ca/key.pem\` | the demonstration scheme CA |
 | \`ca/revocations.json\` | the revocation list (lists \`test-only/revoked-police\`) |
 | \`hub/signing-cert.pem\`, \`signing-key.pem\` | the hub's JWS signing key (digitalSignature) |
-| \`hub/encryption-cert.pem\`, \`encryption-key.pem\` | the hub's JWE key (keyAgreement, ECDH-ES) |
+| \`hub/encryption-cert.pem\`, \`encryption-key.pem\` | the hub's JWE key: X25519 (keyAgreement, ECDH-ES+A256KW) |
 | \`hub/tls-cert.pem\`, \`tls-key.pem\` | the hub's TLS server/client certificate (localhost, 127.0.0.1, ::1) |
 | \`hub/chain.pem\`, \`agencies/*/chain.pem\` | the issuing CA certificate (not the leaf) |
 | \`agencies/<agency id>/cert.pem\`, \`key.pem\` | one per agency of policies/agencies.yaml: CN=agency id, OU=role; one key for signing, encryption and TLS client and server |
@@ -68,8 +68,12 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
     demonstration: true,
   });
 
-  for (const kind of ['hub-signing', 'hub-encryption', 'hub-tls'] as const) {
-    await writeIssuedCertificate(path.join(outDir, 'hub'), await issueCertificate(ca, { kind, algorithm: 'P-256', validityDays: 1825 }));
+  // The hub's JWE key is X25519: every inbound message costs the hub one key
+  // agreement with it, and X25519 is about half the cost of P-256 there
+  // (docs/envelope.md "Figures"). Agencies seal to it as ECDH-ES+A256KW either way.
+  const hubAlgorithms = { 'hub-signing': 'P-256', 'hub-encryption': 'X25519', 'hub-tls': 'P-256' } as const;
+  for (const [kind, algorithm] of Object.entries(hubAlgorithms) as Array<[keyof typeof hubAlgorithms, (typeof hubAlgorithms)[keyof typeof hubAlgorithms]]>) {
+    await writeIssuedCertificate(path.join(outDir, 'hub'), await issueCertificate(ca, { kind, algorithm, validityDays: 1825 }));
   }
   for (const agency of agencies) {
     const issued = await issueCertificate(ca, { kind: 'agency', id: agency.id, role: agency.role, algorithm: 'P-256', validityDays: 1825 });
