@@ -20,6 +20,18 @@ export function configuredRedisTarget(config: HubConfig): RedisTarget | undefine
 export async function resolveRedisTarget(config: HubConfig): Promise<{ target: RedisTarget; embedded?: EmbeddedRedis }> {
   const configured = configuredRedisTarget(config);
   if (configured) return { target: configured };
-  const embedded = await startEmbeddedRedis({ dataDir: path.join(config.DATA_DIR, 'redis'), binary: config.REDIS_BINARY, unixSocket: false });
+  const dataDir = path.resolve(config.DATA_DIR, 'redis');
+  const embedded = await startEmbeddedRedis({ dataDir, binary: config.REDIS_BINARY, unixSocket: fitsUnixSocketPath(dataDir) });
   return { target: { url: embedded.url }, embedded };
+}
+
+/**
+ * The embedded Redis listens on a unix socket under its data folder when the
+ * socket's path fits `sun_path` (108 bytes on Linux, 104 on macOS; unix(7)):
+ * it is private to this user (mode 700) and costs the hub about half the CPU
+ * per Redis round trip of TCP loopback (docs/benchmarks.md). A deeper
+ * DATA_DIR falls back to TCP on 127.0.0.1.
+ */
+export function fitsUnixSocketPath(dataDir: string): boolean {
+  return Buffer.byteLength(path.join(dataDir, 'redis.sock')) < 100;
 }
