@@ -11,7 +11,7 @@
  * which can fill its log with the same bulkLoadAuditLog helper.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
@@ -20,12 +20,45 @@ import { createTestSigner } from '../src/audit/test-signer.js';
 import { connectRedis, startEmbeddedRedis } from '../src/redis/index.js';
 
 const LARGE = Number(process.env['BENCH_AUDIT_ENTRIES'] ?? 1_000_000);
-const rows: Array<[string, string, string]> = [];
+const rows: Array<[string, string, string, string]> = [];
 const note = (text: string) => process.stderr.write(`${text}\n`);
 
-function record(measure: string, value: string, target: string): void {
-  rows.push([measure, value, target]);
-  note(`  ${measure}: ${value}`);
+function record(measure: string, value: string, target: string, cpu = ''): void {
+  rows.push([measure, value, target, cpu]);
+  note(`  ${measure}: ${value}${cpu ? ` (${cpu})` : ''}`);
+}
+
+/** Redis's own CPU figures: script time (INFO commandstats) and the whole server's CPU (INFO cpu). */
+interface RedisCpu {
+  scriptUsec: number;
+  serverUsec: number;
+}
+
+async function redisCpu(client: Redis): Promise<RedisCpu> {
+  const text = `${await client.info('commandstats')}\n${await client.info('cpu')}`;
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(text)?.[1] ?? 0);
+  let scriptUsec = 0;
+  for (const match of text.matchAll(/^cmdstat_(?:evalsha|eval):calls=\d+,usec=(\d+)/gm)) scriptUsec += Number(match[1]);
+  return { scriptUsec, serverUsec: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6 };
+}
+
+/**
+ * CPU per operation beside the wall-clock rates, so a benchmark on a busy
+ * machine can still be read: Node's process CPU (process.cpuUsage), the
+ * append script's time inside Redis and the Redis server's whole CPU.
+ */
+async function measureCpu<T>(client: Redis, operations: () => number, work: () => Promise<T>): Promise<{ result: T; cpu: string }> {
+  const redisBefore = await redisCpu(client);
+  const nodeBefore = process.cpuUsage();
+  const result = await work();
+  const node = process.cpuUsage(nodeBefore);
+  const redisAfter = await redisCpu(client);
+  const count = operations();
+  const per = (usec: number) => (usec / count).toFixed(1);
+  return {
+    result,
+    cpu: `node ${per(node.user + node.system)} us, redis ${per(redisAfter.serverUsec - redisBefore.serverUsec)} us (script ${per(redisAfter.scriptUsec - redisBefore.scriptUsec)} us)`,
+  };
 }
 
 async function appendRate(logs: AuditLog[], writers: number, perWriter: number): Promise<number> {
@@ -58,59 +91,76 @@ async function main(): Promise<void> {
     const signer = await createTestSigner();
     const rate = (value: number) => `${Math.round(value).toLocaleString('en-GB')} /s`;
 
+    const admin = connect();
+    const perEntry = (entries: number) => () => entries;
+
     note('appends (each writer awaits its own append before the next)');
     const warm = createAuditLog({ redis: connect(), prefix: '{bench-warm}', signer });
     await appendRate([warm], 8, 500);
-    record('appends/s, 1 writer', rate(await appendRate([createAuditLog({ redis: connect(), prefix: '{bench-1}', signer })], 1, 5000)), '-');
-    record('appends/s, 8 writers, 1 process', rate(await appendRate([createAuditLog({ redis: connect(), prefix: '{bench-8}', signer })], 8, 5000)), '>= 20,000 /s');
+    const appendRow = async (measure: string, logs: AuditLog[], writers: number, perWriter: number, target: string) => {
+      const { result, cpu } = await measureCpu(admin, perEntry(writers * perWriter), () => appendRate(logs, writers, perWriter));
+      record(measure, rate(result), target, `${cpu} per entry`);
+    };
+    await appendRow('appends/s, 1 writer', [createAuditLog({ redis: connect(), prefix: '{bench-1}', signer })], 1, 5000, '-');
+    await appendRow('appends/s, 8 writers, 1 process', [createAuditLog({ redis: connect(), prefix: '{bench-8}', signer })], 8, 5000, '>= 20,000 /s');
     const shared = [0, 1, 2, 3].map(() => createAuditLog({ redis: connect(), prefix: '{bench-8x4}', signer }));
-    record('appends/s, 8 writers over 4 hub instances', rate(await appendRate(shared, 8, 2500)), '(contended CAS)');
+    await appendRow('appends/s, 8 writers over 4 hub instances', shared, 8, 2500, '(contended CAS)');
 
     note(`filling a log to ${LARGE.toLocaleString('en-GB')} entries`);
     const prefix = '{bench-large}';
     const large = createAuditLog({ redis: connect(), prefix, signer, maxBatch: 1024 });
     const fillStarted = performance.now();
     let shown = 0;
-    await bulkLoadAuditLog(large, LARGE, syntheticAuditInput, {
-      onProgress: (loaded, total) => {
-        if (loaded - shown >= 100_000 || loaded === total) {
-          shown = loaded;
-          note(`  ${loaded.toLocaleString('en-GB')} / ${total.toLocaleString('en-GB')}`);
-        }
-      },
-    });
-    record('bulk load (appendMany, batches of 1,024)', rate(LARGE / ((performance.now() - fillStarted) / 1000)), '-');
+    const fill = await measureCpu(admin, perEntry(LARGE), () =>
+      bulkLoadAuditLog(large, LARGE, syntheticAuditInput, {
+        onProgress: (loaded, total) => {
+          if (loaded - shown >= 100_000 || loaded === total) {
+            shown = loaded;
+            note(`  ${loaded.toLocaleString('en-GB')} / ${total.toLocaleString('en-GB')}`);
+          }
+        },
+      }),
+    );
+    record('bulk load (appendMany, batches of 1,024)', rate(LARGE / ((performance.now() - fillStarted) / 1000)), '-', `${fill.cpu} per entry`);
     await large.checkpoint();
 
     note('proofs');
     const inclusion: number[] = [];
     const consistency: number[] = [];
-    for (let i = 0; i < 300; i += 1) {
-      const seq = Math.floor(Math.random() * LARGE);
-      let started = performance.now();
-      await large.inclusionProof(seq, LARGE);
-      inclusion.push(performance.now() - started);
-      const first = 1 + Math.floor(Math.random() * (LARGE - 1));
-      started = performance.now();
-      await large.consistencyProof(first, LARGE);
-      consistency.push(performance.now() - started);
-    }
+    const PROOFS = 1000;
+    const proofs = await measureCpu(admin, perEntry(2 * PROOFS), async () => {
+      for (let i = 0; i < PROOFS; i += 1) {
+        const seq = Math.floor(Math.random() * LARGE);
+        let started = performance.now();
+        await large.inclusionProof(seq, LARGE);
+        inclusion.push(performance.now() - started);
+        const first = 1 + Math.floor(Math.random() * (LARGE - 1));
+        started = performance.now();
+        await large.consistencyProof(first, LARGE);
+        consistency.push(performance.now() - started);
+      }
+    });
     const ms = (value: number) => `${value.toFixed(2)} ms`;
-    record(`inclusion proof at ${LARGE.toLocaleString('en-GB')} (median / p99)`, `${ms(percentile(inclusion, 0.5))} / ${ms(percentile(inclusion, 0.99))}`, '< 5 ms');
-    record(`consistency proof at ${LARGE.toLocaleString('en-GB')} (median / p99)`, `${ms(percentile(consistency, 0.5))} / ${ms(percentile(consistency, 0.99))}`, '< 5 ms');
+    const proofRow = (kind: string, samples: number[]) =>
+      record(`${kind} proof at ${LARGE.toLocaleString('en-GB')} (median / p99 / max)`, `${ms(percentile(samples, 0.5))} / ${ms(percentile(samples, 0.99))} / ${ms(Math.max(...samples))}`, '< 5 ms', `${proofs.cpu} per proof, both kinds`);
+    proofRow('inclusion', inclusion);
+    proofRow('consistency', consistency);
 
     note('full verification');
     const verifyStarted = performance.now();
-    const report = await verifyFullLog({ redis: connect(), prefix, hubCertificate: signer.certificate });
+    const verified = await measureCpu(admin, () => LARGE, () => verifyFullLog({ redis: connect(), prefix, hubCertificate: signer.certificate }));
+    const report = verified.result;
     const seconds = (performance.now() - verifyStarted) / 1000;
     if (!report.ok) throw new Error(`the benchmark log failed verification: ${report.problem?.message}`);
-    record(`full verification of ${report.checkedEntries.toLocaleString('en-GB')} entries`, `${rate(report.checkedEntries / seconds)} (${seconds.toFixed(1)} s)`, '>= 200,000 /s');
+    record(`full verification of ${report.checkedEntries.toLocaleString('en-GB')} entries`, `${rate(report.checkedEntries / seconds)} (${seconds.toFixed(1)} s)`, '>= 200,000 /s', `${verified.cpu} per entry`);
     record('search by subject at 1,000,000', 'see the search benchmark', '< 50 ms');
+    const load = loadavg().map((value) => value.toFixed(2)).join(', ');
 
-    const widths = [0, 1, 2].map((column) => Math.max(...[['measure', 'result', 'target'], ...rows].map((row) => (row[column] as string).length)));
+    const header = ['measure', 'result (wall clock)', 'target', 'CPU'];
+    const widths = [0, 1, 2, 3].map((column) => Math.max(...[header, ...rows].map((row) => (row[column] as string).length)));
     const line = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
-    process.stdout.write(`\nisp-hub audit benchmark (node ${process.version}, embedded redis-server, AOF everysec)\n\n`);
-    process.stdout.write(`${line(['measure', 'result', 'target'])}\n`);
+    process.stdout.write(`\nisp-hub audit benchmark (node ${process.version}, embedded redis-server, AOF everysec, load average ${load})\n\n`);
+    process.stdout.write(`${line(header)}\n`);
     process.stdout.write(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n`);
     for (const row of rows) process.stdout.write(`${line(row)}\n`);
   } finally {

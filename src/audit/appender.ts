@@ -4,10 +4,13 @@ import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/index.js';
 import type { AuditEntry, AuditEntryInput } from './entry.js';
-import { auditEntryInputSchema } from './entry.js';
-import { blockLocation, indexKeysOf, type AuditKeys } from './keys.js';
+import { auditEntryInputSchema, finalEntry } from './entry.js';
+import { BatchWrites } from './batch-writes.js';
+import { newEntryId } from './entry-ids.js';
+import { indexKeysOf, type AuditKeys } from './keys.js';
 import type { TreeStore } from './tree-store.js';
-import { canonicalBytes, leafHash } from './verify/hashing.js';
+import { canonicalJson } from './verify/canonical-json.js';
+import { leafHashOfText } from './verify/hashing.js';
 import type { MerkleFrontier } from './verify/merkle.js';
 
 /**
@@ -65,10 +68,6 @@ export function parseAuditInput(input: AuditEntryInput | unknown): ParsedInput {
     });
   }
   return parsed.data;
-}
-
-export function newEntryId(time: Date): string {
-  return `ae_${time.getTime().toString(36)}${randomBytes(8).toString('hex')}`;
 }
 
 export function createAppender(options: AppenderOptions) {
@@ -155,41 +154,16 @@ export function createAppender(options: AppenderOptions) {
 
   function buildBatch(batch: Pending[], base: MerkleFrontier, token: string) {
     const next = base.clone();
-    const keyPositions = new Map<string, number>();
-    const keyList: string[] = [keys.size, keys.entries, keys.time, keys.writer];
-    const position = (key: string): number => {
-      let found = keyPositions.get(key);
-      if (found === undefined) {
-        keyList.push(key);
-        found = keyList.length; // Lua KEYS are 1-based
-        keyPositions.set(key, found);
-      }
-      return found;
-    };
-    const entryArgs: (string | Buffer | number)[] = [];
-    const blockArgs: (string | Buffer | number)[] = [];
-    let blockWrites = 0;
+    const writes = new BatchWrites(keys, base.size);
     const entries: AuditEntry[] = [];
     for (const pending of batch) {
-      const seq = next.size;
-      const entry: AuditEntry = { ...pending.input, seq, id: pending.id, time: pending.time.toISOString() };
-      const bytes = canonicalBytes(entry);
-      const indexKeys = indexKeysOf(keys, entry);
-      entryArgs.push(seq, bytes, pending.time.getTime(), indexKeys.length);
-      for (const key of indexKeys) entryArgs.push(position(key));
-      next.append(leafHash(bytes), (level, index, hash) => {
-        const location = blockLocation(keys, level, index);
-        blockArgs.push(position(location.key), location.offset, hash);
-        blockWrites += 1;
-      });
+      const entry = finalEntry(pending.input, next.size, pending.id, pending.time.toISOString());
+      const body = canonicalJson(entry);
+      writes.addEntry(body, pending.time.getTime(), indexKeysOf(keys, entry));
+      next.append(leafHashOfText(body), (level, index, hash) => writes.addBlock(level, index, hash));
       entries.push(entry);
     }
-    return {
-      keys: keyList,
-      args: [base.size, batch.length, blockWrites, token, ...entryArgs, ...blockArgs],
-      frontier: next,
-      entries,
-    };
+    return { ...writes.scriptCall([keys.size, keys.entries, keys.time, keys.writer], token), frontier: next, entries };
   }
 
   return {

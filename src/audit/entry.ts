@@ -78,3 +78,21 @@ export const auditEntrySchema = auditEntryInputSchema.extend({
   time: z.string().datetime({ offset: false }),
 });
 export type AuditEntry = z.output<typeof auditEntrySchema>;
+
+/** Every member an entry may have, in RFC 8785 order (UTF-16 code units). */
+const ENTRY_MEMBERS_SORTED = Object.keys(auditEntrySchema.shape).sort() as Array<keyof AuditEntry>;
+
+/**
+ * The stored entry: the validated input plus what the log assigns. Members
+ * are inserted in canonical order, so canonicalJson writes them without
+ * sorting (it still checks the order).
+ */
+export function finalEntry(input: z.output<typeof auditEntryInputSchema>, seq: number, id: string, time: string): AuditEntry {
+  const assigned: Pick<AuditEntry, 'seq' | 'id' | 'time'> = { seq, id, time };
+  const entry: Record<string, unknown> = {};
+  for (const name of ENTRY_MEMBERS_SORTED) {
+    const value = name === 'seq' || name === 'id' || name === 'time' ? assigned[name] : input[name];
+    if (value !== undefined) entry[name] = value;
+  }
+  return entry as AuditEntry;
+}

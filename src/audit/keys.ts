@@ -37,6 +37,8 @@ export type IndexKind = 'subject' | 'agency' | 'actor' | 'purpose' | 'event' | '
 
 export function auditKeys(prefix: string): AuditKeys {
   const key = keyspace(prefix);
+  // Built once: index keys are made for every entry appended.
+  const indexBase = key('audit', 'ix', '');
   return {
     size: key('audit', 'size'),
     entries: key('audit', 'entries'),
@@ -46,7 +48,7 @@ export function auditKeys(prefix: string): AuditKeys {
     archiveLock: key('audit', 'archive', 'lock'),
     writer: key('audit', 'writer'),
     treeChunk: (level, chunk) => key('audit', 'tree', String(level), String(chunk)),
-    index: (kind, value) => key('audit', 'ix', kind, value),
+    index: (kind, value) => `${indexBase}${kind}:${value}`,
   };
 }
 

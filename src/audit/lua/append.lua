@@ -2,30 +2,39 @@
   Appends a batch of audit entries to the log, atomically, if and only if the
   log still has the size the caller hashed the batch against (compare-and-set).
 
-  The caller (src/audit/appender.ts) has already assigned seq numbers, built
-  the final entries, canonicalised them (RFC 8785) and computed every hash in
-  Node: SHA-256 inside Lua would cost Redis time and block every other client.
-  This script only checks the size and stores; it runs as one unit, so a
-  reader never sees an entry without its leaf, its tree blocks or its indexes.
+  The caller (src/audit/appender.ts, src/audit/batch-writes.ts) has already
+  assigned seq numbers, built the final entries, canonicalised them (RFC 8785)
+  and computed every hash in Node: SHA-256 inside Lua would cost Redis time
+  and block every other client. This script only checks the size and stores;
+  it runs as one unit, so a reader never sees an entry without its leaf, its
+  tree blocks or its indexes.
+
+  Writes are grouped per key (one HSET for all entries, one ZADD per index
+  key with all its members, one SETRANGE per run of tree blocks) because each
+  redis.call costs far more than the members it carries.
 
   KEYS[1]  audit:size         string: number of entries in the log
   KEYS[2]  audit:entries      hash: seq -> canonical JSON of the entry
   KEYS[3]  audit:ix:time      sorted set: score epoch ms, member seq
   KEYS[4]  audit:writer       string: token of a writer that lost the race
             too often and now has the right of way (expires by itself)
-  KEYS[5..] every other key the batch writes, each once: tree block strings
-            (audit:tree:<level>:<chunk>) and index sorted sets
-            (audit:ix:<kind>:<value>, score seq, member seq)
+  KEYS[5 .. 4+k]  the k index sorted sets the batch adds to
+            (audit:ix:<kind>:<value>, score seq, member seq), each once
+  KEYS[5+k ..]    one tree block string per run (audit:tree:<level>:<chunk>)
 
-  ARGV[1]  expected size: the log size the batch was built on
+  ARGV[1]  expected size: the log size the batch was built on; entry i
+           (1-based) of the batch gets seq = expected + i - 1
   ARGV[2]  n, the number of entries
-  ARGV[3]  w, the number of tree block writes
-  ARGV[4]  the caller's right-of-way token, or '' when it holds none
-  then, for each of the n entries:
-           seq, canonical JSON, epoch ms, c, then c positions in KEYS of the
-           index sorted sets the entry belongs to
-  then, for each of the w block writes:
-           position in KEYS of the tree string, byte offset, 32-byte hash
+  ARGV[3]  the caller's right-of-way token, or '' when it holds none
+  ARGV[4]  k, the number of index sorted sets
+  then n canonical JSON texts, in seq order
+  then n epoch ms times, in seq order
+  then, for each of the k index sets in KEYS order:
+           c, then the c batch positions (0-based) of its entries
+  then, for each tree run in KEYS order:
+           byte offset, the run's 32-byte hashes concatenated (a run is
+           the consecutive blocks of one level that the batch completes
+           inside one chunk string)
 
   Returns {1, new size} when stored; {0, current size} when another writer
   appended first (the caller rebuilds the batch on the new size and
@@ -37,7 +46,7 @@
 
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local holder = redis.call('GET', KEYS[4])
-if holder and holder ~= ARGV[4] then
+if holder and holder ~= ARGV[3] then
   return {2, current}
 end
 local expected = tonumber(ARGV[1])
@@ -46,26 +55,45 @@ if current ~= expected then
 end
 
 local n = tonumber(ARGV[2])
-local w = tonumber(ARGV[3])
-local cursor = 5
+local k = tonumber(ARGV[4])
 
-for _ = 1, n do
-  local seq = ARGV[cursor]
-  local entry = ARGV[cursor + 1]
-  local millis = ARGV[cursor + 2]
-  local count = tonumber(ARGV[cursor + 3])
-  cursor = cursor + 4
-  redis.call('HSET', KEYS[2], seq, entry)
-  redis.call('ZADD', KEYS[3], millis, seq)
-  for _ = 1, count do
-    redis.call('ZADD', KEYS[tonumber(ARGV[cursor])], seq, seq)
-    cursor = cursor + 1
+-- Lua's unpack stops near 8,000 values (LUAI_MAXCSTACK): stay well below.
+local CHUNK = 4000
+
+local function callInChunks(command, key, values)
+  for start = 1, #values, CHUNK do
+    redis.call(command, key, unpack(values, start, math.min(start + CHUNK - 1, #values)))
   end
 end
 
-for _ = 1, w do
-  redis.call('SETRANGE', KEYS[tonumber(ARGV[cursor])], tonumber(ARGV[cursor + 1]), ARGV[cursor + 2])
-  cursor = cursor + 3
+local bodies = {}
+local times = {}
+for i = 1, n do
+  local seq = expected + i - 1
+  bodies[2 * i - 1] = seq
+  bodies[2 * i] = ARGV[4 + i]
+  times[2 * i - 1] = ARGV[4 + n + i]
+  times[2 * i] = seq
+end
+callInChunks('HSET', KEYS[2], bodies)
+callInChunks('ZADD', KEYS[3], times)
+
+local cursor = 5 + 2 * n
+for j = 1, k do
+  local count = tonumber(ARGV[cursor])
+  local members = {}
+  for m = 1, count do
+    local seq = expected + tonumber(ARGV[cursor + m])
+    members[2 * m - 1] = seq
+    members[2 * m] = seq
+  end
+  callInChunks('ZADD', KEYS[4 + j], members)
+  cursor = cursor + count + 1
+end
+
+for j = 5 + k, #KEYS do
+  redis.call('SETRANGE', KEYS[j], tonumber(ARGV[cursor]), ARGV[cursor + 1])
+  cursor = cursor + 2
 end
 
 local size = expected + n

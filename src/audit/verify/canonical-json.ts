@@ -9,79 +9,71 @@
  *   JSON.stringify leaves them out.
  *
  * Written here rather than taken from the `canonicalize` package because the
- * audit log canonicalises every entry on the append path: the fast path
- * copies the value with its members inserted in sorted order and lets the
- * engine's JSON.stringify (which keeps insertion order for non-index names)
- * write it. Objects with array-index-like names ("1"), which engines
- * always enumerate first, take the slower general path. A property test
+ * audit log canonicalises every entry on the append path. It writes the text
+ * directly, in sorted member order, and quotes a string itself when it holds
+ * nothing JSON must escape (the common case: codes, hex keys, ISO times),
+ * leaving JSON.stringify only the strings that need escapes, and skips the
+ * sort when an object's members were inserted in order already (the audit
+ * appender builds entries that way). A property test
  * checks that the result equals the `canonicalize` package's.
  */
 export function canonicalJson(value: unknown): string {
-  try {
-    return JSON.stringify(sortedCopy(value));
-  } catch (error) {
-    if (error !== INDEX_LIKE_NAME) throw error;
-    return generalCanonicalJson(value);
-  }
+  return write(value);
 }
 
-const INDEX_LIKE_NAME = Symbol('index-like member name');
-const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
+/** No quote, backslash, control character or surrogate: JSON.stringify would write it unchanged. */
+const NEEDS_NO_ESCAPE = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
-function sortedCopy(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('RFC 8785 has no form for NaN or Infinity');
-    if (typeof value === 'bigint' || typeof value === 'symbol') throw new TypeError(`RFC 8785 has no form for a ${typeof value}`);
-    return value;
-  }
-  if (Array.isArray(value)) return value.map(sortedCopy);
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return sortedCopy((value as { toJSON: () => unknown }).toJSON());
-  const record = value as Record<string, unknown>;
-  const copy = Object.create(null) as Record<string, unknown>; // so a member named __proto__ stays a member
-  for (const name of Object.keys(record).sort()) {
-    if (INDEX_LIKE.test(name)) throw INDEX_LIKE_NAME;
-    copy[name] = sortedCopy(record[name]);
-  }
-  return copy;
+function quote(text: string): string {
+  return NEEDS_NO_ESCAPE.test(text) ? `"${text}"` : JSON.stringify(text);
 }
 
-function generalCanonicalJson(value: unknown): string {
+function write(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('RFC 8785 has no form for NaN or Infinity');
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
-    case 'object': {
+    case 'object':
       if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        let text = '[';
-        for (let position = 0; position < value.length; position += 1) {
-          if (position > 0) text += ',';
-          const item: unknown = value[position];
-          text += item === undefined || typeof item === 'function' ? 'null' : generalCanonicalJson(item);
-        }
-        return `${text}]`;
-      }
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-        return generalCanonicalJson((value as { toJSON: () => unknown }).toJSON());
-      }
-      const record = value as Record<string, unknown>;
-      const names = Object.keys(record).sort();
-      let text = '{';
-      let first = true;
-      for (const name of names) {
-        const member = record[name];
-        if (member === undefined || typeof member === 'function') continue;
-        if (!first) text += ',';
-        first = false;
-        text += `${JSON.stringify(name)}:${generalCanonicalJson(member)}`;
-      }
-      return `${text}}`;
-    }
+      if (Array.isArray(value)) return writeArray(value);
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return write((value as { toJSON: () => unknown }).toJSON());
+      return writeObject(value as Record<string, unknown>);
     default:
       throw new TypeError(`RFC 8785 has no form for a ${typeof value}`);
   }
+}
+
+function writeArray(items: readonly unknown[]): string {
+  let text = '[';
+  for (let position = 0; position < items.length; position += 1) {
+    if (position > 0) text += ',';
+    const item = items[position];
+    // JSON.stringify writes null for array items it cannot represent.
+    text += item === undefined || typeof item === 'function' ? 'null' : write(item);
+  }
+  return `${text}]`;
+}
+
+function writeObject(record: Record<string, unknown>): string {
+  let text = '{';
+  for (const name of sortedNames(record)) {
+    const member = record[name];
+    if (member === undefined || typeof member === 'function') continue;
+    if (text.length > 1) text += ',';
+    text += `${quote(name)}:${write(member)}`;
+  }
+  return `${text}}`;
+}
+
+/** Member names in UTF-16 code unit order; a linear check spares the sort when they already are. */
+function sortedNames(record: Record<string, unknown>): string[] {
+  const names = Object.keys(record);
+  for (let position = 1; position < names.length; position += 1) {
+    if ((names[position - 1] as string) > (names[position] as string)) return names.sort();
+  }
+  return names;
 }
