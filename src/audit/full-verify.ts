@@ -6,6 +6,7 @@ import type { RedisClient } from '../redis/index.js';
 import { createArchiveStore, rowHash, sha256Hex, splitLines, ZERO_HASH_HEX, type ManifestRow } from './archive-store.js';
 import { auditKeys } from './keys.js';
 import { CHECKPOINT_LOG_FILE } from './log.js';
+import { createLeafHasher, type LeafHasher } from './leaf-hasher.js';
 import { createTreeStore } from './tree-store.js';
 import { verifyCheckpoint, type Checkpoint } from './verify/checkpoint.js';
 import { leafHash } from './verify/hashing.js';
@@ -55,7 +56,15 @@ export interface FullVerifyOptions {
   extraCheckpoints?: string[];
   onProgress?: (checked: number, total: number) => void;
   batchSize?: number;
+  /**
+   * Hash leaves on a worker thread (leaf-hasher.ts). Default: only when at
+   * least WORKER_THRESHOLD entries are to be checked, where starting the
+   * worker pays for itself.
+   */
+  hashWorker?: boolean;
 }
+
+const WORKER_THRESHOLD = 20_000;
 
 /** A slot SETRANGE padded but never filled: Redis pads strings with zero bytes. */
 const NEVER_WRITTEN = Buffer.alloc(32);
@@ -83,6 +92,7 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
   const archivedUpTo = Number(archivedText ?? '0');
   let checked = 0;
   let latest: Checkpoint | undefined;
+  let hasher: LeafHasher | undefined;
 
   try {
     const manifestRows = store ? await readManifestChecked() : [];
@@ -109,9 +119,10 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
         });
       }
     };
-    const checkOne = (seq: number, body: Buffer | undefined, stored: Buffer, file?: string) => {
+    /** `computed` is the leaf hash from the worker, when it hashed this entry. */
+    const checkOne = (seq: number, body: Buffer | undefined, stored: Buffer, file?: string, computed?: Buffer) => {
       if (!body || body.length === 0) throw new Found({ kind: 'entry-missing', seq, ...(file ? { file } : {}), message: `entry ${seq} is missing${file ? ` from ${file}` : ''}` });
-      const leaf = leafHash(body);
+      const leaf = computed ?? leafHash(body);
       if (stored.length !== 32 || stored.equals(NEVER_WRITTEN)) {
         throw new Found({ kind: 'leaf-missing', seq, ...idOf(body), message: `the stored leaf of entry ${seq} is missing` });
       }
@@ -132,6 +143,9 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       checkRoot();
     };
 
+    if (options.hashWorker ?? total >= WORKER_THRESHOLD) hasher = createLeafHasher();
+    const slot = (slots: Buffer | undefined, position: number) => slots?.subarray(position * 32, position * 32 + 32);
+
     // 1. archived entries, segment by segment
     for (const row of manifestRows) {
       if (!store) break;
@@ -143,9 +157,10 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       }
       const lines = splitLines(bytes);
       const leaves = await tree.readLeaves(row.first, row.last - row.first + 1);
+      const computed = await hasher?.hashLeaves(lines.slice(0, row.last - row.first + 1));
       for (let seq = row.first; seq <= row.last; seq += 1) {
         const position = seq - row.first;
-        checkOne(seq, lines[position], leaves.subarray(position * 32, position * 32 + 32), row.file);
+        checkOne(seq, lines[position], leaves.subarray(position * 32, position * 32 + 32), row.file, slot(computed, position));
       }
       if (lines.length > row.last - row.first + 1 || sha256Hex(bytes) !== row.sha256) {
         throw new Found({ kind: 'archive-file-changed', seq: row.last, file: row.file, message: `archive file ${row.file} differs from the manifest (its entries still match; the change is outside them)` });
@@ -153,20 +168,27 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       options.onProgress?.(checked, total);
     }
 
-    // 2. entries still in Redis, fetching the next batch while hashing this one
-    const fetchBatch = (start: number) => {
+    // 2. entries still in Redis, fetching (and, with the worker, hashing) the next batch while checking this one
+    const fetchBatch = async (start: number) => {
       const seqs = Array.from({ length: Math.min(batchSize, size - start) }, (_, position) => String(start + position));
-      return Promise.all([redis.hmgetBuffer(keys.entries, ...seqs), tree.readLeaves(start, seqs.length)]);
+      const [bodies, leaves] = await Promise.all([redis.hmgetBuffer(keys.entries, ...seqs), tree.readLeaves(start, seqs.length)]);
+      return { bodies, leaves, computed: await hasher?.hashLeaves(bodies) };
+    };
+    const prefetch = (start: number) => {
+      const batch = fetchBatch(start);
+      // Handled when awaited; a batch left in flight by a finding must not become an unhandled rejection.
+      batch.catch(() => undefined);
+      return batch;
     };
     let start = Math.max(archiveEnd, 0);
-    let next = start < size ? fetchBatch(start) : undefined;
+    let next = start < size ? prefetch(start) : undefined;
     while (next) {
-      const [bodies, leaves] = await next;
+      const { bodies, leaves, computed } = await next;
       const count = bodies.length;
       const following = start + count;
-      next = following < size ? fetchBatch(following) : undefined;
+      next = following < size ? prefetch(following) : undefined;
       for (let position = 0; position < count; position += 1) {
-        checkOne(start + position, bodies[position] ?? undefined, leaves.subarray(position * 32, position * 32 + 32));
+        checkOne(start + position, bodies[position] ?? undefined, leaves.subarray(position * 32, position * 32 + 32), undefined, slot(computed, position));
       }
       start = following;
       options.onProgress?.(checked, total);
@@ -186,6 +208,8 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       return { ok: false, treeSize: size, checkedEntries: checked, ...(latest ? { latestCheckpoint: latest } : {}), archivedUpTo, problem: error.problem };
     }
     throw error;
+  } finally {
+    await hasher?.close();
   }
 
   async function readManifestChecked(): Promise<ManifestRow[]> {

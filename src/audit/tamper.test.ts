@@ -80,7 +80,13 @@ async function fixture(options: { archive?: boolean } = {}): Promise<Fixture> {
     prefix,
     archiveDir,
     entries,
-    verify: () => verifyFullLog({ redis: client, prefix, archiveDir, hubCertificate: signer.certificate }),
+    verify: async () => {
+      // Every finding must be the same whether leaves are hashed inline or on the worker thread.
+      const inline = await verifyFullLog({ redis: client, prefix, archiveDir, hubCertificate: signer.certificate, hashWorker: false });
+      const onWorker = await verifyFullLog({ redis: client, prefix, archiveDir, hubCertificate: signer.certificate, hashWorker: true });
+      expect(onWorker).toEqual(inline);
+      return inline;
+    },
   };
 }
 
