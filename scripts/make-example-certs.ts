@@ -1,8 +1,8 @@
 /**
  * Regenerates certs-example/: a demonstration scheme CA, the hub's signing,
- * encryption and TLS certificates, one certificate for every agency in
- * policies/agencies.yaml, and two broken police certificates for tests (one
- * expired, one revoked). All keys are P-256.
+ * encryption and TLS certificates, two certificates for every agency in
+ * policies/agencies.yaml (P-256 for signing and TLS, X25519 for encryption),
+ * and two broken police certificates for tests (one expired, one revoked).
  *
  *   npm run certs:example            # writes ./certs-example
  *   npx tsx scripts/make-example-certs.ts OUT_DIR
@@ -15,7 +15,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { initCaDirectory, issueCertificate, writeIssuedCertificate } from '../src/pki/index.js';
+import { AGENCY_FILES } from '../src/client/agency-files.js';
+import { initCaDirectory, issueCertificate, writeIssuedCertificate, type IssuedCertificate } from '../src/pki/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DAY_MS = 86_400_000;
@@ -39,7 +40,9 @@ Anyone can read them, so anyone can impersonate every party below.
   scheme create your own CA: \`isp-hub certs init --dir <secure place>\`.
 
 Regenerate everything with \`npm run certs:example\` (scripts/make-example-certs.ts).
-All keys are EC P-256. The CA is valid for 10 years, the rest for 5.
+The CA, the hub's signing and TLS keys and every agency's main key are EC
+P-256; the hub's and every agency's encryption key is X25519. The CA is valid
+for 10 years, the rest for 5.
 
 | path | what |
 |---|---|
@@ -49,7 +52,8 @@ All keys are EC P-256. The CA is valid for 10 years, the rest for 5.
 | \`hub/encryption-cert.pem\`, \`encryption-key.pem\` | the hub's JWE key: X25519 (keyAgreement, ECDH-ES+A256KW) |
 | \`hub/tls-cert.pem\`, \`tls-key.pem\` | the hub's TLS server/client certificate (localhost, 127.0.0.1, ::1) |
 | \`hub/chain.pem\`, \`agencies/*/chain.pem\` | the issuing CA certificate (not the leaf) |
-| \`agencies/<agency id>/cert.pem\`, \`key.pem\` | one per agency of policies/agencies.yaml: CN=agency id, OU=role; one key for signing, encryption and TLS client and server |
+| \`agencies/<agency id>/cert.pem\`, \`key.pem\` | one per agency of policies/agencies.yaml: CN=agency id, OU=role; P-256 for JWS signing and TLS client and server (digitalSignature, keyAgreement) |
+| \`agencies/<agency id>/encryption-cert.pem\`, \`encryption-key.pem\` | the agency's JWE key: X25519 (keyAgreement only), named as \`encryptionCertificate\` in policies/agencies.yaml; the hub encrypts deliveries to it |
 | \`test-only/expired-police/\` | an nv-police certificate whose validity has ended (tests expect \`CERT_EXPIRED\`) |
 | \`test-only/revoked-police/\` | an nv-police certificate listed in \`ca/revocations.json\` (tests expect \`CERT_REVOKED\`) |
 
@@ -75,9 +79,15 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
   for (const [kind, algorithm] of Object.entries(hubAlgorithms) as Array<[keyof typeof hubAlgorithms, (typeof hubAlgorithms)[keyof typeof hubAlgorithms]]>) {
     await writeIssuedCertificate(path.join(outDir, 'hub'), await issueCertificate(ca, { kind, algorithm, validityDays: 1825 }));
   }
+  // Every agency also gets an X25519 encryption certificate: the hub seals
+  // every delivery to it and the agency opens it, each about half the CPU of
+  // P-256 (docs/envelope.md "Figures"). X25519 cannot sign, so the P-256 one
+  // stays for JWS and TLS.
   for (const agency of agencies) {
-    const issued = await issueCertificate(ca, { kind: 'agency', id: agency.id, role: agency.role, algorithm: 'P-256', validityDays: 1825 });
-    await writeIssuedCertificate(path.join(outDir, 'agencies', agency.id), issued);
+    const agencyDir = path.join(outDir, 'agencies', agency.id);
+    const identity = { kind: 'agency', id: agency.id, role: agency.role, validityDays: 1825 } as const;
+    await writeIssuedCertificate(agencyDir, await issueCertificate(ca, { ...identity, algorithm: 'P-256' }));
+    await writeEncryptionPair(agencyDir, await issueCertificate(ca, { ...identity, algorithm: 'X25519' }));
   }
 
   const now = Date.now();
@@ -95,6 +105,13 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
   await revocations.revoke(revoked.serialNumber, 'keyCompromise');
 
   await writeFile(path.join(outDir, 'README.md'), README);
+}
+
+/** Writes an agency's encryption certificate and key beside its main pair (chain.pem is shared). */
+async function writeEncryptionPair(agencyDir: string, issued: IssuedCertificate): Promise<void> {
+  if (issued.privateKeyPem === undefined) throw new TypeError('expected a generated key pair');
+  await writeFile(path.join(agencyDir, AGENCY_FILES.encryptionPrivateKey), issued.privateKeyPem, { mode: 0o600 });
+  await writeFile(path.join(agencyDir, AGENCY_FILES.encryptionCertificate), issued.certificatePem);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,12 +1,13 @@
 import { createPrivateKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import { HubError, HUB_ERROR_CODES, type HubErrorCode } from '../errors.js';
-import { open, seal, type EnvelopeClaims, type OpenedEnvelope } from '../envelope/index.js';
+import { open, seal, type DecryptionKey, type EnvelopeClaims, type OpenedEnvelope } from '../envelope/index.js';
 
 /** The media type of a compact JWS or JWE (RFC 7515 s.9.2.1, RFC 7516 s.9.2.1). */
 const JOSE_CONTENT_TYPE = 'application/jose';
 import { thumbprintS256 } from '../pki/thumbprint.js';
 import { createHttpsTransport, type HttpResponse, type HttpsTransport } from './https-transport.js';
 import { createHubKeyCache, type CertificateCheck, type HubKeyCache } from './hub-keys.js';
+import { decryptionKeysFor, type EncryptionKeyPair } from './decryption-keys.js';
 
 /**
  * The SDK an agency uses to talk to the hub: seal and send, query, pull and
@@ -18,9 +19,16 @@ export interface AgencyClientOptions {
   /** The hub's identity: the `aud` of everything sent to it. */
   hubId?: string;
   agencyId: string;
-  /** The agency's one key and certificate (signing, decryption and TLS client). */
+  /** The agency's main key and certificate: signing and TLS client, and decryption when there is no `encryption` pair. */
   privateKeyPem: string;
   certificatePem: string;
+  /**
+   * The key and certificate deliveries are encrypted to, when the agency has a
+   * separate one (agencies.yaml `encryptionCertificate`, e.g. X25519).
+   * Deliveries then open with it, and still with the main key (ones sealed
+   * before the hub knew of this certificate).
+   */
+  encryption?: EncryptionKeyPair;
   /** The scheme CA: checks the hub's TLS certificate and its published keys. */
   caPem: string;
   /** Checks a hub certificate (chain, dates, revocation, usage); built from src/pki by `createAgencyClientFromFiles`. */
@@ -59,12 +67,14 @@ export class AgencyClient {
   private readonly hubKeys: HubKeyCache;
   private readonly privateKey: KeyObject;
   private readonly certificate: X509Certificate;
+  private readonly decryptionKeys: readonly DecryptionKey[];
   readonly hubId: string;
 
   constructor(private readonly options: AgencyClientOptions) {
     this.transport = createHttpsTransport(options.hubUrl, { key: options.privateKeyPem, cert: options.certificatePem, ca: options.caPem });
     this.privateKey = createPrivateKey(options.privateKeyPem);
     this.certificate = new X509Certificate(options.certificatePem);
+    this.decryptionKeys = decryptionKeysFor({ privateKey: this.privateKey, certificate: this.certificate }, options.encryption);
     this.hubId = options.hubId ?? 'isp-hub';
     this.hubKeys = createHubKeyCache(() => this.getJson('/.well-known/jwks.json'), options.checkHubCertificate);
   }
@@ -121,10 +131,10 @@ export class AgencyClient {
     return expectOk<T>(await this.transport.send('GET', `/v1/messages/${encodeURIComponent(messageId)}`)).body;
   }
 
-  /** Opens a delivery (pushed or pulled): decrypts with this agency's key and checks the hub's signature. */
+  /** Opens a delivery (pushed or pulled): decrypts with this agency's key (the one its `kid` names) and checks the hub's signature. */
   async openFromHub(jwe: string): Promise<OpenedEnvelope> {
     return open(jwe, {
-      decryptionKeys: [{ kid: this.thumbprint, privateKey: this.privateKey }],
+      decryptionKeys: this.decryptionKeys,
       resolveSigner: (thumbprint) => this.hubKeys.signingCertificate(thumbprint),
       audience: this.options.agencyId,
       clockSkewSeconds: this.options.clockSkewSeconds ?? 60,

@@ -3,14 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { HubError } from '../errors.js';
 import { createAgencyIdentifier, type AgencyIdentity, type IdentifyAgency } from '../http/index.js';
 import { readCertificatesPem, thumbprintS256, type TrustStore } from '../pki/index.js';
-import type { Registry } from '../registry/index.js';
+import type { CertificateRef, Registry } from '../registry/index.js';
 
 /**
  * Ties certificates to partner agencies: who is on this TLS connection, which
  * agency signed this JWS (by `x5t#S256`), and which key a delivery to an
- * agency is encrypted to. Every certificate is checked by the pki trust store
- * (chain to the scheme CA, dates, key usage, revocation) on every use, so a
- * revocation takes effect on the next request.
+ * agency is encrypted to: its `encryptionCertificate` when agencies.yaml names
+ * one (an X25519 key, say), else its one certificate. Every certificate is
+ * checked by the pki trust store (chain to the scheme CA, dates, key usage,
+ * revocation) on every use, so a revocation takes effect on the next request.
  */
 export interface AgencyDirectory {
   identify: IdentifyAgency;
@@ -21,10 +22,10 @@ export interface AgencyDirectory {
 export async function createAgencyDirectory(registry: Registry, trust: TrustStore): Promise<AgencyDirectory> {
   const byThumbprint = new Map<string, { certificate: X509Certificate; agencyId: string; intermediates: X509Certificate[] }>();
   const byAgency = new Map<string, X509Certificate>();
+  const encryptionByAgency = await readEncryptionCertificates(registry);
   for (const agency of registry.agencies) {
     if (agency.certificate.kind !== 'file') continue;
-    const [certificate, ...intermediates] = readCertificatesPem(await readFile(agency.certificate.path, 'utf8'));
-    if (!certificate) throw new HubError('CONFIG_INVALID', `agency ${agency.id}: certificate file holds no certificate`);
+    const [certificate, ...intermediates] = await readCertificateFile(agency.id, 'certificate', agency.certificate.path);
     byThumbprint.set(thumbprintS256(certificate), { certificate, agencyId: agency.id, intermediates });
     byAgency.set(agency.id, certificate);
   }
@@ -65,10 +66,60 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
     },
 
     recipientKey(agencyId) {
-      const certificate = byAgency.get(agencyId);
+      const certificate = encryptionByAgency.get(agencyId) ?? byAgency.get(agencyId);
       if (!certificate) throw new HubError('RECIPIENT_UNKNOWN', 'no encryption certificate is known for this agency');
-      trust.verify(certificate, { usage: 'encryption' });
-      return { publicKey: certificate.publicKey, kid: thumbprintS256(certificate) };
+      const verified = trust.verify(certificate, { usage: 'encryption' });
+      // A mixed-up file in agencies.yaml must not send one agency's deliveries to another's key.
+      if (verified.subject.agencyId !== agencyId) throw new HubError('AGENCY_UNKNOWN', 'the encryption certificate names another agency', { agencyId });
+      return { publicKey: certificate.publicKey, kid: verified.thumbprint };
     },
   };
+}
+
+/**
+ * The separate encryption certificates agencies.yaml names, by agency id.
+ * Only files: the hub learns a thumbprint-pinned certificate from the TLS
+ * connection that presents it, and an encryption-only key (X25519:
+ * keyAgreement, no signature) can never authenticate a TLS peer, so a pinned
+ * encryption certificate would never arrive. It is refused at load.
+ */
+async function readEncryptionCertificates(registry: Registry): Promise<Map<string, X509Certificate>> {
+  const byAgency = new Map<string, X509Certificate>();
+  for (const agency of registry.agencies) {
+    const ref = agency.encryptionCertificate;
+    if (sameRef(ref, agency.certificate)) continue;
+    if (ref.kind === 'thumbprint') {
+      throw new HubError('CONFIG_INVALID', `agency ${agency.id}: encryptionCertificate must be a path to a PEM file, not a sha256: thumbprint (the hub cannot obtain an encryption-only certificate from a connection)`, { agencyId: agency.id });
+    }
+    const [certificate] = await readCertificateFile(agency.id, 'encryptionCertificate', ref.path);
+    byAgency.set(agency.id, certificate);
+  }
+  return byAgency;
+}
+
+function sameRef(a: CertificateRef, b: CertificateRef): boolean {
+  return a.kind === 'file' ? b.kind === 'file' && a.path === b.path : b.kind === 'thumbprint' && a.thumbprint === b.thumbprint;
+}
+
+/** The certificate (and any intermediates after it) in one PEM file that agencies.yaml names. */
+async function readCertificateFile(agencyId: string, field: string, file: string): Promise<[X509Certificate, ...X509Certificate[]]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new HubError('CONFIG_INVALID', `agency ${agencyId}: cannot read the ${field} file ${file} (${reason})`, { agencyId });
+  }
+  const [certificate, ...intermediates] = readPemOrNothing(text);
+  if (!certificate) throw new HubError('CONFIG_INVALID', `agency ${agencyId}: the ${field} file ${file} holds no readable certificate`, { agencyId });
+  return [certificate, ...intermediates];
+}
+
+function readPemOrNothing(text: string): X509Certificate[] {
+  try {
+    return readCertificatesPem(text);
+  } catch (error) {
+    if (error instanceof HubError) return [];
+    throw error;
+  }
 }

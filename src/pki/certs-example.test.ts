@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,6 +59,27 @@ describe('certs-example/', () => {
     }
   });
 
+  it('has an X25519 encryption certificate for every agency, for encryption only, whose key matches', async () => {
+    const store = await exampleStore();
+    for (const agency of agencies) {
+      const certificate = readCertificatePem(read(`agencies/${agency.id}/encryption-cert.pem`));
+      const verified = store.verify(certificate, { usage: 'encryption' });
+      expect(verified.subject).toEqual({ commonName: agency.id, agencyId: agency.id, role: agency.role });
+      expect(describeCertificate(certificate)).toMatchObject({ keyAlgorithm: 'X25519', keyUsage: ['keyAgreement'] });
+      for (const usage of ['signing', 'tls-client', 'tls-server'] as CertificateUsage[]) {
+        expect(codeOf(() => store.verify(certificate, { usage }))).toBe('CERT_KEY_USAGE');
+      }
+      const privateKey = createPrivateKey(read(`agencies/${agency.id}/encryption-key.pem`));
+      const spki = (key: KeyObject) => key.export({ type: 'spki', format: 'der' });
+      expect(spki(createPublicKey(privateKey)).equals(spki(certificate.publicKey))).toBe(true);
+    }
+  });
+
+  it('names each agency\'s encryption certificate in policies/agencies.yaml', () => {
+    const entries = (parse(readFileSync(path.join(repoRoot, 'policies/agencies.yaml'), 'utf8')) as { agencies: Array<{ id: string; encryptionCertificate?: string }> }).agencies;
+    for (const entry of entries) expect(entry.encryptionCertificate).toBe(`../certs-example/agencies/${entry.id}/encryption-cert.pem`);
+  });
+
   it('has hub certificates for signing, encryption and TLS that each verify for their usage only', async () => {
     const store = await exampleStore();
     const signing = readCertificatePem(read('hub/signing-cert.pem'));
@@ -72,7 +94,12 @@ describe('certs-example/', () => {
   });
 
   it('openssl verify accepts the agency and hub chains', () => {
-    const files = [...agencies.map((agency) => `agencies/${agency.id}/cert.pem`), 'hub/signing-cert.pem', 'hub/encryption-cert.pem', 'hub/tls-cert.pem'];
+    const files = [
+      ...agencies.flatMap((agency) => [`agencies/${agency.id}/cert.pem`, `agencies/${agency.id}/encryption-cert.pem`]),
+      'hub/signing-cert.pem',
+      'hub/encryption-cert.pem',
+      'hub/tls-cert.pem',
+    ];
     const output = execFileSync('openssl', ['verify', '-CAfile', path.join(examples, 'ca/cert.pem'), ...files.map((file) => path.join(examples, file))], {
       encoding: 'utf8',
     });

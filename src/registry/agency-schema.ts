@@ -35,7 +35,15 @@ export const agencyEntrySchema = z.strictObject({
   name: z.string().min(1).max(200),
   role: code,
   area: z.string().min(1).max(100),
+  /** Signing and TLS: the agency's identity on every connection and JWS. */
   certificate: certificateRef,
+  /**
+   * Optional: the certificate deliveries are encrypted to, when the agency
+   * keeps a separate key for that (an X25519 one: keyAgreement only, cheaper
+   * to seal to and to open than P-256). Absent: `certificate` serves for
+   * encryption too.
+   */
+  encryptionCertificate: certificateRef.optional(),
   delivery: deliverySchema,
   designatedOfficer: z.strictObject({
     name: z.string().min(1).max(200),

@@ -12,7 +12,10 @@ export interface Agency {
   readonly name: string;
   readonly role: string;
   readonly area: string;
+  /** Identifies the agency on TLS connections and signs its JWS. */
   readonly certificate: CertificateRef;
+  /** What deliveries are encrypted to; the same as `certificate` when the file names no separate one. */
+  readonly encryptionCertificate: CertificateRef;
   readonly delivery: Delivery;
   readonly designatedOfficer: { readonly name: string; readonly email: string };
 }

@@ -14,6 +14,7 @@ agencies:
     role: police
     area: Northvale
     certificate: certs/police.pem
+    encryptionCertificate: certs/police-encryption.pem
     delivery: { mode: pull }
     designatedOfficer: { name: Alex Testperson, email: alex@police.northvale.example }
   - id: nv-housing
@@ -45,8 +46,9 @@ describe('registry', () => {
     expect(registry.get('nv-police')?.role).toBe('police');
     expect(registry.byRole('housing').map((a) => a.id)).toEqual(['nv-housing']);
     expect(registry.roles()).toContain('childrens-services');
-    const cert = registry.require('nv-yot').certificate;
-    expect(cert).toEqual({ kind: 'file', path: path.resolve(repoPolicies, '../certs-example/agencies/nv-yot/cert.pem') });
+    const yot = registry.require('nv-yot');
+    expect(yot.certificate).toEqual({ kind: 'file', path: path.resolve(repoPolicies, '../certs-example/agencies/nv-yot/cert.pem') });
+    expect(yot.encryptionCertificate).toEqual({ kind: 'file', path: path.resolve(repoPolicies, '../certs-example/agencies/nv-yot/encryption-cert.pem') });
   });
 
   it('exposes thumbprints and push delivery', () => {
@@ -55,6 +57,25 @@ describe('registry', () => {
     expect(result.registry.require('nv-housing').certificate).toEqual({ kind: 'thumbprint', thumbprint: 'A'.repeat(43) });
     expect(result.registry.require('nv-housing').delivery).toEqual({ mode: 'push', url: 'https://housing.northvale.example/isp' });
     expect(result.registry.require('nv-police').certificate).toEqual({ kind: 'file', path: '/tmp/x/certs/police.pem' });
+  });
+
+  it('resolves an encryption certificate beside the signing one, and falls back to the one certificate without it', () => {
+    const result = parseRegistry('/tmp/x/agencies.yaml', good);
+    if (!result.ok) throw new Error('expected ok');
+    expect(result.registry.require('nv-police').encryptionCertificate).toEqual({ kind: 'file', path: '/tmp/x/certs/police-encryption.pem' });
+    expect(result.registry.require('nv-housing').encryptionCertificate).toEqual({ kind: 'thumbprint', thumbprint: 'A'.repeat(43) });
+    const pinned = parseRegistry('/tmp/x/agencies.yaml', good.replace('certs/police-encryption.pem', `sha256:${'B'.repeat(43)}`));
+    if (!pinned.ok) throw new Error('expected ok');
+    expect(pinned.registry.require('nv-police').encryptionCertificate).toEqual({ kind: 'thumbprint', thumbprint: 'B'.repeat(43) });
+  });
+
+  it('names file and line for a bad encryption certificate reference', async () => {
+    const notPem = await problemsOf(good.replace('certs/police-encryption.pem', 'certs/police-encryption.crt'));
+    expect(notPem).toHaveLength(1);
+    expect(notPem[0]).toMatchObject({ line: 8, message: expect.stringMatching(/^agencies\.0\.encryptionCertificate: expected a path to a \.pem file/) });
+    expect(notPem[0]!.file).toMatch(/agencies\.yaml$/);
+    const badThumbprint = await problemsOf(good.replace('certs/police-encryption.pem', 'sha256:tooshort'));
+    expect(badThumbprint[0]).toMatchObject({ line: 8, message: expect.stringMatching(/encryptionCertificate: .*thumbprint/) });
   });
 
   it('throws AGENCY_UNKNOWN for an id the ISP does not name', () => {
@@ -68,13 +89,13 @@ describe('registry', () => {
     const problems = await problemsOf(good.replace('url: https://housing', 'url: http://housing'));
     expect(problems).toHaveLength(1);
     expect(problems[0]!.file).toMatch(/agencies\.yaml$/);
-    expect(problems[0]!.line).toBe(15);
+    expect(problems[0]!.line).toBe(16);
     expect(problems[0]!.message).toMatch(/https/);
   });
 
   it('names the line of a missing required field and of an unknown field', async () => {
     const missing = await problemsOf(good.replace('    area: Northvale\n    certificate: sha256', '    certificate: sha256'));
-    expect(missing[0]!.line).toBe(10);
+    expect(missing[0]!.line).toBe(11);
     expect(missing[0]!.message).toMatch(/agencies\.1\.area: required/);
     const unknown = await problemsOf(good.replace('    area: Northvale\n', '    area: Northvale\n    colour: red\n'));
     expect(unknown[0]!.message).toMatch(/unknown field.*colour/);
@@ -82,9 +103,9 @@ describe('registry', () => {
 
   it('rejects duplicate ids and a bad thumbprint with their lines', async () => {
     const duplicate = await problemsOf(good.replace('id: nv-housing', 'id: nv-police'));
-    expect(duplicate[0]).toMatchObject({ line: 10, message: expect.stringMatching(/duplicate agency id/) });
+    expect(duplicate[0]).toMatchObject({ line: 11, message: expect.stringMatching(/duplicate agency id/) });
     const thumb = await problemsOf(good.replace(`sha256:${'A'.repeat(43)}`, 'sha256:tooshort'));
-    expect(thumb[0]).toMatchObject({ line: 14, message: expect.stringMatching(/thumbprint/) });
+    expect(thumb[0]).toMatchObject({ line: 15, message: expect.stringMatching(/thumbprint/) });
   });
 
   it('reports YAML syntax errors and unreadable files with a line', async () => {

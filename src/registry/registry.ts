@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { HubError } from '../errors.js';
-import type { Agency } from './agency.js';
+import type { Agency, CertificateRef } from './agency.js';
 import { agenciesFileSchema } from './agency-schema.js';
 import { policyInvalid, readYamlSource, parseYamlSource, type SourceProblem, type YamlSource } from './yaml-source.js';
 
@@ -76,14 +76,20 @@ function fromParsed(
       name: entry.name,
       role: entry.role,
       area: entry.area,
-      certificate: entry.certificate.startsWith('sha256:')
-        ? { kind: 'thumbprint' as const, thumbprint: entry.certificate.slice('sha256:'.length) }
-        : { kind: 'file' as const, path: path.resolve(dir, entry.certificate) },
+      certificate: resolveCertificateRef(dir, entry.certificate),
+      encryptionCertificate: resolveCertificateRef(dir, entry.encryptionCertificate ?? entry.certificate),
       delivery: Object.freeze({ ...entry.delivery }),
       designatedOfficer: Object.freeze({ ...entry.designatedOfficer }),
     }),
   );
   return { ok: true, registry: createRegistry(agencies, file), source };
+}
+
+/** A schema-checked reference: `sha256:<thumbprint>`, or a PEM path relative to the agencies file's folder. */
+function resolveCertificateRef(dir: string, ref: string): CertificateRef {
+  return ref.startsWith('sha256:')
+    ? Object.freeze({ kind: 'thumbprint' as const, thumbprint: ref.slice('sha256:'.length) })
+    : Object.freeze({ kind: 'file' as const, path: path.resolve(dir, ref) });
 }
 
 /** Reads policies/agencies.yaml (or another file). Throws HubError POLICY_INVALID listing file:line problems. */

@@ -1,0 +1,131 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookReceiver, type AgencyClient, type Delivery } from '../../src/client/index.js';
+import { thumbprintS256 } from '../../src/pki/thumbprint.js';
+import type { InboxListing } from '../../src/routing/delivery/index.js';
+import { runIspHub } from '../support/cli.js';
+import { eventually, example, type IntakeBody } from '../support/e2e.js';
+import { certsDir, copyPolicies, startTestHub, type TestHub } from '../support/hub.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
+
+/**
+ * Agencies with a separate X25519 encryption certificate (agencies.yaml
+ * `encryptionCertificate`): the hub seals their deliveries to it, under its
+ * thumbprint, and the SDK opens them. An agency whose entry names none still
+ * gets deliveries sealed to its one P-256 certificate, and they open too.
+ */
+
+const thumbprintOf = async (agencyId: string, file: string) =>
+  thumbprintS256(new X509Certificate(await readFile(path.join(certsDir, 'agencies', agencyId, file), 'utf8')));
+
+/** An agency's webhook over mutual TLS that keeps the raw JWE it was sent, then opens it with the SDK middleware. */
+async function startRecordingReceiver(agencyId: string): Promise<{ url: string; raw: string[]; deliveries: Delivery[]; bind(client: AgencyClient): void; close(): Promise<void> }> {
+  const raw: string[] = [];
+  const deliveries: Delivery[] = [];
+  let handler: express.Router | undefined;
+  const app = express();
+  // Parsed here first; the SDK middleware's own parser then finds the body already read and keeps it.
+  app.use('/isp/inbound', express.text({ type: 'application/jose' }), (req, _res, next) => {
+    raw.push(String(req.body));
+    next();
+  });
+  app.use('/isp/inbound', (req, res, next) => (handler ? handler(req, res, next) : res.status(503).end()));
+  const read = (name: string) => readFile(path.join(certsDir, 'agencies', agencyId, name), 'utf8');
+  const server: Server = createServer({ key: await read('key.pem'), cert: await read('cert.pem'), ca: await readFile(path.join(certsDir, 'ca/cert.pem'), 'utf8'), requestCert: true, rejectUnauthorized: true }, app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    url: `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/isp/inbound`,
+    raw,
+    deliveries,
+    bind: (client) => void (handler = webhookReceiver(client, async (delivery) => void deliveries.push(delivery))),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('deliveries to agencies with an X25519 encryption certificate', () => {
+  let redis: TestRedis;
+  let hub: TestHub;
+  let dataDir: string;
+  let probation: Awaited<ReturnType<typeof startRecordingReceiver>>;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    probation = await startRecordingReceiver('nv-probation');
+    dataDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-encryption-'));
+    const policyDir = await copyPolicies(dataDir, { 'nv-probation': probation.url });
+    // nv-cps keeps the one-certificate layout: its entry names no encryption certificate.
+    const agenciesFile = path.join(policyDir, 'agencies.yaml');
+    const text = await readFile(agenciesFile, 'utf8');
+    const withoutCps = text.replace(/    encryptionCertificate: .*\/nv-cps\/encryption-cert\.pem\n/, '');
+    expect(withoutCps).not.toBe(text);
+    await writeFile(agenciesFile, withoutCps);
+    hub = await startTestHub(redis, { policyDir, dataDir });
+    probation.bind(await hub.client('nv-probation'));
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    await probation?.close();
+    await redis?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('pushes to the encryption certificate (X25519, its thumbprint as kid) and the webhook opens it; pulls to the P-256 one where none is named', async () => {
+    const police = await hub.client('nv-police');
+    const answer = await police.send<IntakeBody>(await example('charge-notification'));
+    expect(answer.body.recipients).toEqual([{ agency: 'nv-cps', status: 'queued' }, { agency: 'nv-probation', status: 'queued' }]);
+    const id = answer.body.id;
+
+    const pushed = await eventually(() => probation.deliveries.find((delivery) => delivery.messageId === id), 15_000, 'the push to probation');
+    expect(pushed.claims['provenance']).toMatchObject({ messageId: id, sender: 'nv-police' });
+    expect(probation.raw).toHaveLength(1);
+    expect(decodeProtectedHeader(probation.raw[0]!)).toMatchObject({
+      alg: 'ECDH-ES+A256KW',
+      enc: 'A256GCM',
+      kid: await thumbprintOf('nv-probation', 'encryption-cert.pem'),
+      epk: { kty: 'OKP', crv: 'X25519' },
+    });
+
+    const cps = await hub.client('nv-cps');
+    const item = await eventually(async () => (await cps.inbox<InboxListing>()).items.find((entry) => entry.messageId === id), 15_000, 'the cps inbox item');
+    expect(decodeProtectedHeader(item.jwe)).toMatchObject({ alg: 'ECDH-ES+A256KW', kid: await thumbprintOf('nv-cps', 'cert.pem'), epk: { kty: 'EC', crv: 'P-256' } });
+    // The cps folder has an encryption pair too; its client still opens what was sealed to the main key.
+    const opened = await cps.openFromHub(item.jwe);
+    expect(opened.claims['provenance']).toMatchObject({ messageId: id, sender: 'nv-police' });
+  });
+
+  it('puts an X25519 delivery in the inbox of a pulling agency with an encryption certificate, which opens it', async () => {
+    const court = await hub.client('nv-court');
+    const answer = await court.send<IntakeBody>(await example('court-outcome'));
+    expect(answer.body.recipients).toContainEqual({ agency: 'nv-police', status: 'queued' });
+    const police = await hub.client('nv-police');
+    const item = await eventually(async () => (await police.inbox<InboxListing>()).items.find((entry) => entry.messageId === answer.body.id), 15_000, 'the police inbox item');
+    expect(decodeProtectedHeader(item.jwe)).toMatchObject({ kid: await thumbprintOf('nv-police', 'encryption-cert.pem'), epk: { crv: 'X25519' } });
+    const opened = await police.openFromHub(item.jwe);
+    expect(opened.claims).toMatchObject({ aud: 'nv-police', provenance: { messageId: answer.body.id, sender: 'nv-court' } });
+    // Another agency's client holds neither of police's keys.
+    await expect((await hub.client('nv-housing')).openFromHub(item.jwe)).rejects.toMatchObject({ code: 'JWE_UNKNOWN_KID' });
+  });
+
+  it('opens it from the command line too: isp-hub inbox --open', async () => {
+    const court = await hub.client('nv-court');
+    const answer = await court.send<IntakeBody>(await example('court-outcome'));
+    const police = await hub.client('nv-police');
+    const item = await eventually(async () => (await police.inbox<InboxListing>()).items.find((entry) => entry.messageId === answer.body.id), 15_000, 'the police inbox item');
+    expect(decodeProtectedHeader(item.jwe)).toMatchObject({ kid: await thumbprintOf('nv-police', 'encryption-cert.pem') });
+    const cli = await runIspHub(['inbox', '--as', 'nv-police', '--hub', hub.url, '--certs', certsDir, '--limit', '100', '--open']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const listed = JSON.parse(cli.stdout) as { items: Array<{ messageId: string; record?: { aud: string; provenance: { messageId: string } } }> };
+    expect(listed.items.find((entry) => entry.messageId === answer.body.id)?.record).toMatchObject({ aud: 'nv-police', provenance: { messageId: answer.body.id } });
+  });
+});
