@@ -19,15 +19,21 @@ export interface AgencyDirectory {
   recipientKey(agencyId: string): { publicKey: KeyObject; kid: string };
 }
 
+/** A leaf and the intermediates that came with it (a PEM file's later blocks, or a TLS peer's chain). */
+interface ChainedCertificate {
+  certificate: X509Certificate;
+  intermediates: X509Certificate[];
+}
+
 export async function createAgencyDirectory(registry: Registry, trust: TrustStore): Promise<AgencyDirectory> {
   const byThumbprint = new Map<string, { certificate: X509Certificate; agencyId: string; intermediates: X509Certificate[] }>();
-  const byAgency = new Map<string, X509Certificate>();
+  const byAgency = new Map<string, ChainedCertificate>();
   const encryptionByAgency = await readEncryptionCertificates(registry);
   for (const agency of registry.agencies) {
     if (agency.certificate.kind !== 'file') continue;
     const [certificate, ...intermediates] = await readCertificateFile(agency.id, 'certificate', agency.certificate.path);
     byThumbprint.set(thumbprintS256(certificate), { certificate, agencyId: agency.id, intermediates });
-    byAgency.set(agency.id, certificate);
+    byAgency.set(agency.id, { certificate, intermediates });
   }
 
   const identifyByCertificate = createAgencyIdentifier({
@@ -54,7 +60,7 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
       const identity = await identifyByCertificate(certificate, context);
       // Remember the certificate so agencies pinned by thumbprint can be answered and encrypted to.
       if (!byThumbprint.has(identity.thumbprint)) byThumbprint.set(identity.thumbprint, { certificate, agencyId: identity.agencyId, intermediates: [...context.chain] });
-      if (!byAgency.has(identity.agencyId)) byAgency.set(identity.agencyId, certificate);
+      if (!byAgency.has(identity.agencyId)) byAgency.set(identity.agencyId, { certificate, intermediates: [...context.chain] });
       return identity;
     },
 
@@ -66,9 +72,10 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
     },
 
     recipientKey(agencyId) {
-      const certificate = encryptionByAgency.get(agencyId) ?? byAgency.get(agencyId);
-      if (!certificate) throw new HubError('RECIPIENT_UNKNOWN', 'no encryption certificate is known for this agency');
-      const verified = trust.verify(certificate, { usage: 'encryption' });
+      const known = encryptionByAgency.get(agencyId) ?? byAgency.get(agencyId);
+      if (!known) throw new HubError('RECIPIENT_UNKNOWN', 'no encryption certificate is known for this agency');
+      const { certificate, intermediates } = known;
+      const verified = trust.verify(certificate, { usage: 'encryption', intermediates });
       // A mixed-up file in agencies.yaml must not send one agency's deliveries to another's key.
       if (verified.subject.agencyId !== agencyId) throw new HubError('AGENCY_UNKNOWN', 'the encryption certificate names another agency', { agencyId });
       return { publicKey: certificate.publicKey, kid: verified.thumbprint };
@@ -83,16 +90,16 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
  * keyAgreement, no signature) can never authenticate a TLS peer, so a pinned
  * encryption certificate would never arrive. It is refused at load.
  */
-async function readEncryptionCertificates(registry: Registry): Promise<Map<string, X509Certificate>> {
-  const byAgency = new Map<string, X509Certificate>();
+async function readEncryptionCertificates(registry: Registry): Promise<Map<string, ChainedCertificate>> {
+  const byAgency = new Map<string, ChainedCertificate>();
   for (const agency of registry.agencies) {
     const ref = agency.encryptionCertificate;
     if (sameRef(ref, agency.certificate)) continue;
     if (ref.kind === 'thumbprint') {
       throw new HubError('CONFIG_INVALID', `agency ${agency.id}: encryptionCertificate must be a path to a PEM file, not a sha256: thumbprint (the hub cannot obtain an encryption-only certificate from a connection)`, { agencyId: agency.id });
     }
-    const [certificate] = await readCertificateFile(agency.id, 'encryptionCertificate', ref.path);
-    byAgency.set(agency.id, certificate);
+    const [certificate, ...intermediates] = await readCertificateFile(agency.id, 'encryptionCertificate', ref.path);
+    byAgency.set(agency.id, { certificate, intermediates });
   }
   return byAgency;
 }
