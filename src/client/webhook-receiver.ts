@@ -13,7 +13,8 @@ export interface Delivery {
 
 /**
  * Express middleware for an agency's webhook endpoint: reads the sealed body,
- * decrypts it with the agency's key, checks the hub's signature and hands the
+ * decrypts it with whichever of the client's keys its `kid` names (the
+ * encryption key, or the main key), checks the hub's signature and hands the
  * record over. Answers 204 once the handler has taken it (the hub then
  * records "delivered"), 400 with a code if the envelope does not open, and
  * 500 if the handler fails, so the hub retries.
