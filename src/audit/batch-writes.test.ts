@@ -83,11 +83,15 @@ describe('BatchWrites', () => {
     writes.addBlock(0, 10, Buffer.alloc(32, 1));
     writes.addBlock(0, 11, Buffer.alloc(32, 2));
     writes.addBlock(1, 5, Buffer.alloc(32, 3));
-    const call = writes.scriptCall(FIXED, 'token');
-    expect(call.keys).toEqual([...FIXED, 'ix:x', 'ix:y', keys.treeChunk(0, 0), keys.treeChunk(1, 0)]);
-    expect(call.args.slice(0, 12)).toEqual([10, 2, 'token', 2, '{"a":1}', '{"a":2}', 1000, 1001, 1, 0, 2, 0]);
-    expect(call.args[12]).toBe(1);
-    expect(call.args.slice(13, 15)).toEqual([10 * 32, Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 2)])]);
-    expect(call.args.slice(15)).toEqual([5 * 32, Buffer.alloc(32, 3)]);
+    const chain = Buffer.alloc(32, 9);
+    const call = writes.scriptCall(FIXED, 'token', chain);
+    expect(call.keys).toEqual([...FIXED, keys.treeChunk(0, 0), 'ix:x', 'ix:y', keys.treeChunk(0, 0), keys.treeChunk(1, 0)]);
+    expect(call.args.slice(0, 14)).toEqual([10, 2, 'token', 2, 9 * 32, chain, '{"a":1}', '{"a":2}', 1000, 1001, 1, 0, 2, 0]);
+    expect(call.args[14]).toBe(1);
+    expect(call.args.slice(15, 17)).toEqual([10 * 32, Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 2)])]);
+    expect(call.args.slice(17)).toEqual([5 * 32, Buffer.alloc(32, 3)]);
+    // Without a chain leaf the script skips the check; at expected 0 the key is any leaf string.
+    expect(new BatchWrites(keys, 0).scriptCall(FIXED, '', undefined).args.slice(4, 6)).toEqual([0, '']);
+    expect(new BatchWrites(keys, 65_537).scriptCall(FIXED, '', undefined).keys[4]).toBe(keys.treeChunk(0, 1));
   });
 });

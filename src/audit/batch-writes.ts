@@ -12,6 +12,9 @@ export interface ScriptCall {
   args: (string | Buffer | number)[];
 }
 
+/** The leaf a batch was built on (seq expected - 1), when the batch under it is not yet known to be stored. */
+export type ChainLeaf = Buffer | undefined;
+
 interface LevelRun {
   /** Index of the first block of the run within its level. */
   first: number;
@@ -56,7 +59,9 @@ export class BatchWrites {
   }
 
   /** KEYS and ARGV for append.lua (see its header for the layout). */
-  scriptCall(fixedKeys: [size: string, entries: string, time: string, writer: string], token: string): ScriptCall {
+  scriptCall(fixedKeys: [size: string, entries: string, time: string, writer: string], token: string, chainLeaf: ChainLeaf): ScriptCall {
+    const previous = Math.max(this.expected - 1, 0);
+    const previousChunk = Math.floor(previous / this.chunkSize);
     const indexKeys = [...this.members.keys()];
     const memberArgs: number[] = [];
     for (const positions of this.members.values()) memberArgs.push(positions.length, ...positions);
@@ -64,8 +69,19 @@ export class BatchWrites {
     const runArgs: (number | Buffer)[] = [];
     for (const run of runs) runArgs.push(run.offset, run.bytes);
     return {
-      keys: [...fixedKeys, ...indexKeys, ...runs.map((run) => run.key)],
-      args: [this.expected, this.bodies.length, token, indexKeys.length, ...this.bodies, ...this.times, ...memberArgs, ...runArgs],
+      keys: [...fixedKeys, this.keys.treeChunk(0, previousChunk), ...indexKeys, ...runs.map((run) => run.key)],
+      args: [
+        this.expected,
+        this.bodies.length,
+        token,
+        indexKeys.length,
+        (previous - previousChunk * this.chunkSize) * 32,
+        chainLeaf ?? '',
+        ...this.bodies,
+        ...this.times,
+        ...memberArgs,
+        ...runArgs,
+      ],
     };
   }
 

@@ -18,15 +18,21 @@
   KEYS[3]  audit:ix:time      sorted set: score epoch ms, member seq
   KEYS[4]  audit:writer       string: token of a writer that lost the race
             too often and now has the right of way (expires by itself)
-  KEYS[5 .. 4+k]  the k index sorted sets the batch adds to
+  KEYS[5]  audit:tree:0:<chunk>: the leaf string holding seq expected - 1
+            (for the chain check below; any leaf string when expected is 0)
+  KEYS[6 .. 5+k]  the k index sorted sets the batch adds to
             (audit:ix:<kind>:<value>, score seq, member seq), each once
-  KEYS[5+k ..]    one tree block string per run (audit:tree:<level>:<chunk>)
+  KEYS[6+k ..]    one tree block string per run (audit:tree:<level>:<chunk>)
 
   ARGV[1]  expected size: the log size the batch was built on; entry i
            (1-based) of the batch gets seq = expected + i - 1
   ARGV[2]  n, the number of entries
   ARGV[3]  the caller's right-of-way token, or '' when it holds none
   ARGV[4]  k, the number of index sorted sets
+  ARGV[5]  byte offset of leaf expected - 1 in KEYS[5]
+  ARGV[6]  the 32-byte leaf the caller believes is at seq expected - 1, or
+           '' when the caller read its tree from Redis (then the size
+           check alone suffices: the stored tree only ever grows)
   then n canonical JSON texts, in seq order
   then n epoch ms times, in seq order
   then, for each of the k index sets in KEYS order:
@@ -36,9 +42,15 @@
            the consecutive blocks of one level that the batch completes
            inside one chunk string)
 
+  The chain check lets a caller send a batch built on top of an earlier
+  batch of its own that Redis has not answered yet: if that batch was not
+  stored, another writer may still have brought the log to the same size,
+  but not with the same leaf (every build draws fresh entry ids, and the
+  leaf hashes the entry's id and seq), so the later batch is refused too.
+
   Returns {1, new size} when stored; {0, current size} when another writer
-  appended first (the caller rebuilds the batch on the new size and
-  retries); {2, current size} when another writer holds the right of way.
+  appended first or the chain check fails (the caller rebuilds the batch on
+  the log as Redis holds it and retries); {2, current size} when another writer holds the right of way.
   The right of way keeps compare-and-set fair across hub processes: a
   writer that keeps losing takes it (SET NX PX), everyone else stands back
   until it has appended once, and the successful append releases it.
@@ -52,6 +64,12 @@ end
 local expected = tonumber(ARGV[1])
 if current ~= expected then
   return {0, current}
+end
+if ARGV[6] ~= '' then
+  local offset = tonumber(ARGV[5])
+  if redis.call('GETRANGE', KEYS[5], offset, offset + 31) ~= ARGV[6] then
+    return {0, current}
+  end
 end
 
 local n = tonumber(ARGV[2])
@@ -71,14 +89,14 @@ local times = {}
 for i = 1, n do
   local seq = expected + i - 1
   bodies[2 * i - 1] = seq
-  bodies[2 * i] = ARGV[4 + i]
-  times[2 * i - 1] = ARGV[4 + n + i]
+  bodies[2 * i] = ARGV[6 + i]
+  times[2 * i - 1] = ARGV[6 + n + i]
   times[2 * i] = seq
 end
 callInChunks('HSET', KEYS[2], bodies)
 callInChunks('ZADD', KEYS[3], times)
 
-local cursor = 5 + 2 * n
+local cursor = 7 + 2 * n
 for j = 1, k do
   local count = tonumber(ARGV[cursor])
   local members = {}
@@ -87,11 +105,11 @@ for j = 1, k do
     members[2 * m - 1] = seq
     members[2 * m] = seq
   end
-  callInChunks('ZADD', KEYS[4 + j], members)
+  callInChunks('ZADD', KEYS[5 + j], members)
   cursor = cursor + count + 1
 end
 
-for j = 5 + k, #KEYS do
+for j = 6 + k, #KEYS do
   redis.call('SETRANGE', KEYS[j], tonumber(ARGV[cursor]), ARGV[cursor + 1])
   cursor = cursor + 2
 end
