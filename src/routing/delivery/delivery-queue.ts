@@ -18,8 +18,6 @@ export interface DeliveryQueueOptions {
   attempts: number;
   /** DELIVERY_BACKOFF_MS */
   backoffMs: number;
-  /** How long finished jobs stay for de-duplication of re-enqueues (tracking covers the rest). */
-  keepCompletedSeconds?: number;
   keepFailedSeconds?: number;
 }
 
@@ -55,7 +53,11 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
         defaultJobOptions: {
           attempts: options.attempts,
           backoff: { type: BACKOFF_TYPE, delay: options.backoffMs },
-          removeOnComplete: { age: options.keepCompletedSeconds ?? 3600, count: 100_000 },
+          // A delivered job is removed at once: keeping it would hold the sealed
+          // envelope in Redis for nothing and make every completion trim a
+          // growing set. A re-enqueue of a delivered message is stopped by the
+          // tracking state the processor checks first, not by the job id.
+          removeOnComplete: true,
           removeOnFail: { age: options.keepFailedSeconds ?? 7 * 24 * 3600 },
         },
       });
