@@ -1,8 +1,9 @@
 /**
  * npm run bench: the hub end to end (issue 5 "Performance", issue 7 item 5).
  *
- * Starts the hub as a child process (so its peak RSS is its own) with its own
- * embedded redis-server (AOF on) in a temporary DATA_DIR, and an agency
+ * Starts the hub as child processes (so their peak RSS is their own): by
+ * default an API and a delivery worker on one redis-server (AOF on) in a
+ * temporary DATA_DIR, as docker/compose.yaml deploys it, and an agency
  * webhook receiver on loopback in this process (HTTPS, mutual TLS, the SDK's
  * webhookReceiver opening and verifying every delivery). The police send
  * arrest notifications to probation (pushed) over mutual TLS with keep-alive:
@@ -18,7 +19,8 @@
  * cores with the hub while it is measured (the receiver's opening does).
  * Prints figures, asserts nothing.
  *
- * Options: --seconds N (20) --concurrency N (32) --half-seconds N (= seconds)
+ * Options: --topology split|all (split: an API and a worker process, as docker/compose.yaml
+ *   runs the hub; all: one process) --seconds N (20) --concurrency N (32) --half-seconds N (= seconds)
  *   --floor-seconds N (5) --json [FILE] --report (writes docs/benchmarks.md and
  *   docs/benchmarks-latency.svg, and runs bench:envelope/policy/audit for it)
  *   --no-others (with --report: leave those three out) --cpu-prof DIR (a V8 CPU profile of the
@@ -40,6 +42,7 @@ import { loadHubKeyRing } from '../src/hub/hub-key-ring.js';
 import { createMessageOpener } from '../src/hub/message-opener.js';
 import { createResealer } from '../src/hub/resealer.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../src/pki/index.js';
+import { startEmbeddedRedis } from '../src/redis/index.js';
 import { loadRegistry } from '../src/registry/index.js';
 import { copyPolicies } from '../test/support/hub.js';
 import { summariseProfile } from './hub/profile.js';
@@ -73,6 +76,8 @@ const floorSeconds = number('floor-seconds', 5);
 const warmup = Math.round(number('warmup', 300));
 const jsonOut = flag('json') ? (value('json') ?? '-') : undefined;
 const report = flag('report');
+const topology = value('topology') ?? 'split';
+if (topology !== 'split' && topology !== 'all') throw new TypeError('--topology must be split or all');
 const cpuProfDir = flag('cpu-prof') ? path.resolve(value('cpu-prof') ?? 'bench-profiles') : undefined;
 // With --json to stdout, the human-readable lines go to stderr so stdout stays one JSON object.
 const say = (text: string) => (jsonOut === '-' ? process.stderr : process.stdout).write(`${text}\n`);
@@ -134,6 +139,8 @@ function hubEnvironment(dataDir: string, policyDir: string): Record<string, stri
 interface HubProcess {
   child: ChildProcess;
   url: string;
+  /** Every process of the hub (one, or an API and a worker): CPU and memory are counted over all of them. */
+  pids: number[];
   /** Sends a message to the hub process and waits for the answer of the given type. */
   ask(message: object, answer: string): Promise<void>;
   stop(): Promise<void>;
@@ -154,6 +161,7 @@ async function startHubProcess(env: Record<string, string>): Promise<HubProcess>
   return {
     child,
     url,
+    pids: [child.pid as number],
     ask: (message, answer) =>
       new Promise<void>((resolve) => {
         const listener = (reply: { type?: string }) => {
@@ -184,6 +192,17 @@ function memoryOf(pid: number): { rssMb: number; peakMb: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds the hub's processes have used so far, together. */
+function hubCpuSeconds(hub: HubProcess): number {
+  return hub.pids.reduce((total, pid) => total + cpuSecondsOf(pid), 0);
+}
+
+/** The largest resident and peak resident memory of any one of the hub's processes (the target is per process). */
+function hubMemory(hub: HubProcess): { rssMb: number; peakMb: number } | undefined {
+  const each = hub.pids.map(memoryOf).filter((memory): memory is { rssMb: number; peakMb: number } => memory !== undefined);
+  return each.length === 0 ? undefined : { rssMb: Math.max(...each.map((m) => m.rssMb)), peakMb: Math.max(...each.map((m) => m.peakMb)) };
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc/PID/stat. */
@@ -283,10 +302,10 @@ interface Sampler {
   stop(): Array<{ atMs: number; rssMb: number }>;
 }
 
-function sampleMemory(pid: number): Sampler {
+function sampleMemory(hub: HubProcess): Sampler {
   const samples: Array<{ atMs: number; rssMb: number }> = [];
   const timer = setInterval(() => {
-    const memory = memoryOf(pid);
+    const memory = hubMemory(hub);
     if (memory) samples.push({ atMs: performance.now(), rssMb: memory.rssMb });
   }, 250);
   return {
@@ -342,8 +361,8 @@ async function peakRun(client: AgencyClient, hub: HubProcess, receipts: Receipts
   const sent: Sent[] = [];
   const pid = hub.child.pid as number;
   if (cpuProfDir) await hub.ask({ type: 'profile-start' }, 'profile-started');
-  const sampler = sampleMemory(pid);
-  const cpuBefore = cpuSecondsOf(pid);
+  const sampler = sampleMemory(hub);
+  const cpuBefore = hubCpuSeconds(hub);
   const startMs = performance.now();
   const endMs = startMs + seconds * 1000;
   await Promise.all(
@@ -359,7 +378,7 @@ async function peakRun(client: AgencyClient, hub: HubProcess, receipts: Receipts
     }),
   );
   const drainSeconds = await drain(sent, receipts, 60_000);
-  const cpuSeconds = cpuSecondsOf(pid) - cpuBefore;
+  const cpuSeconds = hubCpuSeconds(hub) - cpuBefore;
   if (cpuProfDir) await hub.ask({ type: 'profile-stop', file: path.join(cpuProfDir, 'hub-peak.cpuprofile') }, 'profile-written');
   return summariseRun('peak', sent, receipts, startMs, seconds, drainSeconds, pid, cpuSeconds, sampler.stop(), { concurrency, sealedDuringRun });
 }
@@ -370,8 +389,8 @@ async function paceRun(client: AgencyClient, hub: HubProcess, receipts: Receipts
   const pool = await sealMany(client, message, total);
   const pending: Array<Promise<Sent>> = [];
   const pid = hub.child.pid as number;
-  const sampler = sampleMemory(pid);
-  const cpuBefore = cpuSecondsOf(pid);
+  const sampler = sampleMemory(hub);
+  const cpuBefore = hubCpuSeconds(hub);
   let maxInFlight = 0;
   let inFlight = 0;
   const startMs = performance.now();
@@ -389,8 +408,31 @@ async function paceRun(client: AgencyClient, hub: HubProcess, receipts: Receipts
   }
   const sent = await Promise.all(pending);
   const drainSeconds = await drain(sent, receipts, 60_000);
-  const cpuSeconds = cpuSecondsOf(pid) - cpuBefore;
+  const cpuSeconds = hubCpuSeconds(hub) - cpuBefore;
   return summariseRun('half-peak', sent, receipts, startMs, halfSeconds, drainSeconds, pid, cpuSeconds, sampler.stop(), { targetRate: rate, maxInFlight });
+}
+
+/**
+ * --topology split (the default): an API process and a worker process on one
+ * redis-server, as docker/compose.yaml runs the hub (HUB_ROLE=api and
+ * HUB_ROLE=worker), so the hub can use both cores. --topology all: one
+ * process doing both, on its own embedded redis-server.
+ */
+async function startHub(env: Record<string, string>, dataDir: string): Promise<HubProcess> {
+  if (topology === 'all') return startHubProcess(env);
+  const redis = await startEmbeddedRedis({ dataDir: path.join(dataDir, 'redis'), unixSocket: true });
+  const shared = { ...env, REDIS_URL: redis.url };
+  // The API first: it creates the hub's secrets under DATA_DIR, which the worker then reads.
+  const api = await startHubProcess({ ...shared, HUB_ROLE: 'api' });
+  const worker = await startHubProcess({ ...shared, HUB_ROLE: 'worker' });
+  return {
+    ...api,
+    pids: [...api.pids, ...worker.pids],
+    async stop() {
+      await Promise.all([api.stop(), worker.stop()]);
+      await redis.stop();
+    },
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -423,7 +465,7 @@ async function main(): Promise<void> {
   const env = hubEnvironment(dataDir, policyDir);
   if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
   say(`bench: the hub end to end  node ${process.version}, ${availableParallelism()} cores, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
-  const hub = await startHubProcess(env);
+  const hub = await startHub(env, dataDir);
   const clients: AgencyClient[] = [];
   try {
     const clientFor = async (agencyId: string) => {
@@ -443,7 +485,7 @@ async function main(): Promise<void> {
     const example = JSON.parse(await readFile(path.join(root, 'policies/examples/arrest-notification.json'), 'utf8')) as Record<string, unknown>;
     const message = { ...example, to: [RECIPIENT] };
 
-    say(`hub ${hub.url} (pid ${hub.child.pid}); warm-up: ${warmup} messages`);
+    say(`hub ${hub.url} (${topology === 'split' ? `API pid ${hub.pids[0]}, worker pid ${hub.pids[1]}` : `pid ${hub.pids[0]}`}); warm-up: ${warmup} messages`);
     const warm = await sealMany(police, message, warmup);
     const warmSent: Sent[] = [];
     await Promise.all(Array.from({ length: 16 }, async () => {
@@ -471,13 +513,13 @@ async function main(): Promise<void> {
       say(`hub main thread over the peak run: busy ${(profile.busyMs / 1000).toFixed(1)} s of ${(profile.wallMs / 1000).toFixed(1)} s; self time by part:`);
       for (const row of profile.rows) say(`  ${row.percentOfBusy.toFixed(1).padStart(5)}%  ${row.part}`);
     }
-    const memory = memoryOf(hub.child.pid as number);
+    const memory = hubMemory(hub);
     const loadAfter = loadavg();
     const result: BenchResult = {
       date: startedAt.toISOString(),
       machine: machine(),
       loadAverage: { before: loadBefore.map((x) => round(x, 2) ?? 0), after: loadAfter.map((x) => round(x, 2) ?? 0) },
-      settings: { seconds, halfSeconds, concurrency, floorSeconds, warmup, sender: SENDER, recipient: RECIPIENT, messageType: 'arrest-notification' },
+      settings: { topology, seconds, halfSeconds, concurrency, floorSeconds, warmup, sender: SENDER, recipient: RECIPIENT, messageType: 'arrest-notification' },
       floor: { perSecond: floor.perSecond, perCpuSecond: floor.perCpuSecond, operations: floor.operations },
       peak,
       half,

@@ -116,8 +116,14 @@ export function renderMarkdown(result: BenchResult, others: OtherBench[], svgNam
     '',
     '## The hub end to end (`npm run bench`)',
     '',
-    `The hub runs as a child process (\`createHub\`, role \`all\`: API and delivery workers) with its own`,
-    `embedded redis-server (AOF on) in a temporary DATA_DIR. ${result.settings['sender']} sends`,
+    ...(result.settings['topology'] === 'all'
+      ? ['The hub runs as one child process (`createHub`, role `all`: API and delivery workers) with its own', 'embedded redis-server (AOF on) in a temporary DATA_DIR.']
+      : [
+          'The hub runs as two child processes, an API (`HUB_ROLE=api`) and a delivery worker (`HUB_ROLE=worker`),',
+          'as docker/compose.yaml runs it, on one redis-server (AOF on, unix socket) in a temporary DATA_DIR;',
+          'hub CPU and memory below count both processes (RSS: the larger of the two). `--topology all` runs one process.',
+        ]),
+    `${result.settings['sender']} sends`,
     `${result.settings['messageType']} messages addressed to ${result.settings['recipient']}, whose webhook receiver`,
     'runs on loopback in the benchmark process (HTTPS, mutual TLS, the SDK\'s `webhookReceiver`, which',
     'opens and verifies every delivery). Requests use one keep-alive mutual-TLS agent. Each message is',
