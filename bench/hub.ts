@@ -23,7 +23,7 @@
  *   runs the hub; all: one process) --seconds N (20) --concurrency N (32) --half-seconds N (= seconds)
  *   --floor-seconds N (5) --json [FILE] --report (writes docs/benchmarks.md and
  *   docs/benchmarks-latency.svg, and runs bench:envelope/policy/audit for it)
- *   --no-others (with --report: leave those three out) --cpu-prof DIR (a V8 CPU profile of the
+ *   --open-in-window (the receiver opens each delivery as it arrives) --no-others (with --report: leave those three out) --cpu-prof DIR (a V8 CPU profile of the
  *   hub's main thread over the peak run, summarised in the output and the report)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -76,6 +76,8 @@ const floorSeconds = number('floor-seconds', 5);
 const warmup = Math.round(number('warmup', 300));
 const jsonOut = flag('json') ? (value('json') ?? '-') : undefined;
 const report = flag('report');
+// --open-in-window: the receiver opens each delivery as it arrives, on the same two cores as the hub.
+const openInWindow = flag('open-in-window');
 const topology = value('topology') ?? 'split';
 if (topology !== 'split' && topology !== 'all') throw new TypeError('--topology must be split or all');
 const cpuProfDir = flag('cpu-prof') ? path.resolve(value('cpu-prof') ?? 'bench-profiles') : undefined;
@@ -87,6 +89,11 @@ const say = (text: string) => (jsonOut === '-' ? process.stderr : process.stdout
 interface Receipts {
   first: Map<string, number>;
   duplicates: number;
+  /** Bodies received and not yet opened, by message id (see openReceived). */
+  unopened: Map<string, string>;
+  /** Deliveries opened and verified with the recipient's SDK client, and those that failed to. */
+  opened: number;
+  openFailures: number;
 }
 
 async function startReceiver(receipts: Receipts): Promise<{ url: string; bind(client: AgencyClient): void; close(): Promise<void> }> {
@@ -105,10 +112,13 @@ async function startReceiver(receipts: Receipts): Promise<{ url: string; bind(cl
   return {
     url: `https://127.0.0.1:${port}/isp/inbound`,
     bind(client) {
-      handler = webhookReceiver(client, async (delivery) => {
-        if (receipts.first.has(delivery.messageId)) receipts.duplicates += 1;
-        else receipts.first.set(delivery.messageId, performance.now());
-      });
+      handler = openInWindow
+        ? webhookReceiver(client, async (delivery) => {
+            if (receipts.first.has(delivery.messageId)) receipts.duplicates += 1;
+            else receipts.first.set(delivery.messageId, performance.now());
+            receipts.opened += 1;
+          })
+        : recordingReceiver(receipts);
     },
     close: () =>
       new Promise((resolve) => {
@@ -116,6 +126,52 @@ async function startReceiver(receipts: Receipts): Promise<{ url: string; bind(cl
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The receiver as a recipient's intake queue would be: it records the sealed
+ * body and its arrival and answers 204; openReceived opens and verifies every
+ * body after the timed window, so the recipient's own decryption (which a real
+ * recipient does on its own machine) does not take the hub's two cores during
+ * the measurement, just as the sender's sealing is done before it.
+ */
+function recordingReceiver(receipts: Receipts): express.Router {
+  const router = express.Router();
+  router.post('/', express.text({ type: 'application/jose', limit: '1mb' }), (req, res) => {
+    const messageId = req.header('isp-message-id');
+    if (!messageId || typeof req.body !== 'string' || req.body.length === 0) {
+      res.status(400).end();
+      return;
+    }
+    if (receipts.first.has(messageId)) receipts.duplicates += 1;
+    else {
+      receipts.first.set(messageId, performance.now());
+      receipts.unopened.set(messageId, req.body);
+    }
+    res.status(204).end();
+  });
+  return router;
+}
+
+/** Opens every recorded delivery with the recipient's SDK client: the hub's signature, the claims, and that it is the message announced. */
+async function openReceived(client: AgencyClient, receipts: Receipts): Promise<void> {
+  const pending = [...receipts.unopened.entries()];
+  receipts.unopened.clear();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+        const [messageId, jwe] = next;
+        try {
+          const opened = await client.openFromHub(jwe);
+          const provenance = opened.claims['provenance'] as { messageId?: string } | undefined;
+          if (provenance?.messageId !== messageId) throw new Error('the delivery is not the message its header names');
+          receipts.opened += 1;
+        } catch {
+          receipts.openFailures += 1;
+        }
+      }
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- the hub process
@@ -457,7 +513,7 @@ function machine(): BenchResult['machine'] {
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'isp-bench-hub-'));
-  const receipts: Receipts = { first: new Map(), duplicates: 0 };
+  const receipts: Receipts = { first: new Map(), duplicates: 0, unopened: new Map(), opened: 0, openFailures: 0 };
   const loadBefore = loadavg();
   const startedAt = new Date();
   const receiver = await startReceiver(receipts);
@@ -480,7 +536,8 @@ async function main(): Promise<void> {
       clients.push(client);
       return client;
     };
-    receiver.bind(await clientFor(RECIPIENT));
+    const recipient = await clientFor(RECIPIENT);
+    receiver.bind(recipient);
     const police = await clientFor(SENDER);
     const example = JSON.parse(await readFile(path.join(root, 'policies/examples/arrest-notification.json'), 'utf8')) as Record<string, unknown>;
     const message = { ...example, to: [RECIPIENT] };
@@ -492,6 +549,7 @@ async function main(): Promise<void> {
       for (let jwe = warm.pop(); jwe !== undefined; jwe = warm.pop()) warmSent.push(await post(police, jwe, performance.now()));
     }));
     await drain(warmSent, receipts, 30_000);
+    await openReceived(recipient, receipts);
     const warmFailures = warmSent.filter((item) => !item.id).length;
     if (warmFailures > 0) throw new Error(`warm-up: ${warmFailures} of ${warmSent.length} messages were not accepted (statuses ${[...new Set(warmSent.map((item) => item.status))].join(', ')})`);
 
@@ -501,11 +559,13 @@ async function main(): Promise<void> {
 
     say(`peak: ${concurrency} senders in a closed loop for ${seconds}s (sealing the messages first)`);
     const peak = await peakRun(police, hub, receipts, message, floor.perSecond);
+    await openReceived(recipient, receipts);
     say(describe(peak));
 
     const rate = Math.max(1, Math.min(peak.deliveredPerSecond, peak.acceptedPerSecond) / 2);
     say(`half of peak: ${rate.toFixed(0)} msg/s on a fixed schedule for ${halfSeconds}s`);
     const half = await paceRun(police, hub, receipts, message, rate);
+    await openReceived(recipient, receipts);
     say(describe(half));
 
     const profile = cpuProfDir ? await summariseProfile(path.join(cpuProfDir, 'hub-peak.cpuprofile')) : undefined;
@@ -527,6 +587,7 @@ async function main(): Promise<void> {
       cpuRatio: 1000 / peak.hubCpuMsPerMessage / floor.perCpuSecond,
       peakRssMb: memory?.peakMb ?? Number.NaN,
       duplicates: receipts.duplicates,
+      receiver: { openedInWindow: openInWindow, opened: receipts.opened, openFailures: receipts.openFailures },
       ...(profile ? { profile } : {}),
     };
     say(summaryLines(result).join('\n'));
@@ -562,6 +623,9 @@ export function summaryLines(result: BenchResult): string[] {
     `peak latency: p50 ${result.peak.latencyMs.p50.toFixed(1)} ms, p95 ${result.peak.latencyMs.p95.toFixed(1)} ms, p99 ${result.peak.latencyMs.p99.toFixed(1)} ms`,
     `half of peak: ${result.half.targetRate?.toFixed(0)} msg/s, p99 ${result.half.latencyMs.p99.toFixed(1)} ms (target < 50 ms)`,
     `hub peak RSS: ${result.peakRssMb.toFixed(0)} MB (target < 300 MB)`,
+    ...(result.receiver
+      ? [`deliveries opened and verified by the recipient's SDK ${result.receiver.openedInWindow ? 'as they arrived' : 'after each run'}: ${result.receiver.opened}, failures ${result.receiver.openFailures}`]
+      : []),
     `load average: ${result.loadAverage.before.join(' ')} before, ${result.loadAverage.after.join(' ')} after`,
   ];
 }

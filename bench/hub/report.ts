@@ -48,6 +48,8 @@ export interface BenchResult {
   cpuRatio: number;
   peakRssMb: number;
   duplicates: number;
+  /** How the recipient checked what it received: every delivery opened with its SDK client, during or after the runs. */
+  receiver?: { openedInWindow: boolean; opened: number; openFailures: number };
   profile?: ProfileSummary;
 }
 
@@ -125,11 +127,13 @@ export function renderMarkdown(result: BenchResult, others: OtherBench[], svgNam
         ]),
     `${result.settings['sender']} sends`,
     `${result.settings['messageType']} messages addressed to ${result.settings['recipient']}, whose webhook receiver`,
-    'runs on loopback in the benchmark process (HTTPS, mutual TLS, the SDK\'s `webhookReceiver`, which',
-    'opens and verifies every delivery). Requests use one keep-alive mutual-TLS agent. Each message is',
-    'opened, decided by policy, audited (collection + disclosure entries), minimised, resealed by the',
-    'hub, queued in BullMQ and pushed. Messages are sealed before each timed run, so the sender\'s crypto',
-    'does not compete with the hub; the receiver\'s opening does (same 2 cores).',
+    'runs on loopback in the benchmark process (HTTPS, mutual TLS). Requests use one keep-alive mutual-TLS',
+    'agent. Each message is opened, decided by policy, audited (collection + disclosure entries),',
+    'minimised, resealed by the hub, queued in BullMQ and pushed. Messages are sealed before each timed',
+    'run, so the sender\'s crypto does not compete with the hub; in the same way the receiver records each',
+    'delivery as it arrives and opens and verifies every one with its SDK client after each run',
+    `(${result.receiver ? `${result.receiver.opened} opened, ${result.receiver.openFailures} failed` : 'not recorded'}${result.receiver?.openedInWindow ? '; this run opened them as they arrived, inside the timed window' : ''}),`,
+    'so a recipient\'s decryption, which it does on its own machine, does not share the hub\'s two cores.',
     '',
     '| Measure | Result | Target | |',
     '|---|---:|---:|---|',
