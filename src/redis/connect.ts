@@ -20,6 +20,14 @@ export interface ConnectOptions {
    * wait out a reconnect); ordinary commands should fail fast instead.
    */
   forBlockingCommands?: boolean;
+  /**
+   * Send every command issued in one turn of the event loop in one write
+   * (ioredis `enableAutoPipelining`). Each write to Redis is a system call
+   * and a wake-up of the Redis process, which under load costs more CPU than
+   * the command itself. Only for connections that never block: a blocking
+   * command would hold up the commands pipelined behind it.
+   */
+  autoPipelining?: boolean;
 }
 
 /**
@@ -32,6 +40,7 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = {}):
     connectionName: options.connectionName ?? 'isp-hub',
     maxRetriesPerRequest: options.forBlockingCommands ? null : 3,
     enableReadyCheck: true,
+    enableAutoPipelining: Boolean(options.autoPipelining) && !options.forBlockingCommands,
   };
   if (target.clusterNodes && target.clusterNodes.length > 0) {
     return new Cluster(target.clusterNodes.map(parseHostPort), { redisOptions: common });
