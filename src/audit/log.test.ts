@@ -163,6 +163,11 @@ describe('checkpoints and proofs', () => {
     await expect(log.inclusionProof(0, 3)).rejects.toMatchObject({ code: 'AUDIT_NOT_FOUND' });
     await expect(log.consistencyProof(2, 1)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(log.consistencyProof(-1, 1)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // The size check rides in the proof's own round trip: beyond the log is NOT_FOUND, not a lost block.
+    await expect(log.consistencyProof(1, 3)).rejects.toMatchObject({ code: 'AUDIT_NOT_FOUND' });
+    await expect(log.consistencyProof(0, 3)).rejects.toMatchObject({ code: 'AUDIT_NOT_FOUND' });
+    await expect(log.rootHash(3)).rejects.toMatchObject({ code: 'AUDIT_NOT_FOUND' });
+    expect((await log.rootHash(0)).length).toBe(32);
   });
 
   it('CheckpointScheduler signs every N entries and every T seconds, and stops', async () => {

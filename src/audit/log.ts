@@ -11,7 +11,7 @@ import type { AuditEntry, AuditEntryInput } from './entry.js';
 import { auditKeys, type AuditKeys } from './keys.js';
 import { createTreeStore, type TreeStore } from './tree-store.js';
 import { readCheckpointUnverified, type SignedCheckpoint } from './verify/checkpoint.js';
-import { consistencyPath, inclusionPath, rootHash, MissingBlockError } from './verify/merkle.js';
+import { consistencyPath, inclusionPath, rootHash, MissingBlockError, type BlockReader } from './verify/merkle.js';
 import type { ConsistencyProof, InclusionProof } from './verify/proofs.js';
 
 export interface AuditLogOptions {
@@ -120,6 +120,11 @@ export function createAuditLog(options: AuditLogOptions) {
     }
   }
 
+  /** A Merkle computation over the first `treeSize` entries, in one round trip with the size check. */
+  function computeAt<T>(treeSize: number, computation: (read: BlockReader) => T): Promise<T> {
+    return withTree(() => tree.computeAt(treeSize, computation, () => new HubError('AUDIT_NOT_FOUND', 'the log is not that large yet')));
+  }
+
   async function rememberCheckpointOutsideRedis(jws: string): Promise<void> {
     if (!archive) return;
     // A copy outside Redis lets `verify --full` notice a Redis that lost its tail and its checkpoints with it.
@@ -155,8 +160,7 @@ export function createAuditLog(options: AuditLogOptions) {
 
     async rootHash(treeSize: number): Promise<Buffer> {
       requireSize(treeSize, 'treeSize');
-      if (treeSize > (await size())) throw new HubError('AUDIT_NOT_FOUND', 'the log is not that large yet');
-      return withTree(() => tree.compute((read) => rootHash(treeSize, read)));
+      return computeAt(treeSize, (read) => rootHash(treeSize, read));
     },
 
     /** Signs the current tree (no new checkpoint when the newest already has this size). */
@@ -190,10 +194,7 @@ export function createAuditLog(options: AuditLogOptions) {
       requireSize(seq, 'seq');
       requireSize(treeSize, 'treeSize');
       if (seq >= treeSize) throw new HubError('BAD_REQUEST', 'the entry must lie inside the tree');
-      if (treeSize > (await size())) throw new HubError('AUDIT_NOT_FOUND', 'the log is not that large yet');
-      const { path: nodes, leaf } = await withTree(() =>
-        tree.compute((read) => ({ path: inclusionPath(seq, treeSize, read), leaf: read(0, seq) })),
-      );
+      const { path: nodes, leaf } = await computeAt(treeSize, (read) => ({ path: inclusionPath(seq, treeSize, read), leaf: read(0, seq) }));
       return { type: 'inclusion', leafIndex: seq, treeSize, leafHash: leaf.toString('base64'), path: nodes.map((hash) => hash.toString('base64')) };
     },
     /** RFC 6962 s.2.1.2 consistency proof from tree size `from` to `to`. */
@@ -201,8 +202,7 @@ export function createAuditLog(options: AuditLogOptions) {
       requireSize(from, 'from');
       requireSize(to, 'to');
       if (from > to) throw new HubError('BAD_REQUEST', 'the first tree must not be larger than the second');
-      if (to > (await size())) throw new HubError('AUDIT_NOT_FOUND', 'the log is not that large yet');
-      const nodes = await withTree(() => tree.compute((read) => consistencyPath(from, to, read)));
+      const nodes = await computeAt(to, (read) => consistencyPath(from, to, read));
       return { type: 'consistency', firstSize: from, secondSize: to, path: nodes.map((hash) => hash.toString('base64')) };
     },
 

@@ -10,16 +10,23 @@ import { MerkleFrontier, withFetchedBlocks, type BlockReader, type BlockRef } fr
 export function createTreeStore(redis: RedisClient, keys: AuditKeys) {
   async function readBlocks(refs: BlockRef[]): Promise<Buffer[]> {
     if (refs.length === 0) return [];
+    return (await readPipelined(refs, false)).blocks;
+  }
+
+  /** The blocks and, in the same round trip, the log's size (GET audit:size before the GETRANGEs). */
+  async function readPipelined(refs: BlockRef[], withSize: boolean): Promise<{ size: number; blocks: Buffer[] }> {
     const pipeline = redis.pipeline();
+    if (withSize) pipeline.get(keys.size);
     for (const ref of refs) {
       const { key, offset } = blockLocation(keys, ref.level, ref.index);
       pipeline.getrangeBuffer(key, offset, offset + 31);
     }
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, value]) => {
+    const replies = ((await pipeline.exec()) ?? []).map(([error, value]) => {
       if (error) throw error;
-      return value as Buffer;
+      return value;
     });
+    const size = withSize ? Number((replies.shift() as string | null) ?? '0') : 0;
+    return { size, blocks: replies as Buffer[] };
   }
 
   return {
@@ -27,6 +34,18 @@ export function createTreeStore(redis: RedisClient, keys: AuditKeys) {
     /** Runs a Merkle computation (root, path) against the stored blocks. */
     compute<T>(computation: (read: BlockReader) => T): Promise<T> {
       return withFetchedBlocks(computation, readBlocks);
+    },
+    /**
+     * Like compute, for a tree of `treeSize` entries, and fails with
+     * `tooLarge()` when the log is smaller: the size comes in the same round
+     * trip as the blocks, so a proof costs one round trip, not two.
+     */
+    computeAt<T>(treeSize: number, computation: (read: BlockReader) => T, tooLarge: () => Error): Promise<T> {
+      return withFetchedBlocks(computation, async (refs) => {
+        const { size, blocks } = await readPipelined(refs, true);
+        if (treeSize > size) throw tooLarge();
+        return blocks;
+      });
     },
     /** The right edge of the tree at `size`, to continue appending from. */
     async frontierAt(size: number): Promise<MerkleFrontier> {

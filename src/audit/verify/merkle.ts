@@ -245,7 +245,11 @@ export class MerkleFrontier {
   }
 
   clone(): MerkleFrontier {
-    return new MerkleFrontier(this.count, this.edge);
+    // The edge's hashes are never written to, only replaced, so the copy may share them.
+    const copy = new MerkleFrontier();
+    copy.count = this.count;
+    copy.edge.push(...this.edge);
+    return copy;
   }
 
   /**
