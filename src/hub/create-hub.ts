@@ -21,7 +21,7 @@ import { messageRoutes } from '../http/routes/messages.js';
 import type { Logger } from '../logger.js';
 import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
-import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicyStore } from '../policy/index.js';
+import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
 import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
 import { createDelivery, deliverySettingsFrom, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
@@ -136,11 +136,23 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     checkpoints.start();
     closers.push(() => checkpoints.stop());
 
-    const policy = createPolicyStore(() => loadPolicySet(config.POLICY_DIR, messageSchemasFromMessages()));
+    // Each candidate set's agency directory (its certificates) is built before
+    // the set comes into force, so a set whose certificates do not load is
+    // refused as a whole and the running set keeps its own directory.
+    const directories = new WeakMap<PolicySet, AgencyDirectory>();
+    let inForce: PolicySet | undefined;
+    const policy = createPolicyStore(async () => {
+      const candidate = await loadPolicySet(config.POLICY_DIR, messageSchemasFromMessages());
+      // An unchanged set keeps its directory, with the certificates it has learnt from TLS peers.
+      const kept = inForce?.version === candidate.version ? directories.get(inForce) : undefined;
+      directories.set(candidate, kept ?? (await createAgencyDirectory(candidate.registry, trust)));
+      inForce = candidate; // the store puts the set its loader returns into force at once
+      return candidate;
+    });
+    const agencies = (): AgencyDirectory => directories.get(policy.current()) as AgencyDirectory;
     const firstLoad = await policy.reload();
     if (!firstLoad.ok) throw firstLoad.error;
     await audit.append({ event: 'policy-loaded', agency: 'hub', policyVersion: firstLoad.version, outcome: 'loaded', reason: `Policy set ${firstLoad.version.slice(0, 12)} came into force.` });
-    let agencies: AgencyDirectory = await createAgencyDirectory(policy.current().registry, trust);
 
     /** A bad set is refused with its file:line problems and the running set stays in force; both are audited. */
     const reloadPolicy = async (): Promise<{ ok: boolean; version: string | undefined }> => {
@@ -151,7 +163,6 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         return { ok: false, version: result.keptVersion };
       }
       if (result.changed) {
-        agencies = await createAgencyDirectory(policy.current().registry, trust);
         await audit.append({ event: 'policy-loaded', agency: 'hub', policyVersion: result.version, outcome: 'loaded', reason: `Policy set ${result.version.slice(0, 12)} came into force.` });
       }
       return { ok: true, version: result.version };
@@ -180,9 +191,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const flags = createFlagRegister({ redis, prefix: config.REDIS_KEY_PREFIX, cipher: createFlagCipher(secrets.flagEncryptionKey), audit });
     const subjectKeysOf = (record: MessageRecord) =>
       subjectIdentifiersOf(record.subject as never).map((identifier) => subjectKeyer({ kind: identifier.kind, value: identifier.value }));
-    const openMessage = createMessageOpener(config, () => keys, () => agencies);
+    const openMessage = createMessageOpener(config, () => keys, agencies);
     const policyPort = createPolicyPort(policy);
-    const reseal = createResealer(config, keys, () => agencies);
+    const reseal = createResealer(config, keys, agencies);
     const intakeIdempotency = createIdempotencyStore<IntakeAnswer>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:in`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
     const queryIdempotency = createIdempotencyStore<QueryAnswer>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:q`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
 
@@ -216,7 +227,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const app = createApp({
       config,
       logger,
-      identify: (certificate, context) => agencies.identify(certificate, context),
+      identify: (certificate, context) => agencies().identify(certificate, context),
       audit,
       rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.REDIS_KEY_PREFIX}:rate`, limit: config.RATE_LIMIT_PER_MINUTE }),
       metrics,

@@ -210,3 +210,28 @@ describe('a policy file with an unknown legal basis', () => {
     expect(await hub.hub.reloadPolicy()).toEqual({ ok: true, version: runningVersion });
   });
 });
+
+describe('a policy set whose certificates do not load', () => {
+  it('is refused at reload as a whole: the running set and its certificates keep deciding and sealing', async () => {
+    const policy = hub.hub.parts.policy;
+    const runningVersion = policy.current().version;
+    const file = path.join(hub.policyDir, 'agencies.yaml');
+    const original = await readFile(file, 'utf8');
+    const bad = original.replace('nv-probation/encryption-cert.pem', 'nv-probation/no-such-encryption-cert.pem');
+    expect(bad).not.toBe(original);
+    await writeFile(file, bad);
+    try {
+      const before = await hub.hub.parts.auditLog.size();
+      expect(await hub.hub.reloadPolicy()).toEqual({ ok: false, version: runningVersion });
+      expect(policy.current().version).toBe(runningVersion);
+      expect(await auditSince(hub, before)).toContainEqual(expect.objectContaining({ event: 'policy-loaded', decision: 'deny', outcome: 'CONFIG_INVALID' }));
+
+      const sent = await police.send('POST', '/v1/messages', { body: await kit.seal(await kit.claims()), headers: jose });
+      expect(sent.status).toBe(202);
+      expect((JSON.parse(sent.text) as { recipients: unknown[] }).recipients).toContainEqual({ agency: 'nv-probation', status: 'queued' });
+    } finally {
+      await writeFile(file, original);
+    }
+    expect(await hub.hub.reloadPolicy()).toEqual({ ok: true, version: runningVersion });
+  });
+});
