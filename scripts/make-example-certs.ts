@@ -15,8 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { AGENCY_FILES } from '../src/client/agency-files.js';
-import { initCaDirectory, issueCertificate, writeIssuedCertificate, type IssuedCertificate } from '../src/pki/index.js';
+import { initCaDirectory, issueCertificate, writeIssuedCertificate } from '../src/pki/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DAY_MS = 86_400_000;
@@ -87,7 +86,7 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
     const agencyDir = path.join(outDir, 'agencies', agency.id);
     const identity = { kind: 'agency', id: agency.id, role: agency.role, validityDays: 1825 } as const;
     await writeIssuedCertificate(agencyDir, await issueCertificate(ca, { ...identity, algorithm: 'P-256' }));
-    await writeEncryptionPair(agencyDir, await issueCertificate(ca, { ...identity, algorithm: 'X25519' }));
+    await writeIssuedCertificate(agencyDir, await issueCertificate(ca, { ...identity, algorithm: 'X25519' }));
   }
 
   const now = Date.now();
@@ -105,13 +104,6 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
   await revocations.revoke(revoked.serialNumber, 'keyCompromise');
 
   await writeFile(path.join(outDir, 'README.md'), README);
-}
-
-/** Writes an agency's encryption certificate and key beside its main pair (chain.pem is shared). */
-async function writeEncryptionPair(agencyDir: string, issued: IssuedCertificate): Promise<void> {
-  if (issued.privateKeyPem === undefined) throw new TypeError('expected a generated key pair');
-  await writeFile(path.join(agencyDir, AGENCY_FILES.encryptionPrivateKey), issued.privateKeyPem, { mode: 0o600 });
-  await writeFile(path.join(agencyDir, AGENCY_FILES.encryptionCertificate), issued.certificatePem);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,3 +1,5 @@
+import { AGENCY_ENCRYPTION_FILES, ISSUED_FILES } from '../pki/ca-directory.js';
+
 /**
  * The files of one agency's folder, as certs-example/ lays them out and as
  * `createAgencyClientFromFiles` reads them. The encryption pair is optional:
@@ -6,11 +8,11 @@
  */
 export const AGENCY_FILES = Object.freeze({
   /** Signing (JWS), TLS client and server, and decryption when there is no encryption pair. */
-  certificate: 'cert.pem',
-  privateKey: 'key.pem',
+  certificate: ISSUED_FILES.agency.certificate,
+  privateKey: ISSUED_FILES.agency.privateKey,
   /** The issuing CA certificate(s), not the leaf. */
-  chain: 'chain.pem',
-  /** The certificate deliveries are encrypted to, and its key. */
-  encryptionCertificate: 'encryption-cert.pem',
-  encryptionPrivateKey: 'encryption-key.pem',
+  chain: ISSUED_FILES.agency.chain,
+  /** The certificate deliveries are encrypted to, and its key: where `isp-hub certs issue` writes an X25519 agency certificate. */
+  encryptionCertificate: AGENCY_ENCRYPTION_FILES.certificate,
+  encryptionPrivateKey: AGENCY_ENCRYPTION_FILES.privateKey,
 });

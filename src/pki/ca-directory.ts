@@ -10,6 +10,8 @@ import { createRevocationListFile, openRevocationList, writeFileAtomic, type Rev
  * The on-disk layout the CLI and scripts/make-example-certs.ts share:
  *   <ca dir>/cert.pem, key.pem, revocations.json
  *   agency:  <out>/cert.pem, key.pem, chain.pem
+ *            and, for an X25519 (key agreement only) certificate,
+ *            <out>/encryption-cert.pem, encryption-key.pem beside them
  *   hub:     <out>/signing-cert.pem, signing-key.pem, encryption-..., tls-..., chain.pem
  * chain.pem holds the issuing CA certificate(s), not the leaf.
  */
@@ -21,6 +23,18 @@ export const ISSUED_FILES: Readonly<Record<CertificateKind, { certificate: strin
   'hub-encryption': { certificate: 'encryption-cert.pem', privateKey: 'encryption-key.pem', chain: 'chain.pem' },
   'hub-tls': { certificate: 'tls-cert.pem', privateKey: 'tls-key.pem', chain: 'chain.pem' },
 });
+
+/**
+ * An agency's X25519 certificate can only agree keys, so it never replaces the
+ * signing and TLS pair: it is the agency's encryption certificate, written
+ * beside it (policies/agencies.yaml `encryptionCertificate`; the SDK reads it
+ * from there, src/client/agency-files.ts).
+ */
+export const AGENCY_ENCRYPTION_FILES = Object.freeze({ certificate: 'encryption-cert.pem', privateKey: 'encryption-key.pem', chain: 'chain.pem' });
+
+function filesFor(issued: IssuedCertificate): { certificate: string; privateKey: string; chain: string } {
+  return issued.kind === 'agency' && issued.algorithm === 'X25519' ? AGENCY_ENCRYPTION_FILES : ISSUED_FILES[issued.kind];
+}
 
 /** Private keys are readable by their owner only. */
 const PRIVATE_KEY_MODE = 0o600;
@@ -70,7 +84,7 @@ export async function writeIssuedCertificate(
   outDir: string,
   issued: IssuedCertificate,
 ): Promise<{ certificate: string; privateKey: string | undefined; chain: string }> {
-  const names = ISSUED_FILES[issued.kind];
+  const names = filesFor(issued);
   const certificate = path.join(outDir, names.certificate);
   const chain = path.join(outDir, names.chain);
   const privateKey = issued.privateKeyPem === undefined ? undefined : path.join(outDir, names.privateKey);

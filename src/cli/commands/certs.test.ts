@@ -51,6 +51,17 @@ describe('isp-hub certs', { timeout: 120_000 }, () => {
     expect(bundle).toContain('BEGIN PRIVATE KEY');
   });
 
+  it("issue writes an agency's X25519 certificate beside its signing pair as encryption-cert.pem, leaving cert.pem alone", async () => {
+    const signing = readFileSync(inWork('agencies/nv-police/cert.pem'), 'utf8');
+    const result = await runIspHub(['certs', 'issue', '--kind', 'agency', '--id', 'nv-police', '--role', 'police', '--algorithm', 'X25519'], { cwd: workDir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(inWork('agencies/nv-police/encryption-cert.pem'));
+    expect(readFileSync(inWork('agencies/nv-police/cert.pem'), 'utf8')).toBe(signing);
+    expect(statSync(inWork('agencies/nv-police/encryption-key.pem')).mode & 0o777).toBe(0o600);
+    expect(openssl(['x509', '-in', inWork('agencies/nv-police/encryption-cert.pem'), '-noout', '-text'])).toContain('X25519');
+  });
+
   it('issue writes hub certificates under hub/ with their kind-specific names', async () => {
     const tls = await runIspHub(['certs', 'issue', '--kind', 'hub-tls', '--dns', 'hub.northvale.example'], { cwd: workDir });
     expect(tls.code).toBe(0);
