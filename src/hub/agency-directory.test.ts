@@ -56,14 +56,6 @@ describe('agency directory: the key a delivery is encrypted to', () => {
     await expect(directory.resolveSigner(thumbprintOf('agencies/nv-police/encryption-cert.pem'))).rejects.toMatchObject({ code: 'JWS_SIGNER_UNKNOWN' });
   });
 
-  it('refuses at load an encryption certificate pinned by thumbprint, which the hub could never obtain', async () => {
-    const pinned = registryWith(`    certificate: agencies/nv-police/cert.pem\n    encryptionCertificate: sha256:${thumbprintOf('agencies/nv-police/encryption-cert.pem')}`);
-    await expect(createAgencyDirectory(pinned, trust)).rejects.toMatchObject({
-      code: 'CONFIG_INVALID',
-      message: expect.stringMatching(/^agency nv-police: encryptionCertificate must be a path to a PEM file/),
-    });
-  });
-
   it('refuses at load a missing or empty encryption certificate file, naming the agency', async () => {
     const missing = registryWith('    certificate: agencies/nv-police/cert.pem\n    encryptionCertificate: agencies/nv-police/nothing-here.pem');
     await expect(createAgencyDirectory(missing, trust)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/nv-police: cannot read the encryptionCertificate file .*ENOENT/) });

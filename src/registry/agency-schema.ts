@@ -43,7 +43,13 @@ export const agencyEntrySchema = z.strictObject({
    * to seal to and to open than P-256). Absent: `certificate` serves for
    * encryption too.
    */
-  encryptionCertificate: certificateRef.optional(),
+  encryptionCertificate: z
+    .string()
+    .min(1)
+    // A pin is not enough here: the hub learns a pinned certificate from the
+    // agency's TLS connections, and an X25519 key can never make one.
+    .refine((value) => value.endsWith('.pem') && !value.startsWith('sha256:'), 'expected a path to a .pem file (an encryption certificate cannot be pinned by thumbprint)')
+    .optional(),
   delivery: deliverySchema,
   designatedOfficer: z.strictObject({
     name: z.string().min(1).max(200),
