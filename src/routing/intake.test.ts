@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEntryInput } from '../audit/entry.js';
+import { HubError } from '../errors.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import { acceptMessage, type IntakeAnswer, type IntakeDeps } from './intake.js';
+import type { DeliveryRequest, OpenedMessage, PolicyDecision } from './ports.js';
+
+/**
+ * acceptMessage with its ports filled by small in-memory parts: what reaches
+ * the audit log, the delivery port and the idempotency store, in which order,
+ * when routing succeeds and when it fails half-way.
+ */
+
+const opened: OpenedMessage = {
+  signerAgencyId: 'nv-police',
+  jti: 'jti-synthetic-0001',
+  issuedAt: new Date('2026-11-22T09:00:00Z'),
+  originalHash: 'a'.repeat(64),
+  record: {
+    type: 'arrest-notification',
+    purpose: 'ppo-offender-management',
+    actor: { id: 'pc-0001', role: 'custody-officer' },
+    subject: { identifiers: { pnc: '2000/0000001X' }, name: { given: 'Alex', family: 'Example' }, dateOfBirth: '1990-01-01', category: 'suspect' },
+    body: { offenceCode: 'TH68001' },
+    to: ['nv-probation', 'nv-housing'],
+  },
+};
+
+function decision(effect: 'permit' | 'deny', rule: string): PolicyDecision {
+  return {
+    effect,
+    ruleIds: [rule],
+    purpose: 'ppo-offender-management',
+    legalBases: ['dpa-2018-part3'],
+    isChild: false,
+    explanation: `${effect} by ${rule}`,
+    policyVersion: '0123456789abcdef',
+    ...(effect === 'permit' ? { obligations: { disclose: [], marking: 'OFFICIAL-SENSITIVE', retainDays: 30, notify: [] } } : {}),
+  };
+}
+
+function harness(reseal: (recipient: string) => Promise<string>) {
+  const calls: string[] = [];
+  const appended: AuditEntryInput[][] = [];
+  const delivered: DeliveryRequest[] = [];
+  const idempotency: IdempotencyStore<IntakeAnswer> = {
+    claim: async () => ({ kind: 'new' }),
+    complete: async () => void calls.push('idempotency.complete'),
+  } as IdempotencyStore<IntakeAnswer>;
+  const deps: IntakeDeps = {
+    openMessage: async () => opened,
+    policy: {
+      decide: (_record, _sender, recipient) => (recipient === 'nv-probation' ? decision('permit', 'cc-arrest-to-offender-manager') : decision('deny', 'default-deny')),
+      minimise: (record) => ({ record: { type: record.type, purpose: record.purpose }, disclosed: ['type', 'purpose'], withheld: ['body.offenceCode'] }),
+      recipientsFor: () => [],
+      agencyExists: () => true,
+    },
+    audit: {
+      append: async (entry) => void (calls.push('audit.append'), appended.push([entry])),
+      appendMany: async (entries) => void (calls.push('audit.appendMany'), appended.push(entries)),
+    },
+    subjectKeysOf: () => ['b'.repeat(64)],
+    idempotency,
+    reseal: { sealForRecipient: (recipient) => reseal(recipient) },
+    deliveries: { accept: async (_id, _sender, _outcomes, deliveries) => void (calls.push('deliveries.accept'), delivered.push(...deliveries)) },
+    clock: () => new Date('2026-11-22T09:00:01Z'),
+  };
+  return { deps, calls, appended, delivered };
+}
+
+describe('acceptMessage', () => {
+  it('writes the collection and every decision in one append, before anything is handed to delivery, and answers last', async () => {
+    const { deps, calls, appended, delivered } = harness(async (recipient) => `sealed-for-${recipient}`);
+    const answer = await acceptMessage(deps, { agencyId: 'nv-police', role: 'police' }, 'compact-jwe');
+
+    expect(calls).toEqual(['audit.appendMany', 'deliveries.accept', 'idempotency.complete']);
+    expect(appended).toHaveLength(1);
+    expect(appended[0]!.map((entry) => [entry.event, entry.recipients?.[0]])).toEqual([
+      ['collection', undefined],
+      ['disclosure', 'nv-probation'],
+      ['refusal', 'nv-housing'],
+    ]);
+    expect(delivered).toEqual([expect.objectContaining({ recipient: 'nv-probation', jwe: 'sealed-for-nv-probation' })]);
+    expect(answer.recipients).toEqual([
+      { agency: 'nv-probation', status: 'queued' },
+      { agency: 'nv-housing', status: 'denied', rule: 'default-deny', reason: 'deny by default-deny' },
+    ]);
+  });
+
+  it('still records the collection when routing fails, and hands nothing to delivery', async () => {
+    const { deps, calls, appended, delivered } = harness(async () => {
+      throw new HubError('RECIPIENT_UNKNOWN', 'no encryption certificate is known for this agency');
+    });
+    await expect(acceptMessage(deps, { agencyId: 'nv-police', role: 'police' }, 'compact-jwe')).rejects.toMatchObject({ code: 'RECIPIENT_UNKNOWN' });
+
+    expect(calls).toEqual(['audit.append']);
+    expect(appended).toEqual([[expect.objectContaining({ event: 'collection', agency: 'nv-police', messageType: 'arrest-notification' })]]);
+    expect(delivered).toEqual([]);
+  });
+});
