@@ -16,7 +16,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { bulkLoadAuditLog, createAuditLog, syntheticAuditInput, verifyFullLog, type AuditLog } from '../src/audit/index.js';
 import { createTestSigner } from '../src/audit/test-signer.js';
@@ -77,6 +77,18 @@ async function appendRate(logs: AuditLog[], writers: number, perWriter: number):
   return (writers * perWriter) / ((performance.now() - started) / 1000);
 }
 
+/** Waits until Redis has no AOF rewrite running or scheduled; returns how many it did and its last fork's stall. */
+async function waitForAofRewrite(client: Redis): Promise<{ count: number; forkUsec: number }> {
+  for (;;) {
+    const text = `${await client.info('persistence')}\n${await client.info('stats')}`;
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    if (field('aof_rewrite_in_progress') === 0 && field('aof_rewrite_scheduled') === 0) {
+      return { count: field('total_forks'), forkUsec: field('latest_fork_usec') };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 function percentile(samples: number[], fraction: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] as number;
@@ -128,10 +140,17 @@ async function main(): Promise<void> {
     record('bulk load (appendMany, batches of 1,024)', rate(LARGE / ((performance.now() - fillStarted) / 1000)), '-', `${fill.cpu} per entry`);
     await large.checkpoint();
 
-    note('proofs');
+    // A bulk load grows the AOF enough to start rewrites; a rewrite's fork stalls Redis for milliseconds
+    // (latest_fork_usec) and its child takes a core. Proofs are timed once the log is at rest.
+    const rewrites = await waitForAofRewrite(admin);
+    note(`proofs (AOF rewrites so far: ${rewrites.count}, latest fork stall ${(rewrites.forkUsec / 1000).toFixed(1)} ms)`);
     const inclusion: number[] = [];
     const consistency: number[] = [];
     const PROOFS = 1000;
+    // Garbage collection during the proofs, so that a p99 outlier can be told from a slow proof.
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration)));
+    gcObserver.observe({ entryTypes: ['gc'] });
     const proofs = await measureCpu(admin, perEntry(2 * PROOFS), async () => {
       for (let i = 0; i < PROOFS; i += 1) {
         const seq = Math.floor(Math.random() * LARGE);
@@ -144,6 +163,10 @@ async function main(): Promise<void> {
         consistency.push(performance.now() - started);
       }
     });
+    gcObserver.disconnect();
+    note(`  GC while the proofs ran: ${gcPauses.length} pauses, longest ${Math.max(0, ...gcPauses).toFixed(1)} ms, ${gcPauses.filter((pause) => pause > 2).length} over 2 ms`);
+    const forksDuringProofs = (await waitForAofRewrite(admin)).count - rewrites.count;
+    if (forksDuringProofs > 0) note(`  (Redis forked ${forksDuringProofs} time(s) while the proofs ran: their p99 includes that stall)`);
     const ms = (value: number) => `${value.toFixed(2)} ms`;
     const proofRow = (kind: string, samples: number[]) =>
       record(`${kind} proof at ${LARGE.toLocaleString('en-GB')} (median / p99 / max)`, `${ms(percentile(samples, 0.5))} / ${ms(percentile(samples, 0.99))} / ${ms(Math.max(...samples))}`, '< 5 ms', `${proofs.cpu} per proof, both kinds`);
