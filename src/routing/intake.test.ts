@@ -26,7 +26,7 @@ const opened: OpenedMessage = {
   },
 };
 
-function decision(effect: 'permit' | 'deny', rule: string): PolicyDecision {
+function decision(effect: 'permit' | 'deny', rule: string, notify: string[] = []): PolicyDecision {
   return {
     effect,
     ruleIds: [rule],
@@ -35,11 +35,11 @@ function decision(effect: 'permit' | 'deny', rule: string): PolicyDecision {
     isChild: false,
     explanation: `${effect} by ${rule}`,
     policyVersion: '0123456789abcdef',
-    ...(effect === 'permit' ? { obligations: { disclose: [], marking: 'OFFICIAL-SENSITIVE', retainDays: 30, notify: [] } } : {}),
+    ...(effect === 'permit' ? { obligations: { disclose: [], marking: 'OFFICIAL-SENSITIVE', retainDays: 30, notify } } : {}),
   };
 }
 
-function harness(reseal: (recipient: string) => Promise<string>) {
+function harness(reseal: (recipient: string) => Promise<string>, decide: (recipient: string) => PolicyDecision = defaultDecide) {
   const calls: string[] = [];
   const appended: AuditEntryInput[][] = [];
   const delivered: DeliveryRequest[] = [];
@@ -50,7 +50,7 @@ function harness(reseal: (recipient: string) => Promise<string>) {
   const deps: IntakeDeps = {
     openMessage: async () => opened,
     policy: {
-      decide: (_record, _sender, recipient) => (recipient === 'nv-probation' ? decision('permit', 'cc-arrest-to-offender-manager') : decision('deny', 'default-deny')),
+      decide: (_record, _sender, recipient) => decide(recipient),
       minimise: (record) => ({ record: { type: record.type, purpose: record.purpose }, disclosed: ['type', 'purpose'], withheld: ['body.offenceCode'] }),
       recipientsFor: () => [],
       agencyExists: () => true,
@@ -68,10 +68,16 @@ function harness(reseal: (recipient: string) => Promise<string>) {
   return { deps, calls, appended, delivered };
 }
 
+function defaultDecide(recipient: string): PolicyDecision {
+  return recipient === 'nv-probation' ? decision('permit', 'cc-arrest-to-offender-manager') : decision('deny', 'default-deny');
+}
+
+const caller = { agencyId: 'nv-police', role: 'police' };
+
 describe('acceptMessage', () => {
   it('writes the collection and every decision in one append, before anything is handed to delivery, and answers last', async () => {
     const { deps, calls, appended, delivered } = harness(async (recipient) => `sealed-for-${recipient}`);
-    const answer = await acceptMessage(deps, { agencyId: 'nv-police', role: 'police' }, 'compact-jwe');
+    const answer = await acceptMessage(deps, caller, 'compact-jwe');
 
     expect(calls).toEqual(['audit.appendMany', 'deliveries.accept', 'idempotency.complete']);
     expect(appended).toHaveLength(1);
@@ -87,14 +93,57 @@ describe('acceptMessage', () => {
     ]);
   });
 
-  it('still records the collection when routing fails, and hands nothing to delivery', async () => {
+  it('records the collection and a refusal naming the error when routing fails, and hands nothing to delivery', async () => {
     const { deps, calls, appended, delivered } = harness(async () => {
       throw new HubError('RECIPIENT_UNKNOWN', 'no encryption certificate is known for this agency');
     });
-    await expect(acceptMessage(deps, { agencyId: 'nv-police', role: 'police' }, 'compact-jwe')).rejects.toMatchObject({ code: 'RECIPIENT_UNKNOWN' });
+    await expect(acceptMessage(deps, caller, 'compact-jwe')).rejects.toMatchObject({ code: 'RECIPIENT_UNKNOWN' });
 
-    expect(calls).toEqual(['audit.append']);
-    expect(appended).toEqual([[expect.objectContaining({ event: 'collection', agency: 'nv-police', messageType: 'arrest-notification' })]]);
+    expect(calls).toEqual(['audit.appendMany']);
+    expect(appended).toEqual([
+      [
+        expect.objectContaining({ event: 'collection', agency: 'nv-police', messageType: 'arrest-notification' }),
+        expect.objectContaining({ event: 'refusal', decision: 'not-applicable', outcome: 'RECIPIENT_UNKNOWN' }),
+      ],
+    ]);
     expect(delivered).toEqual([]);
+  });
+
+  it('turns a notice that cannot be sealed into the message refusal, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { deps, appended, delivered } = harness(
+        async (recipient) => {
+          if (recipient === 'nv-childrens') throw new HubError('CERT_REVOKED', 'a certificate in the chain has been revoked');
+          // The disclosure's own seal settles later than the notice's failure.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return `sealed-for-${recipient}`;
+        },
+        (recipient) => (recipient === 'nv-probation' ? decision('permit', 'ca-arrest-of-child-to-yot', ['nv-childrens']) : decision('deny', 'default-deny')),
+      );
+      await expect(acceptMessage(deps, caller, 'compact-jwe')).rejects.toMatchObject({ code: 'CERT_REVOKED' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      expect(appended.flat().map((entry) => entry.event)).toEqual(['collection', 'refusal']);
+      expect(delivered).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('gives each notice the id of the disclosure it is about, so two disclosures notifying one agency make two notices', async () => {
+    const permitNotifying = (recipient: string) => decision('permit', `rule-for-${recipient}`, ['nv-childrens']);
+    const { deps, delivered, appended } = harness(async (recipient) => `sealed-for-${recipient}`, permitNotifying);
+    const answer = await acceptMessage(deps, caller, 'compact-jwe');
+
+    expect(delivered.map((delivery) => [delivery.messageId, delivery.recipient])).toEqual([
+      [answer.id, 'nv-probation'],
+      [`${answer.id}.notice.nv-probation`, 'nv-childrens'],
+      [answer.id, 'nv-housing'],
+      [`${answer.id}.notice.nv-housing`, 'nv-childrens'],
+    ]);
+    expect(appended[0]!.filter((entry) => entry.outcome === 'notice-queued').map((entry) => entry.recipients)).toEqual([['nv-childrens'], ['nv-childrens']]);
   });
 });

@@ -77,8 +77,8 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
   try {
     routed = await routeToRecipients(deps, caller, opened, messageId, subjectKeys);
   } catch (error) {
-    // The hub did collect the message even though routing it failed (DPA 2018 s.62(1)(a)).
-    await deps.audit.append(collection);
+    // The hub did collect the message, and then refused it as a whole (DPA 2018 s.62(1)(a)).
+    await deps.audit.appendMany([collection, routingFailedEntry(opened, messageId, subjectKeys, error)]);
     throw error;
   }
   // One atomic append for the collection and every decision: the log never
@@ -190,12 +190,12 @@ async function prepareDisclosure(
   };
   // Only what survived minimisation leaves: the sender's own signature is never
   // forwarded over fields the recipient may not see (DESIGN.md "Envelope").
-  const sealed = deps.reseal.sealForRecipient(recipient, { ...minimised.record, provenance });
   const notices = obligations.notify
     .filter((notified) => notified !== recipient && notified !== opened.signerAgencyId)
     .map((notified) => prepareNotice(deps, opened, messageId, subjectKeys, recipient, notified, decision, provenance));
-  const delivery: DeliveryRequest = { messageId, sender: opened.signerAgencyId, recipient, messageType: opened.record.type, jwe: await sealed };
-  const prepared = await Promise.all(notices);
+  // Awaited together, so a failed notice is this disclosure's failure, never an unhandled rejection.
+  const [jwe, prepared] = await Promise.all([deps.reseal.sealForRecipient(recipient, { ...minimised.record, provenance }), Promise.all(notices)]);
+  const delivery: DeliveryRequest = { messageId, sender: opened.signerAgencyId, recipient, messageType: opened.record.type, jwe };
   return {
     entries: [...entries, ...prepared.map((notice) => notice.entry)],
     deliveries: [delivery, ...prepared.map((notice) => notice.delivery)],
@@ -230,7 +230,8 @@ async function prepareNotice(
     body: { disclosedTo: recipient, messageType: opened.record.type },
     provenance,
   });
-  return { entry, delivery: { messageId: `${messageId}.notice`, sender: opened.signerAgencyId, recipient: notified, messageType: 'disclosure-notice', jwe } };
+  // One notice per disclosure it is about: two recipients whose rules notify the same agency give two notices.
+  return { entry, delivery: { messageId: noticeIdFor(messageId, recipient), sender: opened.signerAgencyId, recipient: notified, messageType: 'disclosure-notice', jwe } };
 }
 
 function assertNamedRecipientsExist(policy: PolicyPort, record: MessageRecord): void {
@@ -268,6 +269,29 @@ function collectionEntry(opened: OpenedMessage, messageId: string, subjectKeys: 
     purpose: opened.record.purpose,
     outcome: 'accepted',
     reason: `Received a ${opened.record.type} from ${opened.signerAgencyId}.`,
+  };
+}
+
+/** The delivery id of the notice about the disclosure of `messageId` to `recipient`. */
+export function noticeIdFor(messageId: string, recipient: string): string {
+  return `${messageId}.notice.${recipient}`;
+}
+
+/** The message as a whole was refused after it was opened: a notice or reseal could not be prepared. */
+function routingFailedEntry(opened: OpenedMessage, messageId: string, subjectKeys: string[], error: unknown): AuditEntryInput {
+  const code = error instanceof HubError ? error.code : 'INTERNAL';
+  return {
+    event: 'refusal',
+    agency: opened.signerAgencyId,
+    actor: opened.record.actor,
+    subjectKeys,
+    messageId,
+    correlationId: opened.jti.slice(0, 128),
+    messageType: opened.record.type,
+    purpose: opened.record.purpose,
+    decision: 'not-applicable',
+    outcome: code,
+    reason: `The ${opened.record.type} could not be routed (${code}); nothing was sent to any recipient.`,
   };
 }
 

@@ -90,7 +90,7 @@ describe("the children's annex end to end", () => {
     expect(childrens.claims['subject']).toEqual({ identifiers: { localChildId: 'NV-C-000123' }, name: { given: 'Jordan', family: 'Sample' }, dateOfBirth: '2011-03-09' });
 
     // The YOT rule's notify obligation: children's services learn who received what, and nothing of the body.
-    const notice = await deliveryTo('nv-childrens', `${id}.notice`);
+    const notice = await deliveryTo('nv-childrens', `${id}.notice.nv-yot`);
     expect(notice.claims['type']).toBe('disclosure-notice');
     expect(notice.claims['body']).toEqual({ disclosedTo: 'nv-yot', messageType: 'arrest-notification' });
     expect(notice.claims['subject']).toEqual({ identifiers: { localChildId: 'NV-C-000123', pnc: '24/0061234Y' } });

@@ -56,7 +56,8 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
           // A delivered job is removed at once: keeping it would hold the sealed
           // envelope in Redis for nothing and make every completion trim a
           // growing set. A re-enqueue of a delivered message is stopped by the
-          // tracking state the processor checks first, not by the job id.
+          // tracking state the processor checks first (every delivery, notices
+          // included, has one), not by the job id.
           removeOnComplete: true,
           removeOnFail: { age: options.keepFailedSeconds ?? 7 * 24 * 3600 },
         },

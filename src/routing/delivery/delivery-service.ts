@@ -85,6 +85,14 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
         return { delivery, route };
       });
       await tracking.recordAccepted(messageId, sender, outcomes);
+      // Deliveries under their own id (a rule's notices) are tracked too: the
+      // processor's settled-state check is what stops a second push when an
+      // intake is retried after a crash, since finished jobs are not kept.
+      await Promise.all(
+        deliveries
+          .filter((delivery) => delivery.messageId !== messageId)
+          .map((delivery) => tracking.recordAccepted(delivery.messageId, sender, [{ recipient: delivery.recipient, status: 'queued' }])),
+      );
       const enqueuedAt = clock();
       await Promise.all(
         routes.map(({ delivery, route }) =>

@@ -161,6 +161,22 @@ describe('push delivery over mutual TLS', () => {
     expect(cps.received.map((got) => got.headers['isp-message-id'])).toEqual(['msg_dup1', 'msg_dup2']);
   });
 
+  it("delivers a rule's notice once, also when an intake retried after a crash enqueues it again after delivery", async () => {
+    const childrens = await receiver();
+    const hub = harness({ 'nv-childrens': { mode: 'push', url: childrens.url } }, { concurrency: 1 });
+    // A notice travels under its own id beside a message whose own recipient pulls.
+    const accept = () =>
+      hub.delivery.service.accept('msg_note1', 'nv-police', [{ recipient: 'nv-yot', status: 'queued' }], [
+        { messageId: 'msg_note1.notice.nv-yot', sender: 'nv-police', recipient: 'nv-childrens', messageType: 'disclosure-notice', jwe: JWE },
+      ]);
+    await accept();
+    await waitUntil(async () => (await hub.delivery.tracking.stateOf('msg_note1.notice.nv-yot', 'nv-childrens')) === 'delivered', 10_000, 'notice delivered');
+    await accept();
+    await hub.send('msg_note2', ['nv-childrens']);
+    await waitUntil(async () => (await hub.delivery.tracking.stateOf('msg_note2', 'nv-childrens')) === 'delivered', 10_000, 'marker');
+    expect(childrens.received.map((got) => got.headers['isp-message-id'])).toEqual(['msg_note1.notice.nv-yot', 'msg_note2']);
+  });
+
   it('a slow and a dead recipient do not delay a healthy one', async () => {
     const [healthy, slow, dead] = await Promise.all([receiver('ok'), receiver('hang'), receiver('ok')]);
     await dead.stop();
