@@ -63,16 +63,10 @@ describe('agency directory: the key a delivery is encrypted to', () => {
     await expect(createAgencyDirectory(notACertificate, trust)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/holds no readable certificate/) });
   });
 
-  it('refuses to encrypt to a certificate that names another agency, or one that cannot agree keys', async () => {
-    const mixedUp = await createAgencyDirectory(
-      registryWith('    certificate: agencies/nv-police/cert.pem\n    encryptionCertificate: agencies/nv-housing/encryption-cert.pem'),
-      trust,
-    );
-    expect(() => mixedUp.recipientKey('nv-police')).toThrowError(expect.objectContaining({ code: 'AGENCY_UNKNOWN' }));
-    const signingOnly = await createAgencyDirectory(
-      registryWith('    certificate: agencies/nv-police/cert.pem\n    encryptionCertificate: hub/signing-cert.pem'),
-      trust,
-    );
-    expect(() => signingOnly.recipientKey('nv-police')).toThrowError(expect.objectContaining({ code: 'CERT_KEY_USAGE' }));
+  it('refuses at load an encryption certificate that names another agency, or one that cannot agree keys', async () => {
+    const mixedUp = registryWith('    certificate: agencies/nv-police/cert.pem\n    encryptionCertificate: agencies/nv-housing/encryption-cert.pem');
+    await expect(createAgencyDirectory(mixedUp, trust)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^agency nv-police: .*names another agency/) });
+    const signingOnly = registryWith('    certificate: agencies/nv-police/cert.pem\n    encryptionCertificate: hub/signing-cert.pem');
+    await expect(createAgencyDirectory(signingOnly, trust)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/is not usable \(CERT_KEY_USAGE\)/) });
   });
 });

@@ -28,7 +28,7 @@ interface ChainedCertificate {
 export async function createAgencyDirectory(registry: Registry, trust: TrustStore): Promise<AgencyDirectory> {
   const byThumbprint = new Map<string, { certificate: X509Certificate; agencyId: string; intermediates: X509Certificate[] }>();
   const byAgency = new Map<string, ChainedCertificate>();
-  const encryptionByAgency = await readEncryptionCertificates(registry);
+  const encryptionByAgency = await readEncryptionCertificates(registry, trust);
   for (const agency of registry.agencies) {
     if (agency.certificate.kind !== 'file') continue;
     const [certificate, ...intermediates] = await readCertificateFile(agency.id, 'certificate', agency.certificate.path);
@@ -90,7 +90,7 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
  * keyAgreement, no signature) can never authenticate a TLS peer, so a pinned
  * encryption certificate would never arrive. It is refused at load.
  */
-async function readEncryptionCertificates(registry: Registry): Promise<Map<string, ChainedCertificate>> {
+async function readEncryptionCertificates(registry: Registry, trust: TrustStore): Promise<Map<string, ChainedCertificate>> {
   const byAgency = new Map<string, ChainedCertificate>();
   for (const agency of registry.agencies) {
     const ref = agency.encryptionCertificate;
@@ -99,9 +99,27 @@ async function readEncryptionCertificates(registry: Registry): Promise<Map<strin
       throw new HubError('CONFIG_INVALID', `agency ${agency.id}: encryptionCertificate must be a path to a PEM file, not a sha256: thumbprint (the hub cannot obtain an encryption-only certificate from a connection)`, { agencyId: agency.id });
     }
     const [certificate, ...intermediates] = await readCertificateFile(agency.id, 'encryptionCertificate', ref.path);
+    assertUsableForEncryption(trust, agency.id, ref.path, { certificate, intermediates });
     byAgency.set(agency.id, { certificate, intermediates });
   }
   return byAgency;
+}
+
+/**
+ * Checked when the set loads, so a mixed-up, expired or wrong-usage file is
+ * refused with the policy set (which then does not come into force) rather
+ * than failing every delivery to that agency later. recipientKey checks again
+ * on every use, for revocation and expiry since.
+ */
+function assertUsableForEncryption(trust: TrustStore, agencyId: string, file: string, chained: ChainedCertificate): void {
+  let named: string | undefined;
+  try {
+    named = trust.verify(chained.certificate, { usage: 'encryption', intermediates: chained.intermediates }).subject.agencyId;
+  } catch (error) {
+    if (!(error instanceof HubError)) throw error;
+    throw new HubError('CONFIG_INVALID', `agency ${agencyId}: the encryptionCertificate file ${file} is not usable (${error.code})`, { agencyId });
+  }
+  if (named !== agencyId) throw new HubError('CONFIG_INVALID', `agency ${agencyId}: the encryptionCertificate file ${file} names another agency`, { agencyId });
 }
 
 function sameRef(a: CertificateRef, b: CertificateRef): boolean {
