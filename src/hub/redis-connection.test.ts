@@ -32,8 +32,22 @@ describe('the embedded Redis of the default set-up', () => {
     const url = await embeddedUnder(dataDir);
     const socket = path.join(dataDir, 'redis', 'redis.sock');
     expect(url).toBe(`redis+unix://${socket}`);
-    // unixsocketperm 700: only the hub's own user may connect.
+    // unixsocketperm 700: only the hub's own user may connect, and only it may read the AOF beside it.
     expect((await stat(socket)).mode & 0o777).toBe(0o700);
+    expect((await stat(path.join(dataDir, 'redis'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses to start a second Redis on a DATA_DIR whose Redis is running, and leaves the first one serving', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'isp-embedded-'));
+    folders.push(dataDir);
+    await embeddedUnder(dataDir);
+    await expect(resolveRedisTarget(loadConfig({ DATA_DIR: dataDir }))).rejects.toMatchObject({ code: 'REDIS_START_FAILED', message: expect.stringContaining('another hub is using this DATA_DIR') });
+    const client = connectRedis({ url: `redis+unix://${path.join(dataDir, 'redis', 'redis.sock')}` });
+    try {
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('falls back to TCP on 127.0.0.1 when the socket path would not fit sun_path', async () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -41,8 +41,15 @@ const INSTALL_HINT =
  */
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const dataDir = path.resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  // The AOF holds the audit log and sealed envelopes: owner only, like the socket.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const socketPath = options.unixSocket ? path.join(dataDir, 'redis.sock') : undefined;
+  // redis-server replaces a socket file it finds, so a second hub on the same
+  // DATA_DIR would take the first one's socket and share its AOF: refuse.
+  if (socketPath && (await answersPing({ path: socketPath }))) {
+    throw new HubError('REDIS_START_FAILED', `a redis-server already answers on ${socketPath}: another hub is using this DATA_DIR (give each hub its own, or set REDIS_URL to share one Redis)`);
+  }
   const port = socketPath ? 0 : options.port || (await findFreePort());
   const args = redisArguments({ dataDir, port, socketPath, appendOnly: options.appendOnly ?? true });
   const child = await spawnRedis(options.binary ?? 'redis-server', args);
