@@ -48,7 +48,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   // redis-server replaces a socket file it finds, so a second hub on the same
   // DATA_DIR would take the first one's socket and share its AOF: refuse.
   if (socketPath && (await answersPing({ path: socketPath }))) {
-    throw new HubError('REDIS_START_FAILED', `a redis-server already answers on ${socketPath}: another hub is using this DATA_DIR (give each hub its own, or set REDIS_URL to share one Redis)`);
+    throw new HubError('REDIS_START_FAILED', `a redis-server already answers on ${socketPath}: another hub is using this DATA_DIR, or one that was killed left its redis-server running (stop that one; give each hub its own DATA_DIR, or set REDIS_URL to share one Redis)`);
   }
   const port = socketPath ? 0 : options.port || (await findFreePort());
   const args = redisArguments({ dataDir, port, socketPath, appendOnly: options.appendOnly ?? true });
