@@ -59,15 +59,16 @@ export function isEnvelopeMediaType(value: unknown): boolean {
 }
 
 /**
- * The default pair, chosen from bench:envelope (docs/envelope.md "Figures"):
- * with jose 6 on Node 20 every WebCrypto call is a thread-pool round trip,
- * ECDH-ES+A256KW needs 8-9 of them per operation and RSA-OAEP-256 3-4, so
- * RSA-OAEP-256 key management with ES256 signatures is the cheapest per
- * message and about three times cheaper per extra recipient of a fan-out.
+ * The default key types for each role, chosen from bench:envelope
+ * (docs/envelope.md "Figures"): the hub decrypts every inbound message and
+ * encrypts every delivery, and every recipient decrypts what it receives, so
+ * the encryption key should be cheap to wrap to AND to unwrap. X25519 is
+ * both (jose 6: ~590 us wrap, ~470 us unwrap here); RSA-OAEP-256 is cheap to
+ * wrap but the dearest to unwrap (~900 us), and P-256 is dear both ways.
  * The envelope still picks algorithms from the keys it is given; this names
  * the key types that certificate issuing should default to for each role.
  */
 export const DEFAULT_ENVELOPE_ALGORITHMS = Object.freeze({
   signing: { alg: 'ES256', key: 'P-256' },
-  encryption: { alg: 'RSA-OAEP-256', key: 'RSA-2048' },
+  encryption: { alg: 'ECDH-ES+A256KW', key: 'X25519' },
 } as const);
