@@ -158,16 +158,19 @@ export function createAppender(options: AppenderOptions) {
     if (status === 1) return committed(built, size);
     // Refused: whatever was built on this batch will be refused too. Retry in order, one at a time.
     edge = undefined;
-    return commitSerially(batch, earlier, status === 0 ? 1 : 0);
+    return status === 0 ? commitSerially(batch, earlier, 1, size) : commitSerially(batch, earlier, 0);
   }
 
-  async function commitSerially(batch: Pending[], earlier: Promise<void>, lostAlready: number): Promise<AuditEntry[]> {
+  /** `sizeSeen`: the log size a refused first attempt reported, to continue from without asking again. */
+  async function commitSerially(batch: Pending[], earlier: Promise<void>, lostAlready: number, sizeSeen?: number): Promise<AuditEntry[]> {
     serial += 1;
     const deadline = Date.now() + maxWaitMs;
     let token = '';
     let lost = lostAlready;
     try {
       await earlier;
+      // An earlier batch that settled since has left a newer edge; otherwise start from the size the refusal reported.
+      if (!edge && sizeSeen !== undefined) edge = { frontier: await tree.frontierAt(sizeSeen) };
       for (;;) {
         if (!edge) edge = { frontier: await tree.frontierAt(Number((await redis.get(keys.size)) ?? '0')) };
         const built = buildBatch(batch, edge, token);
