@@ -239,11 +239,15 @@ function analysis(result: BenchResult): string[] {
     '  request and the push (HTTP over mutual TLS both ways), zod validation, policy and minimisation, the',
     '  rate limit, idempotency, one audit append at intake (collection and decision entries together) and one',
     '  on delivery, tracking, and BullMQ, each of the last six a Redis round trip.',
-    `- **1,000 msg/s is out of reach on this machine.** At ${n1(hubMs)} ms of CPU per message the hub alone would need`,
-    `  ${coresForTarget.toFixed(1)} cores for 1,000 msg/s, and this machine has ${cores}, shared with the load generator, the receiver and`,
-    `  Redis. Even with nothing but the crypto, 1,000 msg/s needs ${cryptoMs.toFixed(1)} cores of open + reseal. The figure needs`,
-    '  more cores (the API and worker roles scale out: docker/compose.yaml runs two API processes and one worker',
-    '  on one Redis; test/e2e/two-hubs.test.ts shows hubs sharing it), not a faster hub on two.',
+    ...(coresForTarget > cores
+      ? [
+          `- **1,000 msg/s is out of reach on this machine.** At ${n1(hubMs)} ms of CPU per message the hub alone would need`,
+          `  ${coresForTarget.toFixed(1)} cores for 1,000 msg/s, and this machine has ${cores}, shared with the load generator, the receiver and`,
+          `  Redis. Even with nothing but the crypto, 1,000 msg/s needs ${cryptoMs.toFixed(1)} cores of open + reseal. The figure needs`,
+          '  more cores (the API and worker roles scale out: docker/compose.yaml runs two API processes and one worker',
+          '  on one Redis; test/e2e/two-hubs.test.ts shows hubs sharing it), not a faster hub on two.',
+        ]
+      : [`- At ${n1(hubMs)} ms of CPU per message, 1,000 msg/s needs ${coresForTarget.toFixed(1)} of this machine's ${cores} cores for the hub alone.`]),
     '- Hub / floor: the floor is the crypto alone on both cores; end to end, the same cores also carry',
     `  everything else, so the ratio can reach at most the crypto's share of the hub's CPU (${((cryptoMs / hubMs) * 100).toFixed(0)}% here) and`,
     '  less while the load generator, the receiver and Redis take their part.',
