@@ -1,6 +1,7 @@
-import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { DecryptionKey } from '../envelope/index.js';
 import { HubError } from '../errors.js';
+import { keyBelongsTo } from '../pki/keys.js';
 import { thumbprintS256 } from '../pki/thumbprint.js';
 
 /** A separate encryption key and its certificate, as PEM (certs-example: encryption-key.pem, encryption-cert.pem). */
@@ -22,13 +23,8 @@ export function decryptionKeysFor(main: { privateKey: KeyObject; certificate: X5
   if (!encryption) return [mainKey];
   const certificate = new X509Certificate(encryption.certificatePem);
   const privateKey = createPrivateKey(encryption.privateKeyPem);
-  if (!samePublicKey(privateKey, certificate.publicKey)) {
+  if (!keyBelongsTo(privateKey, certificate)) {
     throw new HubError('CONFIG_INVALID', 'the encryption key does not belong to the encryption certificate');
   }
   return [{ kid: thumbprintS256(certificate), privateKey }, mainKey];
-}
-
-function samePublicKey(privateKey: KeyObject, publicKey: KeyObject): boolean {
-  const spki = (key: KeyObject) => key.export({ type: 'spki', format: 'der' });
-  return spki(createPublicKey(privateKey)).equals(spki(publicKey));
 }

@@ -1,4 +1,5 @@
-import { createPublicKey, webcrypto, type KeyObject, type X509Certificate } from 'node:crypto';
+import { webcrypto, type KeyObject, type X509Certificate } from 'node:crypto';
+import { keyBelongsTo } from '../pki/keys.js';
 import { thumbprintS256 } from '../pki/thumbprint.js';
 import type { JweKeyAlgorithm, JwsAlgorithm } from './algorithms.js';
 
@@ -94,7 +95,7 @@ const thumbprintBySigningKey = new WeakMap<KeyObject, { certificate: X509Certifi
 export function signerThumbprint(privateKey: KeyObject, certificate: X509Certificate): string {
   const cached = thumbprintBySigningKey.get(privateKey);
   if (cached && cached.certificate === certificate) return cached.thumbprint;
-  if (!createPublicKey(privateKey).equals(certificate.publicKey)) {
+  if (!keyBelongsTo(privateKey, certificate)) {
     throw new TypeError('the signing certificate does not carry the signing key');
   }
   const thumbprint = thumbprintS256(certificate);

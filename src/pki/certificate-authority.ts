@@ -1,4 +1,4 @@
-import { createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { HubError } from '../errors.js';
 import { describeCertificate } from './certificate-info.js';
@@ -6,6 +6,7 @@ import {
   DEFAULT_KEY_ALGORITHM,
   generateKeyPair,
   keyAlgorithmOf,
+  keyBelongsTo,
   parseKeyAlgorithm,
   privateKeyToPem,
   readPrivateKeyPem,
@@ -122,9 +123,7 @@ export function loadCertificateAuthority(input: { certificatePem: string; privat
   if (!info.isCa || !(info.keyUsage ?? ['keyCertSign']).includes('keyCertSign')) {
     throw new HubError('CERT_NOT_CA', 'the certificate is not a CA certificate');
   }
-  const certificateKey = certificate.publicKey.export({ type: 'spki', format: 'der' });
-  const derivedKey = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  if (!certificateKey.equals(derivedKey)) {
+  if (!keyBelongsTo(privateKey, certificate)) {
     throw new HubError('CERT_MALFORMED', 'the CA private key does not belong to the CA certificate');
   }
   const algorithm = keyAlgorithmOf(privateKey);

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, webcrypto, type KeyObject, type X509Certificate } from 'node:crypto';
 import { HubError } from '../errors.js';
 
 /**
@@ -133,4 +133,9 @@ export function readPrivateKeyPem(text: string): KeyObject {
 export function privateKeyToPem(key: KeyObject): string {
   if (key.type !== 'private') throw new TypeError('privateKeyToPem needs a private key');
   return key.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/** True when the private key is the one whose public half the certificate carries. */
+export function keyBelongsTo(privateKey: KeyObject, certificate: X509Certificate): boolean {
+  return createPublicKey(privateKey).equals(certificate.publicKey);
 }

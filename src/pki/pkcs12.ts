@@ -1,7 +1,7 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import forge from 'node-forge';
 import { HubError } from '../errors.js';
-import { readPrivateKeyPem } from './keys.js';
+import { keyBelongsTo, readPrivateKeyPem } from './keys.js';
 import { readCertificatePem, readCertificatesPem } from './pem.js';
 
 export interface Pkcs12Input {
@@ -53,8 +53,7 @@ export function toPkcs12(input: Pkcs12Input): Buffer {
   const certificate = readCertificatePem(input.certificatePem);
   const chain = input.chainPem ? readCertificatesPem(input.chainPem) : [];
   const privateKey = readPrivateKeyPem(input.privateKeyPem);
-  const certificateKey = certificate.publicKey.export({ type: 'spki', format: 'der' });
-  if (!createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).equals(certificateKey)) {
+  if (!keyBelongsTo(privateKey, certificate)) {
     throw new HubError('BAD_REQUEST', 'the private key does not belong to the certificate');
   }
 
