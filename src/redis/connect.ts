@@ -43,7 +43,8 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = {}):
     enableAutoPipelining: Boolean(options.autoPipelining) && !options.forBlockingCommands,
   };
   if (target.clusterNodes && target.clusterNodes.length > 0) {
-    return new Cluster(target.clusterNodes.map(parseHostPort), { redisOptions: common });
+    // A Cluster client pipelines by its own option; the nodes' redisOptions one is ignored.
+    return new Cluster(target.clusterNodes.map(parseHostPort), { redisOptions: common, enableAutoPipelining: common.enableAutoPipelining ?? false });
   }
   if (target.sentinels && target.sentinels.length > 0) {
     if (!target.sentinelName) throw new TypeError('a Sentinel set-up needs the master name (REDIS_SENTINEL_NAME)');
