@@ -74,4 +74,30 @@ describe('batches sent ahead', () => {
     await log.checkpoint();
     expect(await verifyFullLog({ redis: redis.connect(), prefix, hubCertificate: signer.certificate })).toMatchObject({ ok: true, checkedEntries: 2700 });
   });
+
+  it('never splits one appendMany call across script calls, whatever maxBatch and the send-ahead split would cut', async () => {
+    for (const [maxBatch, sizes] of [
+      [4, [10]],
+      [4, [3, 5, 2, 1, 4]],
+      [512, [100, 100, 100]], // 300 queued: the send-ahead split at 150 falls inside the second call
+      [64, [70, 3, 70]],
+    ] as const) {
+      const log = createAuditLog({ redis: redis.connect(), prefix: redis.newPrefix(), signer, maxBatch });
+      const batches: string[][] = [];
+      log.onAppended((entries) => batches.push(entries.map((entry) => entry.messageId as string)));
+      let position = 0;
+      const calls = sizes.map((size) => Array.from({ length: size }, () => syntheticAuditInput(position++)));
+      const stored = await Promise.all(calls.map((inputs) => log.appendMany(inputs)));
+      calls.forEach((inputs, call) => {
+        const ids = inputs.map((input) => input.messageId as string);
+        expect(stored[call]?.map((entry) => entry.messageId)).toEqual(ids);
+        const holding = batches.filter((batch) => ids.some((id) => batch.includes(id)));
+        expect(holding, `maxBatch ${maxBatch}, call ${call} of ${sizes.join('+')}`).toHaveLength(1);
+        // ... as consecutive seqs, in the order given
+        const seqs = (stored[call] ?? []).map((entry) => entry.seq);
+        expect(seqs).toEqual(seqs.map((_, offset) => (seqs[0] as number) + offset));
+      });
+      expect(batches.flat()).toHaveLength(position);
+    }
+  });
 });

@@ -50,6 +50,8 @@ const MIN_SENT_AHEAD = 64;
 
 interface Pending {
   input: ParsedInput;
+  /** The last entry of its append or appendMany call: a batch may end here. */
+  groupEnd: boolean;
   time: Date;
   resolve: (entry: AuditEntry) => void;
   reject: (error: unknown) => void;
@@ -72,7 +74,11 @@ export interface AppenderOptions {
   redis: RedisClient;
   keys: AuditKeys;
   tree: TreeStore;
-  /** Most entries in one script call: bounds how long one call holds Redis. */
+  /**
+   * Most entries in one script call: bounds how long one call holds Redis.
+   * One appendMany call is never split (it is stored whole or not at all),
+   * so a call larger than this goes alone in a call of its own size.
+   */
   maxBatch?: number;
   /** Give up (UNAVAILABLE) when a batch could not be stored for this long. */
   maxWaitMs?: number;
@@ -110,9 +116,9 @@ export function createAppender(options: AppenderOptions) {
   /** Settles when the most recently sent batch has settled (stored, or failed for good). */
   let tail: Promise<void> = Promise.resolve();
 
-  function enqueue(input: ParsedInput): Promise<AuditEntry> {
+  function enqueue(input: ParsedInput, groupEnd: boolean): Promise<AuditEntry> {
     return new Promise<AuditEntry>((resolve, reject) => {
-      queue.push({ input, time: clock(), resolve, reject });
+      queue.push({ input, groupEnd, time: clock(), resolve, reject });
       if (!scheduled) {
         scheduled = true;
         // Wait one microtask so that appends made in the same tick share a call.
@@ -131,7 +137,7 @@ export function createAppender(options: AppenderOptions) {
       if (inFlight > 0 && queue.length < MIN_SENT_AHEAD) return;
       // With nothing in flight, send half now and half right behind it, so that the two overlap.
       const take = inFlight === 0 && queue.length >= 2 * MIN_SENT_AHEAD ? Math.ceil(queue.length / 2) : queue.length;
-      const batch = queue.splice(0, Math.min(take, maxBatch));
+      const batch = takeWholeGroups(Math.min(take, maxBatch));
       const earlier = tail;
       inFlight += 1;
       const settled = (edge ? sendAhead(batch, edge, earlier) : commitSerially(batch, earlier, 0))
@@ -148,6 +154,23 @@ export function createAppender(options: AppenderOptions) {
         });
       tail = settled;
     }
+  }
+
+  /**
+   * The first `wanted` queued entries, cut back to the end of an append or
+   * appendMany call (or, when the first call alone is larger, that whole
+   * call): each call's entries go in one script call, so they are stored
+   * together or not at all (the AuditPort contract of src/routing).
+   */
+  function takeWholeGroups(wanted: number): Pending[] {
+    let cut = 0;
+    for (let position = 0; position < queue.length; position += 1) {
+      if (!(queue[position] as Pending).groupEnd) continue;
+      if (position + 1 > wanted && cut > 0) break;
+      cut = position + 1;
+      if (cut >= wanted) break;
+    }
+    return queue.splice(0, cut);
   }
 
   /** Builds the batch on `base` (possibly on a batch still in flight) and sends it at once. */
@@ -244,7 +267,7 @@ export function createAppender(options: AppenderOptions) {
       } catch (error) {
         return Promise.reject(error);
       }
-      return enqueue(parsed);
+      return enqueue(parsed, true);
     },
     appendMany(inputs: (AuditEntryInput | unknown)[]): Promise<AuditEntry[]> {
       let parsed: ParsedInput[];
@@ -253,7 +276,7 @@ export function createAppender(options: AppenderOptions) {
       } catch (error) {
         return Promise.reject(error);
       }
-      return Promise.all(parsed.map(enqueue));
+      return Promise.all(parsed.map((input, position) => enqueue(input, position === parsed.length - 1)));
     },
     /** Forget the cached right edge (after an outside change such as a restore). */
     reset(): void {

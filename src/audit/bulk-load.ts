@@ -2,8 +2,10 @@ import type { AuditEntryInput } from './entry.js';
 import type { AuditLog } from './log.js';
 
 export interface BulkLoadOptions {
-  /** Entries handed to the appender at once (it splits them into script calls of maxBatch). */
+  /** Entries handed to the appender at once, as appendMany calls of `batch` entries each. */
   chunk?: number;
+  /** Entries per appendMany call, hence per script call (the appender never splits a call): default 1,024. */
+  batch?: number;
   onProgress?: (loaded: number, total: number) => void;
 }
 
@@ -19,10 +21,16 @@ export async function bulkLoadAuditLog(
   options: BulkLoadOptions = {},
 ): Promise<void> {
   const chunk = options.chunk ?? 8192;
+  const batch = options.batch ?? 1024;
   for (let start = 0; start < count; start += chunk) {
-    const inputs = Array.from({ length: Math.min(chunk, count - start) }, (_, offset) => makeInput(start + offset));
-    await log.appendMany(inputs);
-    options.onProgress?.(start + inputs.length, count);
+    const end = Math.min(start + chunk, count);
+    // Several calls at once, so that the appender can send one while Redis stores another.
+    const calls: Promise<unknown>[] = [];
+    for (let from = start; from < end; from += batch) {
+      calls.push(log.appendMany(Array.from({ length: Math.min(batch, end - from) }, (_, offset) => makeInput(from + offset))));
+    }
+    await Promise.all(calls);
+    options.onProgress?.(end, count);
   }
 }
 
