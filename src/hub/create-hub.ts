@@ -92,7 +92,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   async function build(): Promise<Hub> {
     const { target, embedded } = await resolveRedisTarget(config);
     if (embedded) closers.push(() => stopEmbedded(embedded));
-    const redis = connectRedis(target, { connectionName: `isp-hub-${role}`, autoPipelining: true }) as Redis;
+    const redis = connectRedis(target, { connectionName: `isp-hub-${role}` }) as Redis;
     closers.push(async () => void (await redis.quit().catch(() => undefined)));
     const queueConnection = connectRedis(target, { connectionName: `isp-hub-${role}-queue`, forBlockingCommands: true }) as Redis;
     closers.push(async () => void (await queueConnection.quit().catch(() => undefined)));

@@ -20,14 +20,6 @@ export interface ConnectOptions {
    * wait out a reconnect); ordinary commands should fail fast instead.
    */
   forBlockingCommands?: boolean;
-  /**
-   * Send every command issued in one turn of the event loop in one write
-   * (ioredis `enableAutoPipelining`). Each write to Redis is a system call
-   * and a wake-up of the Redis process, which under load costs more CPU than
-   * the command itself. Only for connections that never block: a blocking
-   * command would hold up the commands pipelined behind it.
-   */
-  autoPipelining?: boolean;
 }
 
 /**
@@ -40,11 +32,9 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = {}):
     connectionName: options.connectionName ?? 'isp-hub',
     maxRetriesPerRequest: options.forBlockingCommands ? null : 3,
     enableReadyCheck: true,
-    enableAutoPipelining: Boolean(options.autoPipelining) && !options.forBlockingCommands,
   };
   if (target.clusterNodes && target.clusterNodes.length > 0) {
-    // A Cluster client pipelines by its own option; the nodes' redisOptions one is ignored.
-    return new Cluster(target.clusterNodes.map(parseHostPort), { redisOptions: common, enableAutoPipelining: common.enableAutoPipelining ?? false });
+    return new Cluster(target.clusterNodes.map(parseHostPort), { redisOptions: common });
   }
   if (target.sentinels && target.sentinels.length > 0) {
     if (!target.sentinelName) throw new TypeError('a Sentinel set-up needs the master name (REDIS_SENTINEL_NAME)');
