@@ -36,6 +36,11 @@ describe('isp-hub keys rotate', () => {
     expect(jwks.keys.filter((key) => key.use === 'enc')).toHaveLength(2);
 
     const previousCertificate = new X509Certificate(await readFile(path.join(work, 'hub/previous/encryption-cert.pem'), 'utf8'));
+    // Each key is replaced like for like: the X25519 encryption key by a new X25519 one.
+    const currentCertificate = new X509Certificate(await readFile(path.join(work, 'hub/encryption-cert.pem'), 'utf8'));
+    expect(previousCertificate.publicKey.asymmetricKeyType).toBe('x25519');
+    expect(currentCertificate.publicKey.asymmetricKeyType).toBe('x25519');
+    expect(thumbprintS256(currentCertificate)).not.toBe(thumbprintS256(previousCertificate));
     expect(jwks.keys.map((key) => key.kid)).toContain(thumbprintS256(previousCertificate));
     const read = (name: string) => readFile(path.join(certsDir, 'agencies/nv-police', name), 'utf8');
     const now = Math.floor(Date.now() / 1000);

@@ -1,11 +1,12 @@
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PREVIOUS_KEYS_DIR } from '../../hub/index.js';
-import { ISSUED_FILES, issueCertificate, loadCaDirectory, writeIssuedCertificate } from '../../pki/index.js';
+import { ISSUED_FILES, issueCertificate, keyAlgorithmOf, loadCaDirectory, readCertificatePem, writeIssuedCertificate } from '../../pki/index.js';
 
 /**
- * `isp-hub keys rotate`: the hub's signing and encryption keys are replaced;
+ * `isp-hub keys rotate`: the hub's signing and encryption keys are replaced,
+ * each by a new key of the same algorithm;
  * the current ones move to `previous/`, where the hub still decrypts with and
  * publishes them (/.well-known/jwks.json), so partners that cached the old
  * encryption key keep working until they refresh. Restart the hub processes
@@ -29,7 +30,9 @@ export function register(program: Command): void {
       for (const kind of ['hub-signing', 'hub-encryption'] as const) {
         const files = ISSUED_FILES[kind];
         for (const name of [files.certificate, files.privateKey, files.chain]) await copyFile(path.join(options.dir, name), path.join(previous, name));
-        const issued = await issueCertificate(ca, { kind, id: options.hubId });
+        // Like for like: an X25519 encryption key is replaced by an X25519 one, not by the pki default.
+        const current = readCertificatePem(await readFile(path.join(previous, files.certificate), 'utf8'));
+        const issued = await issueCertificate(ca, { kind, id: options.hubId, algorithm: keyAlgorithmOf(current.publicKey) });
         await writeIssuedCertificate(options.dir, issued);
         rotated[kind] = issued.thumbprint;
       }
