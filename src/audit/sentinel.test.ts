@@ -103,6 +103,7 @@ function memoryIdempotency(): IdempotencyStore<IntakeAnswer> {
       return answer ? { kind: 'replay', answer } : { kind: 'new' };
     },
     complete: async (agency, jti, answer) => void answers.set(`${agency}/${jti}`, answer),
+    release: async () => undefined,
   };
 }
 

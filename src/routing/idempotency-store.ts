@@ -18,11 +18,19 @@ import { luaScript } from './delivery/lua-script.js';
  * so an old message cannot be replayed after its record has gone: by then its
  * `exp` has passed and the envelope layer refuses it.
  */
-export type IdempotencyClaim<Answer> = { kind: 'new' } | { kind: 'retry-unanswered' } | { kind: 'replay'; answer: Answer };
+/** `lease` names this attempt's hold on the jti, for `release`. */
+export type IdempotencyClaim<Answer> = { kind: 'new'; lease?: string } | { kind: 'retry-unanswered'; lease?: string } | { kind: 'replay'; answer: Answer };
 
 export interface IdempotencyStore<Answer> {
   claim(agencyId: string, jti: string, bodyHash: string): Promise<IdempotencyClaim<Answer>>;
   complete(agencyId: string, jti: string, answer: Answer): Promise<void>;
+  /**
+   * Gives up this attempt's lease after it failed without an answer, so a
+   * retry takes the work over at once instead of waiting for the lease to
+   * run out. Does nothing once another attempt holds the lease or an answer
+   * is stored.
+   */
+  release(agencyId: string, jti: string, lease: string | undefined): Promise<void>;
 }
 
 /**
@@ -45,16 +53,25 @@ local leaseUntil = now + tonumber(ARGV[2])
 if redis.call('HSETNX', KEYS[1], 'hash', ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], 'lease', leaseUntil)
   redis.call('EXPIRE', KEYS[1], ARGV[3])
-  return {1}
+  return {1, tostring(leaseUntil)}
 end
 local stored = redis.call('HMGET', KEYS[1], 'hash', 'answer', 'lease')
 if stored[1] ~= ARGV[1] then return {2} end
 if stored[2] then return {3, stored[2]} end
 if tonumber(stored[3] or '0') <= now then
   redis.call('HSET', KEYS[1], 'lease', leaseUntil)
-  return {4}
+  return {4, tostring(leaseUntil)}
 end
 return {5}
+`);
+
+// KEYS[1] the record. ARGV[1] the releasing attempt's lease. Only that
+// attempt, and only while no answer is stored, may end the lease early.
+const RELEASE = luaScript(`
+if redis.call('HGET', KEYS[1], 'lease') == ARGV[1] and redis.call('HEXISTS', KEYS[1], 'answer') == 0 then
+  redis.call('HSET', KEYS[1], 'lease', '0')
+end
+return 0
 `);
 
 export function createIdempotencyStore<Answer>(deps: { redis: Redis; prefix: string; ttlSeconds: number; leaseMs?: number }): IdempotencyStore<Answer> {
@@ -65,11 +82,11 @@ export function createIdempotencyStore<Answer>(deps: { redis: Redis; prefix: str
     async claim(agencyId, jti, bodyHash) {
       const name = recordKey(agencyId, jti);
       for (;;) {
-        const [outcome, answer] = (await CLAIM.run(deps.redis, [name], [bodyHash, leaseMs, deps.ttlSeconds])) as [number, string?];
-        if (outcome === 1) return { kind: 'new' };
+        const [outcome, value] = (await CLAIM.run(deps.redis, [name], [bodyHash, leaseMs, deps.ttlSeconds])) as [number, string?];
+        if (outcome === 1) return { kind: 'new', lease: value as string };
         if (outcome === 2) throw new HubError('IDEMPOTENCY_CONFLICT', 'this jti was already used for a different message');
-        if (outcome === 3) return { kind: 'replay', answer: JSON.parse(answer as string) as Answer };
-        if (outcome === 4) return { kind: 'retry-unanswered' };
+        if (outcome === 3) return { kind: 'replay', answer: JSON.parse(value as string) as Answer };
+        if (outcome === 4) return { kind: 'retry-unanswered', lease: value as string };
         // Another attempt holds the lease: wait for its answer (or for the lease to run out).
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
@@ -77,5 +94,28 @@ export function createIdempotencyStore<Answer>(deps: { redis: Redis; prefix: str
     async complete(agencyId, jti, answer) {
       await deps.redis.hset(recordKey(agencyId, jti), 'answer', JSON.stringify(answer));
     },
+    async release(agencyId, jti, lease) {
+      if (lease !== undefined) await RELEASE.run(deps.redis, [recordKey(agencyId, jti)], [lease]);
+    },
   };
+}
+
+/**
+ * Runs the work for a jti this attempt has claimed; if the work fails, the
+ * lease is given up (and a failure to give it up is left to the lease's own
+ * time limit), so the sender's retry is taken at once rather than waiting.
+ */
+export async function releasingOnFailure<Answer, T>(
+  store: IdempotencyStore<Answer>,
+  agencyId: string,
+  jti: string,
+  claim: Exclude<IdempotencyClaim<Answer>, { kind: 'replay' }>,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await store.release(agencyId, jti, claim.lease).catch(() => undefined);
+    throw error;
+  }
 }

@@ -44,9 +44,10 @@ function harness(reseal: (recipient: string) => Promise<string>, decide: (recipi
   const appended: AuditEntryInput[][] = [];
   const delivered: DeliveryRequest[] = [];
   const idempotency: IdempotencyStore<IntakeAnswer> = {
-    claim: async () => ({ kind: 'new' }),
+    claim: async () => ({ kind: 'new', lease: 'lease-1' }),
     complete: async () => void calls.push('idempotency.complete'),
-  } as IdempotencyStore<IntakeAnswer>;
+    release: async (_agency, _jti, lease) => void calls.push(`idempotency.release ${lease}`),
+  };
   const deps: IntakeDeps = {
     openMessage: async () => opened,
     policy: {
@@ -99,7 +100,8 @@ describe('acceptMessage', () => {
     });
     await expect(acceptMessage(deps, caller, 'compact-jwe')).rejects.toMatchObject({ code: 'RECIPIENT_UNKNOWN' });
 
-    expect(calls).toEqual(['audit.appendMany']);
+    // The lease is given up, so the sender's retry is taken at once.
+    expect(calls).toEqual(['audit.appendMany', 'idempotency.release lease-1']);
     expect(appended).toEqual([
       [
         expect.objectContaining({ event: 'collection', agency: 'nv-police', messageType: 'arrest-notification' }),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
-import type { IdempotencyStore } from './idempotency-store.js';
+import { releasingOnFailure, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
 import type {
@@ -69,7 +69,11 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
   const bodyHash = createHash('sha256').update(compact, 'utf8').digest('hex');
   const claim = await deps.idempotency.claim(caller.agencyId, opened.jti, bodyHash);
   if (claim.kind === 'replay') return claim.answer;
+  return releasingOnFailure(deps.idempotency, caller.agencyId, opened.jti, claim, () => routeAndAnswer(deps, caller, opened));
+}
 
+/** Steps 5-9 for a message this attempt has claimed: decide, audit, hand over for delivery, store the answer. */
+async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: OpenedMessage): Promise<IntakeAnswer> {
   const messageId = messageIdFor(caller.agencyId, opened.jti);
   const subjectKeys = deps.subjectKeysOf(opened.record);
   const collection = collectionEntry(opened, messageId, subjectKeys);

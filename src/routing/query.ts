@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
-import type { IdempotencyStore } from './idempotency-store.js';
+import { releasingOnFailure, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
 import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, ResealPort } from './ports.js';
@@ -63,7 +63,11 @@ export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compa
   const bodyHash = createHash('sha256').update(compact, 'utf8').digest('hex');
   const claim = await deps.idempotency.claim(caller.agencyId, opened.jti, bodyHash);
   if (claim.kind === 'replay') return claim.answer;
+  return releasingOnFailure(deps.idempotency, caller.agencyId, opened.jti, claim, () => consultAndAnswer(deps, caller, opened));
+}
 
+/** The register is read only for permitted holders; the answer is sealed to the asker and stored for retries. */
+async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened: OpenedMessage): Promise<QueryAnswer> {
   const queryId = messageIdFor(caller.agencyId, opened.jti);
   const subjectKeys = deps.subjectKeysOf(opened.record);
   const decisions = deps
