@@ -27,13 +27,15 @@ export const ISSUED_FILES: Readonly<Record<CertificateKind, { certificate: strin
 /**
  * An agency's X25519 certificate can only agree keys, so it never replaces the
  * signing and TLS pair: it is the agency's encryption certificate, written
- * beside it (policies/agencies.yaml `encryptionCertificate`; the SDK reads it
+ * beside it (as is any agency certificate issued with `asEncryption`, e.g. an
+ * RSA one: `isp-hub certs issue --encryption`) (policies/agencies.yaml `encryptionCertificate`; the SDK reads it
  * from there, src/client/agency-files.ts).
  */
 export const AGENCY_ENCRYPTION_FILES = Object.freeze({ certificate: 'encryption-cert.pem', privateKey: 'encryption-key.pem', chain: 'chain.pem' });
 
-function filesFor(issued: IssuedCertificate): { certificate: string; privateKey: string; chain: string } {
-  return issued.kind === 'agency' && issued.algorithm === 'X25519' ? AGENCY_ENCRYPTION_FILES : ISSUED_FILES[issued.kind];
+function filesFor(issued: IssuedCertificate, asEncryption: boolean): { certificate: string; privateKey: string; chain: string } {
+  if (issued.kind !== 'agency') return ISSUED_FILES[issued.kind];
+  return asEncryption || issued.algorithm === 'X25519' ? AGENCY_ENCRYPTION_FILES : ISSUED_FILES.agency;
 }
 
 /** Private keys are readable by their owner only. */
@@ -83,8 +85,10 @@ export async function loadCaDirectory(dir: string): Promise<CaDirectory> {
 export async function writeIssuedCertificate(
   outDir: string,
   issued: IssuedCertificate,
+  options: { asEncryption?: boolean } = {},
 ): Promise<{ certificate: string; privateKey: string | undefined; chain: string }> {
-  const names = filesFor(issued);
+  if (options.asEncryption && issued.kind !== 'agency') throw new HubError('BAD_REQUEST', 'only an agency certificate can be written as an encryption certificate');
+  const names = filesFor(issued, options.asEncryption ?? false);
   const certificate = path.join(outDir, names.certificate);
   const chain = path.join(outDir, names.chain);
   const privateKey = issued.privateKeyPem === undefined ? undefined : path.join(outDir, names.privateKey);

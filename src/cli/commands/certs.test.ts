@@ -62,6 +62,18 @@ describe('isp-hub certs', { timeout: 120_000 }, () => {
     expect(openssl(['x509', '-in', inWork('agencies/nv-police/encryption-cert.pem'), '-noout', '-text'])).toContain('X25519');
   });
 
+  it('issue --encryption writes an RSA agency certificate as the encryption pair, and refuses it for a hub kind', async () => {
+    const signing = readFileSync(inWork('agencies/nv-police/cert.pem'), 'utf8');
+    const result = await runIspHub(['certs', 'issue', '--kind', 'agency', '--id', 'nv-police', '--role', 'police', '--algorithm', 'RSA-2048', '--encryption'], { cwd: workDir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readFileSync(inWork('agencies/nv-police/cert.pem'), 'utf8')).toBe(signing);
+    expect(openssl(['x509', '-in', inWork('agencies/nv-police/encryption-cert.pem'), '-noout', '-text'])).toContain('rsaEncryption');
+    const hub = await runIspHub(['certs', 'issue', '--kind', 'hub-tls', '--encryption'], { cwd: workDir });
+    expect(hub.code).toBe(2);
+    expect(hub.stderr).toContain('BAD_REQUEST');
+  });
+
   it('issue writes hub certificates under hub/ with their kind-specific names', async () => {
     const tls = await runIspHub(['certs', 'issue', '--kind', 'hub-tls', '--dns', 'hub.northvale.example'], { cwd: workDir });
     expect(tls.code).toBe(0);

@@ -125,11 +125,13 @@ export function register(program: Command): void {
     .option('--ip <addresses>', 'comma-separated IP addresses for the subject alternative name')
     .option('--ca <dir>', 'CA folder', DEFAULT_CA_DIR)
     .option('--out <dir>', 'output folder (default: agencies/<id> or hub/ beside the CA folder)')
+    .option('--encryption', "agency only: write it as the agency's encryption certificate (encryption-cert.pem, encryption-key.pem; always so for X25519)")
     .option('--p12 <file>', 'also write a PKCS#12 bundle (certificate, key and chain)')
     .option('--p12-password <password>', `password for the bundle (or set ${P12_PASSWORD_ENV})`)
     .action(
       async (options: {
         kind: string;
+        encryption?: boolean;
         id?: string;
         role?: string;
         algorithm: string;
@@ -143,6 +145,7 @@ export function register(program: Command): void {
       }) => {
         const password = options.p12Password ?? process.env[P12_PASSWORD_ENV];
         if (options.p12 && !password) throw new HubError('BAD_REQUEST', `--p12 needs --p12-password or ${P12_PASSWORD_ENV}`);
+        if (options.encryption && options.kind !== 'agency') throw new HubError('BAD_REQUEST', '--encryption is for agency certificates only');
         const { ca } = await loadCaDirectory(options.ca);
         const issued = await issueCertificate(ca, {
           kind: options.kind as CertificateKind,
@@ -156,7 +159,7 @@ export function register(program: Command): void {
         const parent = path.dirname(path.resolve(options.ca));
         const info = describeCertificate(issued.certificate);
         const outDir = options.out ?? (issued.kind === 'agency' ? path.join(parent, 'agencies', info.subject.commonName) : path.join(parent, 'hub'));
-        const written = await writeIssuedCertificate(outDir, issued);
+        const written = await writeIssuedCertificate(outDir, issued, { asEncryption: options.encryption === true });
         print(`issued ${issued.kind} certificate ${issued.serialNumber}`);
         describeLines(info).forEach((line) => print(`  ${line}`));
         print(`  certificate: ${written.certificate}`);
