@@ -56,6 +56,42 @@ export async function sendMany(
   return results;
 }
 
+/**
+ * sendMany with faults: while the messages are in flight, `fault` runs
+ * `faults` times, each at a random moment spread over the run by progress
+ * (between the `spread` fractions of `total` answered), so a test does the
+ * same on a fast or a loaded machine. `fault` kills its part and starts it
+ * again, pausing between as it sees fit.
+ */
+export async function sendThroughFaults(
+  client: AgencyClient,
+  message: OutgoingMessage,
+  options: { total: number; concurrency: number; jtiPrefix: string; faults: number; spread: [number, number]; fault: () => Promise<void> },
+): Promise<{ sent: SentMessage[]; answered: number; faults: number }> {
+  let answered = 0;
+  let faults = 0;
+  let done = false;
+  const sending = sendMany(client, message, { ...options, onProgress: (count) => (answered = count) });
+  void sending.finally(() => (done = true));
+  const points = Array.from({ length: options.faults }, () => Math.floor(randomBetween(...options.spread) * options.total)).sort((a, b) => a - b);
+  for (const point of points) {
+    while (!done && answered < point) await sleep(50);
+    if (done) break;
+    await sleep(randomBetween(0, 1000));
+    await options.fault();
+    faults += 1;
+  }
+  const sent = await sending;
+  return { sent, answered, faults };
+}
+
+/** Waits until every (message, recipient) a 202 promised has reached its receiver; the error says how many did not and adds `context()`. */
+export async function waitForEveryDelivery(sent: SentMessage[], receivers: Record<string, TestReceiver>, timeoutMs: number, context: () => string): Promise<void> {
+  await waitFor(() => missingDeliveries(sent, receivers).length === 0, timeoutMs, 'every accepted message to be delivered').catch((error: Error) => {
+    throw new Error(`${error.message}; missing ${missingDeliveries(sent, receivers).length}; ${context()}`);
+  });
+}
+
 /** Sealing fetches the hub's keys the first time: that too must wait out a restart. */
 async function sealWithRetries(client: AgencyClient, message: OutgoingMessage, jti: string): Promise<{ jwe: string }> {
   for (let attempt = 0; ; attempt += 1) {

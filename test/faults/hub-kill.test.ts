@@ -6,7 +6,7 @@ import { findFreePort } from '../../src/redis/index.js';
 import { copyPolicies, startReceiver, type TestReceiver } from '../support/hub.js';
 import { startHubProcess, type HubProcess } from '../support/hub-process.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { duplicateCount, exampleMessage, missingDeliveries, randomBetween, sendMany, sleep, verifyAudit, waitFor } from './harness.js';
+import { duplicateCount, exampleMessage, missingDeliveries, randomBetween, sendThroughFaults, sleep, verifyAudit, waitForEveryDelivery } from './harness.js';
 
 /** 2,000 in CI (issue 7 item 1); FAULT_MESSAGES lowers it while working on the harness. */
 const TOTAL = Number(process.env['FAULT_MESSAGES'] ?? 2000);
@@ -37,31 +37,21 @@ describe('kill -9 of the hub while an agency sends 2,000 messages', () => {
   it('delivers every message that got 202 to every permitted recipient, loses none, and the audit log verifies', async () => {
     const police = await hub.client('nv-police');
     const message = await exampleMessage('arrest-notification');
-    let answered = 0;
-    let kills = 0;
-    const sending = sendMany(police, message, { total: TOTAL, concurrency: 12, jtiPrefix: 'hub-kill', onProgress: (count) => (answered = count) });
-    let done = false;
-    void sending.finally(() => (done = true));
-
     // Kill at random moments while messages are in flight (in intake, between
-    // audit appends, mid-delivery), spread over the run by progress so the
-    // test does the same on a fast or a loaded machine. Restart on the same port.
-    const killPoints = Array.from({ length: KILLS }, () => Math.floor(randomBetween(0.05, 0.9) * TOTAL)).sort((a, b) => a - b);
-    for (const point of killPoints) {
-      while (!done && answered < point) await sleep(50);
-      if (done) break;
-      await sleep(randomBetween(0, 1000));
-      await hub.kill();
-      kills += 1;
-      await sleep(randomBetween(0, 500));
-      await hub.start();
-    }
-    const sent = await sending;
-    await waitFor(() => missingDeliveries(sent, { 'nv-probation': receiver }).length === 0, 90_000, 'every accepted message to be delivered').catch(
-      (error: Error) => {
-        throw new Error(`${error.message}; missing ${missingDeliveries(sent, { 'nv-probation': receiver }).length}; hub stderr: ${hub.stderrTail()}`);
+    // audit appends, mid-delivery), and restart on the same port.
+    const { sent, answered, faults: kills } = await sendThroughFaults(police, message, {
+      total: TOTAL,
+      concurrency: 12,
+      jtiPrefix: 'hub-kill',
+      faults: KILLS,
+      spread: [0.05, 0.9],
+      fault: async () => {
+        await hub.kill();
+        await sleep(randomBetween(0, 500));
+        await hub.start();
       },
-    );
+    });
+    await waitForEveryDelivery(sent, { 'nv-probation': receiver }, 90_000, () => `hub stderr: ${hub.stderrTail()}`);
 
     expect(kills).toBeGreaterThan(0);
     expect(answered).toBe(TOTAL);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/index.js';
 import { copyPolicies, startReceiver, type TestReceiver } from '../support/hub.js';
 import { startHubProcess, type HubProcess } from '../support/hub-process.js';
-import { duplicateCount, exampleMessage, missingDeliveries, randomBetween, sendMany, sleep, verifyAudit, waitFor } from './harness.js';
+import { duplicateCount, exampleMessage, missingDeliveries, randomBetween, sendThroughFaults, sleep, verifyAudit, waitForEveryDelivery } from './harness.js';
 
 /** The same 2,000 sends as the hub-kill test (issue 7: "the same with Redis killed"); FAULT_REDIS_MESSAGES shortens a local run. */
 const TOTAL = Number(process.env['FAULT_REDIS_MESSAGES'] ?? 2000);
@@ -52,28 +52,19 @@ describe('kill -9 of Redis (AOF on) while an agency sends messages', () => {
   it('delivers every message that got 202 after Redis restarts, and the audit log verifies', async () => {
     const police = await hub.client('nv-police');
     const message = await exampleMessage('arrest-notification');
-    let answered = 0;
-    let kills = 0;
-    const sending = sendMany(police, message, { total: TOTAL, concurrency: 12, jtiPrefix: 'redis-kill', onProgress: (count) => (answered = count) });
-    let done = false;
-    void sending.finally(() => (done = true));
-
-    const killPoints = Array.from({ length: KILLS }, () => Math.floor(randomBetween(0.1, 0.85) * TOTAL)).sort((a, b) => a - b);
-    for (const point of killPoints) {
-      while (!done && answered < point) await sleep(50);
-      if (done) break;
-      await sleep(randomBetween(0, 1000));
-      await redis.kill();
-      kills += 1;
-      await sleep(randomBetween(200, 1500));
-      redis = await startEmbeddedRedis({ dataDir: redisDir, port: redisPort });
-    }
-    const sent = await sending;
-    await waitFor(() => missingDeliveries(sent, { 'nv-probation': receiver }).length === 0, 120_000, 'every accepted message to be delivered').catch(
-      (error: Error) => {
-        throw new Error(`${error.message}; missing ${missingDeliveries(sent, { 'nv-probation': receiver }).length}; hub stderr: ${hub.stderrTail()}`);
+    const { sent, faults: kills } = await sendThroughFaults(police, message, {
+      total: TOTAL,
+      concurrency: 12,
+      jtiPrefix: 'redis-kill',
+      faults: KILLS,
+      spread: [0.1, 0.85],
+      fault: async () => {
+        await redis.kill();
+        await sleep(randomBetween(200, 1500));
+        redis = await startEmbeddedRedis({ dataDir: redisDir, port: redisPort });
       },
-    );
+    });
+    await waitForEveryDelivery(sent, { 'nv-probation': receiver }, 120_000, () => `hub stderr: ${hub.stderrTail()}`);
 
     expect(kills).toBe(KILLS);
     expect(sent.filter((item) => item.status !== 202)).toEqual([]);
