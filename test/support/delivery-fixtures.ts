@@ -1,9 +1,12 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
+import path from 'node:path';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { auditEntryInputSchema, createAuditLog, type AuditEntry, type AuditEntryInput } from '../../src/audit/index.js';
 import type { RedisClient } from '../../src/redis/index.js';
 import { x509 } from '../../src/pki/x509-library.js';
+import { repoRoot } from './cli.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -229,4 +232,33 @@ export function testAuditLog(redis: RedisClient, prefix: string): { append(input
       return log.getEntries(Array.from({ length: size }, (_, seq) => seq));
     },
   };
+}
+
+/**
+ * A delivery worker for `recipient` in a process of its own
+ * (test/support/delivery-worker-process.ts), pushing to `url` with short
+ * locks so a kill -9 of it is noticed soon; resolves once it is ready.
+ */
+export async function startDeliveryWorkerProcess(options: { redisUrl: string; prefix: string; recipient: string; url: string; pki: TestPki }): Promise<ChildProcessWithoutNullStreams> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/support/delivery-worker-process.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DELIVERY_WORKER_CONFIG: JSON.stringify({
+        redisUrl: options.redisUrl,
+        prefix: options.prefix,
+        recipient: options.recipient,
+        url: options.url,
+        tls: { cert: options.pki.hubClient.cert, key: options.pki.hubClient.key, ca: options.pki.caPem },
+        lockDurationMs: 1000,
+        stalledIntervalMs: 500,
+      }),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }) as unknown as ChildProcessWithoutNullStreams;
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    child.once('exit', () => reject(new Error('worker process exited early')));
+  });
+  return child;
 }

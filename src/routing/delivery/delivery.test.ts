@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../redis/index.js';
-import { repoRoot } from '../../../test/support/cli.js';
-import { createTestPki, startWebhookReceiver, testAuditLog, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
+import { createTestPki, startDeliveryWorkerProcess, startWebhookReceiver, testAuditLog, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
 import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { createDelivery, type Delivery, type DeliverySettings } from './index.js';
 import type { DeliveryRoute } from './ports.js';
@@ -274,28 +271,9 @@ describe('crash and shutdown', () => {
   it('a job re-run after its worker was killed mid-delivery carries the same id and says it is a redelivery', async () => {
     const childs = await receiver('hang');
     const prefix = redis.newPrefix();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/support/delivery-worker-process.ts')], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        DELIVERY_WORKER_CONFIG: JSON.stringify({
-          redisUrl: redis.url,
-          prefix,
-          recipient: 'nv-childrens',
-          url: childs.url,
-          tls: { cert: pki.hubClient.cert, key: pki.hubClient.key, ca: pki.caPem },
-          lockDurationMs: 1000,
-          stalledIntervalMs: 500,
-        }),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = await startDeliveryWorkerProcess({ redisUrl: redis.url, prefix, recipient: 'nv-childrens', url: childs.url, pki });
     cleanups.push(() => {
       child.kill('SIGKILL');
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-      child.once('exit', () => reject(new Error('worker process exited early')));
     });
     const producer = createDelivery({
       redis: { target: { url: redis.url } },

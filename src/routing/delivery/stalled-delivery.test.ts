@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../test/support/cli.js';
-import { createTestPki, startWebhookReceiver, testAuditLog, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
+import { createTestPki, startDeliveryWorkerProcess, startWebhookReceiver, testAuditLog, waitUntil, type TestPki, type WebhookReceiver } from '../../../test/support/delivery-fixtures.js';
 import { startTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { createDelivery } from './index.js';
 
@@ -32,27 +29,8 @@ afterAll(async () => {
 describe('a delivery that stalls more often than allowed', () => {
   it('is dead-lettered, audited and reported undeliverable, not silently failed', async () => {
     const prefix = redis.newPrefix();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/support/delivery-worker-process.ts')], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        DELIVERY_WORKER_CONFIG: JSON.stringify({
-          redisUrl: redis.url,
-          prefix,
-          recipient: 'nv-childrens',
-          url: receiver.url,
-          tls: { cert: pki.hubClient.cert, key: pki.hubClient.key, ca: pki.caPem },
-          lockDurationMs: 1000,
-          stalledIntervalMs: 500,
-        }),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = await startDeliveryWorkerProcess({ redisUrl: redis.url, prefix, recipient: 'nv-childrens', url: receiver.url, pki });
     cleanups.push(() => void child.kill('SIGKILL'));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-      child.once('exit', () => reject(new Error('worker process exited early')));
-    });
     const audit = testAuditLog(redis.connect(), prefix);
     const producer = createDelivery({
       redis: { target: { url: redis.url } },
