@@ -1,39 +1,11 @@
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/cli.js';
+import { findFreePort } from '../../src/redis/index.js';
+import { runScript, type CliResult } from '../support/cli.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
-/** tsx from this repository, as `npm run demo` runs it (`tsx scripts/demo.ts`). */
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'scripts/demo.ts'), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, HUB_URL: '', DPO_TOKEN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-/** A loopback port nobody listens on (taken and released), for "no hub running". */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** `npm run demo` (`tsx scripts/demo.ts`), never aimed at a hub from the caller's environment. */
+function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runScript('scripts/demo.ts', args, { env: { HUB_URL: '', DPO_TOKEN: '', ...env } });
 }
 
 /** The lines of one step, from its heading to the next. */
@@ -120,7 +92,8 @@ describe('npm run demo (issue 5 item 9): a day in the PPO scheme, self-started h
 
 describe('npm run demo with no hub running', () => {
   it('says how to start one and exits 2, without a stack trace', async () => {
-    const port = await closedPort();
+    // A loopback port nobody listens on (taken and released): no hub running.
+    const port = await findFreePort();
     const run = await runDemo(['--hub', `https://127.0.0.1:${port}`], {});
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`No hub answers at https://127.0.0.1:${port}.`);

@@ -46,8 +46,17 @@ export interface CliResult {
  * collects what it printed.
  */
 export function runIspHub(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  return runNode([...cliEntry(), ...args], options);
+}
+
+/** Runs one of the repository's TypeScript scripts through tsx, as `npm run <script>` does. */
+export function runScript(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return runNode(['--import', tsxLoader, path.join(repoRoot, script), ...args], options);
+}
+
+function runNode(nodeArgs: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliEntry(), ...args], {
+    const child = spawn(process.execPath, nodeArgs, {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
