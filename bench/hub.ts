@@ -35,7 +35,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { createAgencyClientFromFiles, webhookReceiver, type AgencyClient } from '../src/client/index.js';
+import { agencyFilesIn, createAgencyClientFromFiles, webhookReceiver, type AgencyClient } from '../src/client/index.js';
 import { loadConfig, type HubConfig } from '../src/config/index.js';
 import { createAgencyDirectory } from '../src/hub/agency-directory.js';
 import { loadHubKeyRing } from '../src/hub/hub-key-ring.js';
@@ -44,13 +44,13 @@ import { createResealer } from '../src/hub/resealer.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../src/pki/index.js';
 import { startEmbeddedRedis } from '../src/redis/index.js';
 import { loadRegistry } from '../src/registry/index.js';
-import { copyPolicies } from '../test/support/hub.js';
+import { certsDir, copyPolicies, exampleSchemeEnv } from '../test/support/hub.js';
 import { summariseProfile } from './hub/profile.js';
 import { writeReport, type BenchResult, type RunResult } from './hub/report.js';
 import { perSecond, round, summarise } from './hub/stats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const certsDir = path.join(root, 'certs-example');
+
 const SENDER = 'nv-police';
 const RECIPIENT = 'nv-probation';
 
@@ -181,11 +181,7 @@ function hubEnvironment(dataDir: string, policyDir: string): Record<string, stri
     NODE_ENV: 'development',
     HOST: '127.0.0.1',
     PORT: '0',
-    DATA_DIR: dataDir,
-    POLICY_DIR: policyDir,
-    CA_CERT: path.join(certsDir, 'ca/cert.pem'),
-    REVOCATION_LIST: path.join(certsDir, 'ca/revocations.json'),
-    HUB_CERT_DIR: path.join(certsDir, 'hub'),
+    ...exampleSchemeEnv(dataDir, policyDir),
     // One sender at the peak rate is far above the default 60,000 a minute per agency.
     RATE_LIMIT_PER_MINUTE: '10000000',
     LOG_LEVEL: 'error',
@@ -528,9 +524,7 @@ async function main(): Promise<void> {
       const client = await createAgencyClientFromFiles({
         hubUrl: hub.url,
         agencyId,
-        agencyDir: path.join(certsDir, 'agencies', agencyId),
-        caCertFile: path.join(certsDir, 'ca/cert.pem'),
-        revocationsFile: path.join(certsDir, 'ca/revocations.json'),
+        ...agencyFilesIn(certsDir, agencyId),
         lifetimeSeconds: 1800,
       });
       clients.push(client);

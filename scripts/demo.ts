@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { createAgencyClientFromFiles, type AgencyClient } from '../src/client/index.js';
+import { agencyFilesIn, createAgencyClientFromFiles, type AgencyClient } from '../src/client/index.js';
 import { HubError } from '../src/errors.js';
 import { loadPolicySet, messageSchemasFromMessages, type PolicySet } from '../src/policy/index.js';
 import { DemoStepError, playDay } from './demo/day.js';
@@ -82,9 +82,7 @@ async function main(argv: string[]): Promise<number> {
           hubUrl: hub.url,
           hubId: hub.config.HUB_ID,
           agencyId,
-          agencyDir: path.join(certsDir, 'agencies', agencyId),
-          caCertFile: path.join(certsDir, 'ca/cert.pem'),
-          revocationsFile: path.join(certsDir, 'ca/revocations.json'),
+          ...agencyFilesIn(certsDir, agencyId),
         });
         clients.set(agencyId, client);
         return client;

@@ -1,4 +1,5 @@
-import { AGENCY_ENCRYPTION_FILES, ISSUED_FILES } from '../pki/ca-directory.js';
+import path from 'node:path';
+import { AGENCY_ENCRYPTION_FILES, CA_FILES, ISSUED_FILES } from '../pki/ca-directory.js';
 
 /**
  * The files of one agency's folder, as certs-example/ lays them out and as
@@ -16,3 +17,15 @@ export const AGENCY_FILES = Object.freeze({
   encryptionCertificate: AGENCY_ENCRYPTION_FILES.certificate,
   encryptionPrivateKey: AGENCY_ENCRYPTION_FILES.privateKey,
 });
+
+/**
+ * Where one agency's files are in a scheme folder laid out as certs-example/
+ * (`ca/` beside `agencies/<id>/`): what createAgencyClientFromFiles reads.
+ */
+export function agencyFilesIn(schemeDir: string, agencyId: string): { agencyDir: string; caCertFile: string; revocationsFile: string } {
+  return {
+    agencyDir: path.join(schemeDir, 'agencies', agencyId),
+    caCertFile: path.join(schemeDir, 'ca', CA_FILES.certificate),
+    revocationsFile: path.join(schemeDir, 'ca', CA_FILES.revocations),
+  };
+}

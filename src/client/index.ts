@@ -7,7 +7,7 @@ export { webhookReceiver, type Delivery } from './webhook-receiver.js';
 export { createHttpsTransport, type TlsCredentials, type HttpsTransport, type HttpResponse } from './https-transport.js';
 export type { CertificateCheck } from './hub-keys.js';
 export { createAgencyClientFromFiles, type AgencyFiles } from './from-files.js';
-export { AGENCY_FILES } from './agency-files.js';
+export { AGENCY_FILES, agencyFilesIn } from './agency-files.js';
 export type { EncryptionKeyPair } from './decryption-keys.js';
 /** The standalone audit verifiers: a partner or auditor needs only the hub's certificate (docs/audit-format.md). */
 export {

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAgencyClientFromFiles, type AgencyClient } from '../../src/client/index.js';
+import { agencyFilesIn, createAgencyClientFromFiles, type AgencyClient } from '../../src/client/index.js';
 import { repoRoot } from './cli.js';
-import { certsDir } from './hub.js';
+import { certsDir, exampleSchemeEnv } from './hub.js';
 
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -57,11 +57,7 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
     LOG_LEVEL: 'error',
     HOST: '127.0.0.1',
     PORT: String(options.port),
-    DATA_DIR: options.dataDir,
-    POLICY_DIR: options.policyDir,
-    CA_CERT: path.join(certsDir, 'ca/cert.pem'),
-    REVOCATION_LIST: path.join(certsDir, 'ca/revocations.json'),
-    HUB_CERT_DIR: path.join(certsDir, 'hub'),
+    ...exampleSchemeEnv(options.dataDir, options.policyDir),
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: options.prefix,
     DELIVERY_BACKOFF_MS: '200',
@@ -131,9 +127,7 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
       createAgencyClientFromFiles({
         hubUrl: url,
         agencyId,
-        agencyDir: path.join(certsDir, 'agencies', agencyId),
-        caCertFile: path.join(certsDir, 'ca/cert.pem'),
-        revocationsFile: path.join(certsDir, 'ca/revocations.json'),
+        ...agencyFilesIn(certsDir, agencyId),
       }),
   };
 }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { createAgencyClientFromFiles, webhookReceiver, type AgencyClient, type Delivery } from '../../src/client/index.js';
+import { agencyFilesIn, createAgencyClientFromFiles, webhookReceiver, type AgencyClient, type Delivery } from '../../src/client/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createHub, type Hub, type HubRole } from '../../src/hub/index.js';
 import type { RouteModule } from '../../src/http/index.js';
@@ -13,6 +13,17 @@ import { repoRoot } from './cli.js';
 import type { TestRedis } from './redis.js';
 
 export const certsDir = path.join(repoRoot, 'certs-example');
+
+/** The hub's configuration for the example scheme (certs-example/) with its data and policies in the given folders. */
+export function exampleSchemeEnv(dataDir: string, policyDir: string): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    POLICY_DIR: policyDir,
+    CA_CERT: path.join(certsDir, 'ca/cert.pem'),
+    REVOCATION_LIST: path.join(certsDir, 'ca/revocations.json'),
+    HUB_CERT_DIR: path.join(certsDir, 'hub'),
+  };
+}
 
 export interface TestHub {
   hub: Hub;
@@ -49,11 +60,7 @@ export async function startTestHub(
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
-    DATA_DIR: dataDir,
-    POLICY_DIR: policyDir,
-    CA_CERT: path.join(certsDir, 'ca/cert.pem'),
-    REVOCATION_LIST: path.join(certsDir, 'ca/revocations.json'),
-    HUB_CERT_DIR: path.join(certsDir, 'hub'),
+    ...exampleSchemeEnv(dataDir, policyDir),
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: prefix,
     DELIVERY_BACKOFF_MS: '50',
@@ -75,9 +82,7 @@ export async function startTestHub(
       const client = await createAgencyClientFromFiles({
         hubUrl: hub.url ?? '',
         agencyId,
-        agencyDir: path.join(certsDir, 'agencies', agencyId),
-        caCertFile: path.join(certsDir, 'ca/cert.pem'),
-        revocationsFile: path.join(certsDir, 'ca/revocations.json'),
+        ...agencyFilesIn(certsDir, agencyId),
       });
       clients.push(client);
       return client;

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { createAgencyClientFromFiles, type AgencyClient } from '../../client/index.js';
+import { agencyFilesIn, createAgencyClientFromFiles, type AgencyClient } from '../../client/index.js';
 import { HubError } from '../../errors.js';
 
 /**
@@ -27,9 +26,7 @@ async function clientFor(options: AgencyOptions): Promise<AgencyClient> {
   return createAgencyClientFromFiles({
     hubUrl,
     agencyId: options.as,
-    agencyDir: path.join(options.certs, 'agencies', options.as),
-    caCertFile: path.join(options.certs, 'ca', 'cert.pem'),
-    revocationsFile: path.join(options.certs, 'ca', 'revocations.json'),
+    ...agencyFilesIn(options.certs, options.as),
     ...(process.env['HUB_ID'] ? { hubId: process.env['HUB_ID'] } : {}),
   });
 }
