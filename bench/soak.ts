@@ -19,7 +19,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { AgencyClient, OutgoingMessage } from '../src/client/index.js';
 import { findFreePort, startEmbeddedRedis } from '../src/redis/index.js';
-import { exampleMessage } from '../test/faults/harness.js';
+import { example } from '../test/support/e2e.js';
 import { copyPolicies, startReceiver } from '../test/support/hub.js';
 import { startHubProcess } from '../test/support/hub-process.js';
 
@@ -59,7 +59,7 @@ const hub = await startHubProcess({
 });
 receiver.bind(await hub.client('nv-probation'));
 const police: AgencyClient = await hub.client('nv-police');
-const message: OutgoingMessage = await exampleMessage('arrest-notification');
+const message: OutgoingMessage = await example('arrest-notification');
 
 // Counters for the whole run and per sample window. `awaiting` holds the ids
 // of messages accepted in the soak phase and not yet delivered (the backlog).

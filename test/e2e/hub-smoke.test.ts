@@ -1,23 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/cli.js';
+import { eventually, example } from '../support/e2e.js';
 import { startReceiver, startTestHub, type TestHub, type TestReceiver } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-
-async function example(type: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(path.join(repoRoot, 'policies/examples', `${type}.json`), 'utf8')) as Record<string, unknown>;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('the hub end to end (push and pull)', () => {
   let redis: TestRedis;

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seal } from '../../src/envelope/index.js';
 import { thumbprintS256 } from '../../src/pki/index.js';
-import { runIspHub, repoRoot } from '../support/cli.js';
+import { runIspHub } from '../support/cli.js';
+import { example } from '../support/e2e.js';
 import { certsDir, startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -44,7 +45,7 @@ describe('isp-hub keys rotate', () => {
     expect(jwks.keys.map((key) => key.kid)).toContain(thumbprintS256(previousCertificate));
     const read = (name: string) => readFile(path.join(certsDir, 'agencies/nv-police', name), 'utf8');
     const now = Math.floor(Date.now() / 1000);
-    const message = JSON.parse(await readFile(path.join(repoRoot, 'policies/examples/arrest-notification.json'), 'utf8')) as Record<string, unknown>;
+    const message = await example('arrest-notification');
     const jwe = await seal({
       claims: { ...message, iss: 'nv-police', aud: 'isp-hub', iat: now, exp: now + 300, jti: randomUUID() },
       signer: { privateKey: createPrivateKey(await read('key.pem')), certificate: new X509Certificate(await read('cert.pem')) },

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/cli.js';
+import { example } from '../support/e2e.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -19,8 +17,7 @@ describe('/metrics on a running hub', () => {
 
   it('counts messages by type and outcome, decisions by rule, queue depth and audit append latency', async () => {
     const police = await hub.client('nv-police');
-    const message = JSON.parse(await readFile(path.join(repoRoot, 'policies/examples/arrest-notification.json'), 'utf8')) as Record<string, unknown>;
-    expect((await police.send(message as never)).status).toBe(202);
+    expect((await police.send(await example('arrest-notification'))).status).toBe(202);
     const refused = await police.request('POST', '/v1/messages', 'not.a.jwe');
     expect(refused.status).toBe(400);
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIspHub } from '../support/cli.js';
 import { startReceiver, startTestHub, type TestHub, type TestReceiver } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { exampleMessage, waitFor } from './harness.js';
+import { example } from '../support/e2e.js';
+import { waitFor } from './harness.js';
 
 interface Tracking {
   recipients: Array<{ agencyId: string; state: string; reason?: string }>;
@@ -34,7 +35,7 @@ describe('a recipient down for longer than the retry window', () => {
   it('dead-letters the delivery, reports it undeliverable to the sender, and delivers it on replay', async () => {
     const police = await hub.client('nv-police');
     receiver.setAvailable(false);
-    const answer = await police.send((await exampleMessage('arrest-notification')) as never);
+    const answer = await police.send((await example('arrest-notification')) as never);
     expect(answer.status).toBe(202);
     const id = (answer.body as { id: string }).id;
 

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { verifyFullLog, type FullVerifyReport } from '../../src/audit/index.js';
 import type { AgencyClient, OutgoingMessage } from '../../src/client/index.js';
-import { repoRoot } from '../support/cli.js';
 import { certsDir } from '../support/hub.js';
 import { sendUntilAnswered } from '../support/hub-process.js';
 import type { TestReceiver } from '../support/hub.js';
@@ -16,10 +15,6 @@ export interface SentMessage {
   /** Recipients the 202 answer listed as queued: the permitted ones. */
   queuedFor: string[];
   attempts: number;
-}
-
-export async function exampleMessage(type: string): Promise<OutgoingMessage> {
-  return JSON.parse(await readFile(path.join(repoRoot, 'policies/examples', `${type}.json`), 'utf8')) as OutgoingMessage;
 }
 
 /**

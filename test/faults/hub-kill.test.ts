@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/redis/index.js';
 import { copyPolicies, startReceiver, type TestReceiver } from '../support/hub.js';
+import { example } from '../support/e2e.js';
 import { startHubProcess, type HubProcess } from '../support/hub-process.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { duplicateCount, exampleMessage, missingDeliveries, randomBetween, sendThroughFaults, sleep, verifyAudit, waitForEveryDelivery } from './harness.js';
+import { duplicateCount, missingDeliveries, randomBetween, sendThroughFaults, sleep, verifyAudit, waitForEveryDelivery } from './harness.js';
 
 /** 2,000 in CI (issue 7 item 1); FAULT_MESSAGES lowers it while working on the harness. */
 const TOTAL = Number(process.env['FAULT_MESSAGES'] ?? 2000);
@@ -36,7 +37,7 @@ describe('kill -9 of the hub while an agency sends 2,000 messages', () => {
 
   it('delivers every message that got 202 to every permitted recipient, loses none, and the audit log verifies', async () => {
     const police = await hub.client('nv-police');
-    const message = await exampleMessage('arrest-notification');
+    const message = await example('arrest-notification');
     // Kill at random moments while messages are in flight (in intake, between
     // audit appends, mid-delivery), and restart on the same port.
     const { sent, answered, faults: kills } = await sendThroughFaults(police, message, {

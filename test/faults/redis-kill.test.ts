@@ -5,8 +5,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/index.js';
 import { copyPolicies, startReceiver, type TestReceiver } from '../support/hub.js';
+import { example } from '../support/e2e.js';
 import { startHubProcess, type HubProcess } from '../support/hub-process.js';
-import { duplicateCount, exampleMessage, missingDeliveries, randomBetween, sendThroughFaults, sleep, verifyAudit, waitForEveryDelivery } from './harness.js';
+import { duplicateCount, missingDeliveries, randomBetween, sendThroughFaults, sleep, verifyAudit, waitForEveryDelivery } from './harness.js';
 
 /** The same 2,000 sends as the hub-kill test (issue 7: "the same with Redis killed"); FAULT_REDIS_MESSAGES shortens a local run. */
 const TOTAL = Number(process.env['FAULT_REDIS_MESSAGES'] ?? 2000);
@@ -51,7 +52,7 @@ describe('kill -9 of Redis (AOF on) while an agency sends messages', () => {
 
   it('delivers every message that got 202 after Redis restarts, and the audit log verifies', async () => {
     const police = await hub.client('nv-police');
-    const message = await exampleMessage('arrest-notification');
+    const message = await example('arrest-notification');
     const { sent, faults: kills } = await sendThroughFaults(police, message, {
       total: TOTAL,
       concurrency: 12,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { AuditEntry } from '../../src/audit/entry.js';
 import { seal, type EnvelopeClaims } from '../../src/envelope/index.js';
 import { loadOrCreateEmbeddedDpoIssuer, embeddedDpoIssuerUrl, type EmbeddedDpoIssuer } from '../../src/dpo/index.js';
-import { repoRoot } from '../support/cli.js';
+import { example } from '../support/e2e.js';
 import { certsDir, type TestHub } from '../support/hub.js';
 
 export interface RawResponse {
@@ -90,10 +90,6 @@ function errorCodeOf(text: string): string | undefined {
 export const jose = { 'content-type': 'application/jose' } as const;
 export const json = { 'content-type': 'application/json' } as const;
 
-export async function exampleMessage(type: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(path.join(repoRoot, 'policies/examples', `${type}.json`), 'utf8')) as Record<string, unknown>;
-}
-
 /** An agency's signing key and certificate, and the hub's encryption key, for building envelopes by hand. */
 export interface EnvelopeKit {
   agencyId: string;
@@ -119,7 +115,7 @@ export async function envelopeKit(hub: TestHub, agencyId: string): Promise<Envel
     hubKey,
     async claims(overrides = {}, type = 'arrest-notification') {
       const now = Math.floor(Date.now() / 1000);
-      return { ...(await exampleMessage(type)), iss: agencyId, aud: 'isp-hub', iat: now, exp: now + 300, jti: randomUUID(), ...overrides } as EnvelopeClaims;
+      return { ...(await example(type)), iss: agencyId, aud: 'isp-hub', iat: now, exp: now + 300, jti: randomUUID(), ...overrides } as EnvelopeClaims;
     },
     seal: (claims) => seal({ claims, signer: { privateKey: signingKey, certificate }, recipient: hubKey }),
   };
