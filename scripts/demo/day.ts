@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgencyClient, OutgoingMessage } from '../../src/client/index.js';
 import type { SubjectReport } from '../../src/audit/search/index.js';
+import { readExampleMessage } from '../../src/messages/index.js';
 import { dpoToken, subjectReport } from './dpo-api.js';
 import { repoRoot, type DemoHub } from './hub-target.js';
 import { outline, summarise, withheldPaths } from './records.js';
@@ -173,8 +173,9 @@ function heading(print: (line: string) => void, step: number, title: string): vo
   print(`Step ${step}. ${title}`);
 }
 
+/** policies/examples/<type>.json with its dates moved to today, so the day plays the same whenever it is run. */
 async function example(type: string): Promise<OutgoingMessage> {
-  return JSON.parse(await readFile(path.join(repoRoot, 'policies/examples', `${type}.json`), 'utf8')) as OutgoingMessage;
+  return readExampleMessage<OutgoingMessage>(path.join(repoRoot, 'policies/examples'), type);
 }
 
 function subjectLine(message: OutgoingMessage): string {

@@ -39,6 +39,7 @@ export {
 } from './identifiers.js';
 export { fieldPathsOf, isFieldPathOf, leafPathsOf } from './field-paths.js';
 export { subjectAgeOn, isChildOn } from './age.js';
+export { EXAMPLES_WRITTEN_ON, daysBetween, moveDates, readExampleMessage } from './example-messages.js';
 export {
   DATA_CATEGORIES,
   OFFENCE_CATEGORIES,

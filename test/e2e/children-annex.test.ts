@@ -11,7 +11,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
  */
 const PUSHED = ['nv-yot', 'nv-childrens', 'nv-probation'];
 
-/** An arrest of Jordan Sample (born 2011-03-09: 15 on the day of the arrest). */
+/** An arrest of Jordan Sample (15 on the day of the arrest: example() keeps the examples' ages). */
 async function arrestOfChild(purpose: string, to?: string[]): Promise<ExampleMessage> {
   const adult = await example('arrest-notification');
   const child = (await example('risk-flag-update')).subject;
@@ -87,7 +87,8 @@ describe("the children's annex end to end", () => {
     const childrensBody = childrens.claims['body'] as Record<string, unknown>;
     expect(childrensBody['familyContext']).toEqual({ livesWith: 'partner', dependentChildren: 1 });
     expect(childrensBody['offences']).toBeUndefined();
-    expect(childrens.claims['subject']).toEqual({ identifiers: { localChildId: 'NV-C-000123' }, name: { given: 'Jordan', family: 'Sample' }, dateOfBirth: '2011-03-09' });
+    const { dateOfBirth } = (await example('risk-flag-update')).subject;
+    expect(childrens.claims['subject']).toEqual({ identifiers: { localChildId: 'NV-C-000123' }, name: { given: 'Jordan', family: 'Sample' }, dateOfBirth });
 
     // The YOT rule's notify obligation: children's services learn who received what, and nothing of the body.
     const notice = await deliveryTo('nv-childrens', `${id}.notice.nv-yot`);

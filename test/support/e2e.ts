@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { AgencyClient } from '../../src/client/index.js';
 import type { AuditEntry } from '../../src/audit/index.js';
+import { readExampleMessage } from '../../src/messages/index.js';
 import { repoRoot } from './cli.js';
 import type { TestHub } from './hub.js';
 
@@ -17,9 +18,9 @@ export type ExampleMessage = {
   to?: string[];
 };
 
-/** A fresh copy of policies/examples/<type>.json (tests may change it). */
+/** A fresh copy of policies/examples/<type>.json with its dates moved to today (tests may change it). */
 export async function example(type: string): Promise<ExampleMessage> {
-  return JSON.parse(await readFile(path.join(repoRoot, 'policies/examples', `${type}.json`), 'utf8')) as ExampleMessage;
+  return readExampleMessage<ExampleMessage>(path.join(repoRoot, 'policies/examples'), type);
 }
 
 /** Polls `probe` until it returns something other than undefined. */
