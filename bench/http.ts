@@ -63,6 +63,7 @@ const app = createApp({
   }),
   audit: { append: async () => undefined },
   rateLimiter: createRedisRateLimiter({ redis, keyPrefix: '{bench}', limit: 10_000_000 }),
+  authenticationFailureLimiter: createRedisRateLimiter({ redis, keyPrefix: '{bench}', limit: 1_000_000 }),
   metrics: createHubMetrics(),
   hubKeys: () => [],
   routes: {

@@ -62,6 +62,8 @@ export const configSchema = z.object({
   INBOX_TTL_SECONDS: integer(60, 90 * 24 * 3600).default(72 * 3600),
 
   RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(60_000),
+  /** Refused sign-ins audited one by one per network address per minute; past it, 429 without an entry each (src/http/authentication-failures.ts). */
+  AUTH_FAILURES_AUDITED_PER_MINUTE: integer(1, 1_000_000).default(60),
   REQUEST_TIMEOUT_MS: integer(1000, 600_000).default(30_000),
   HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
   /** How long an idle kept-alive connection stays open; above a typical load balancer's 60 s idle timeout. */

@@ -1,6 +1,7 @@
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
+import { createAuthenticationFailures } from './authentication-failures.js';
 import { createBodyReaders } from './body.js';
 import { createClientCertificateReader } from './client-certificate.js';
 import { createErrorMapper, notFoundHandler } from './error-mapper.js';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
     audit: deps.audit,
     body,
     registerOperation: (spec) => operations.registerOperation(spec),
+    authenticationFailures: createAuthenticationFailures({ limiter: deps.authenticationFailureLimiter, audit: deps.audit, metrics: deps.metrics }),
   };
 
   app.use(requestContext({ logger: deps.logger, metrics: deps.metrics }));
@@ -64,8 +66,7 @@ export function createApp(deps: AppDeps): Express {
     identityMiddleware({
       identify: deps.identify,
       certificates: createClientCertificateReader({ trustedProxies: deps.config.TRUSTED_PROXIES, headerName: deps.config.CLIENT_CERT_HEADER }),
-      audit: deps.audit,
-      logger: deps.logger,
+      failures: routeDeps.authenticationFailures,
     }),
   );
   agencyRouter.use(rateLimitMiddleware(deps.rateLimiter, (res) => `agency:${String(res.locals.agencyId)}`));

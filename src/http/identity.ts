@@ -1,10 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import { HubError, isHubError } from '../errors.js';
-import type { Logger } from '../logger.js';
 import { thumbprintS256 } from '../pki/thumbprint.js';
+import type { AuthenticationFailures } from './authentication-failures.js';
 import type { ClientCertificateReader } from './client-certificate.js';
-import { loggerOf } from './request-context.js';
-import type { AgencyIdentity, AuditSink, IdentifyAgency } from './types.js';
+import type { AgencyIdentity, IdentifyAgency } from './types.js';
 
 const identities = new WeakMap<Request, AgencyIdentity>();
 /** Per TLS connection: with keep-alive, identify once per connection, re-checked after this long. */
@@ -18,9 +17,11 @@ const AUDIT_CODE = /^[A-Za-z0-9_.:\/#()-]{1,128}$/;
  * Either way an `authentication-failed` audit entry is written (DPA 2018
  * s.62 asks for refusals to be accountable): the agency is `unknown` unless
  * the refusal names a genuine scheme agency, and the reason holds the code
- * and the certificate thumbprint, never anything personal.
+ * and the certificate thumbprint, never anything personal. A flood of
+ * refusals from one network address is answered 429 past a limit, without
+ * an entry each (authentication-failures.ts).
  */
-export function identityMiddleware(deps: { identify: IdentifyAgency; certificates: ClientCertificateReader; audit: AuditSink; logger: Logger }): RequestHandler {
+export function identityMiddleware(deps: { identify: IdentifyAgency; certificates: ClientCertificateReader; failures: AuthenticationFailures }): RequestHandler {
   const byConnection = new WeakMap<object, { identity: AgencyIdentity; until: number }>();
   return async (req, res, next) => {
     let thumbprint: string | undefined;
@@ -44,27 +45,21 @@ export function identityMiddleware(deps: { identify: IdentifyAgency; certificate
       next();
     } catch (error) {
       if (!isHubError(error)) throw error;
-      await auditRefusal(deps.audit, req, error, thumbprint);
-      throw error;
+      await deps.failures.refuse(req, res, error, refusalEntry(error, thumbprint));
     }
   };
 }
 
-async function auditRefusal(audit: AuditSink, req: Request, error: HubError, thumbprint: string | undefined): Promise<void> {
+function refusalEntry(error: HubError, thumbprint: string | undefined) {
   const claimed = error.details?.agencyId;
   const agency = typeof claimed === 'string' && AUDIT_CODE.test(claimed) ? claimed : 'unknown';
-  try {
-    await audit.append({
-      event: 'authentication-failed',
-      agency,
-      decision: 'deny',
-      outcome: error.code,
-      reason: `Client certificate refused (${error.code})${thumbprint ? `; certificate x5t#S256 ${thumbprint}` : ''}.`,
-    });
-  } catch (auditError) {
-    // The caller is refused either way; the operator must learn the refusal went unrecorded.
-    loggerOf(req).error('audit append failed for an authentication failure', { code: error.code, error: auditError });
-  }
+  return {
+    event: 'authentication-failed' as const,
+    agency,
+    decision: 'deny' as const,
+    outcome: error.code,
+    reason: `Client certificate refused (${error.code})${thumbprint ? `; certificate x5t#S256 ${thumbprint}` : ''}.`,
+  };
 }
 
 /** The agency established for this request; a TypeError on a route not behind the identity middleware. */

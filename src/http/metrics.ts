@@ -21,6 +21,8 @@ export interface HubMetrics {
   /** Seconds one audit append took, durable in Redis. */
   observeAuditAppend(seconds: number): void;
   observeHttpRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
+  /** A refused sign-in (client certificate or DPO token); `recorded: false` once a flood from one address is no longer audited one by one. */
+  authenticationFailure(labels: { recorded: boolean }): void;
   /** Where the queue depth gauge reads from at scrape time (set once the queues exist). */
   setQueueDepthSource(source: QueueDepthSource): void;
   /** Prometheus text exposition format 0.0.4. */
@@ -78,6 +80,12 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [registry],
   });
+  const authenticationFailures = new Counter({
+    name: `${prefix}authentication_failures_total`,
+    help: 'Refused client certificates and DPO tokens, by whether each got its own audit entry',
+    labelNames: ['recorded'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: `${prefix}queue_depth`,
     help: 'Jobs in each queue, by state, read at scrape time',
@@ -98,6 +106,7 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     deadLetter: ({ type }) => deadLetters.inc({ type }),
     observeAuditAppend: (seconds) => auditAppend.observe(seconds),
     observeHttpRequest: ({ method, route, status }, seconds) => httpRequests.observe({ method, route, status: String(status) }, seconds),
+    authenticationFailure: ({ recorded }) => authenticationFailures.inc({ recorded: recorded ? 'yes' : 'no' }),
     setQueueDepthSource: (source) => {
       queueDepth = source;
     },

@@ -5,6 +5,8 @@ import { keyspace } from '../redis/index.js';
 
 export interface RateDecision {
   allowed: boolean;
+  /** Requests counted in this window, this one included. */
+  count: number;
   limit: number;
   remaining: number;
   /** Milliseconds until the current window ends. */
@@ -46,7 +48,7 @@ export function createRedisRateLimiter(options: { redis: Redis | Cluster; keyPre
   return {
     async consume(subject) {
       const [count, ttl] = await redis.ispHubRateWindow(key('ratelimit', subject), windowMs);
-      return { allowed: count <= options.limit, limit: options.limit, remaining: Math.max(0, options.limit - count), resetMs: ttl };
+      return { allowed: count <= options.limit, count, limit: options.limit, remaining: Math.max(0, options.limit - count), resetMs: ttl };
     },
   };
 }

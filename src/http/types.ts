@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Router } from 'express';
 import type { AuditEntryInput } from '../audit/entry.js';
+import type { AuthenticationFailures } from './authentication-failures.js';
 import type { HubConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import type { BodyReaders } from './body.js';
@@ -55,6 +56,8 @@ export interface RouteDeps {
   body: BodyReaders;
   /** Describe each route for /openapi.json. */
   registerOperation: OperationRegistry['registerOperation'];
+  /** Answers and audits a refused sign-in, bounded per network address (authentication-failures.ts). */
+  authenticationFailures: AuthenticationFailures;
 }
 
 /**
@@ -70,6 +73,8 @@ export interface AppDeps {
   identify: IdentifyAgency;
   audit: AuditSink;
   rateLimiter: RateLimiter;
+  /** Counts refused sign-ins per network address; its limit is how many are audited one by one per window. */
+  authenticationFailureLimiter: RateLimiter;
   metrics: HubMetrics;
   hubKeys: HubKeySource;
   health?: readonly HealthCheck[];

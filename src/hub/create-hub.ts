@@ -230,6 +230,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       identify: (certificate, context) => agencies().identify(certificate, context),
       audit,
       rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.REDIS_KEY_PREFIX}:rate`, limit: config.RATE_LIMIT_PER_MINUTE }),
+      authenticationFailureLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.REDIS_KEY_PREFIX}:rate`, limit: config.AUTH_FAILURES_AUDITED_PER_MINUTE }),
       metrics,
       hubKeys: () => keys.publicKeys(),
       health: [

@@ -163,6 +163,7 @@ export async function startConsoleHub(): Promise<ConsoleHub> {
     },
     audit: auditLog,
     rateLimiter: createRedisRateLimiter({ redis, keyPrefix: prefix, limit: 100_000, windowMs: 60_000 }),
+    authenticationFailureLimiter: createRedisRateLimiter({ redis, keyPrefix: prefix, limit: 100_000, windowMs: 60_000 }),
     metrics: createHubMetrics({ processMetrics: false }),
     hubKeys: () => [signingKey],
     routes: {

@@ -1,5 +1,6 @@
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/e2e.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { call, createTestScheme, startTestHub, type TestHub, type TestScheme } from './support/hub-fixture.js';
 
@@ -166,7 +167,11 @@ describe('hygiene', () => {
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const refused = await call(hub, scheme, { path: '/v1/whoami', headers: { 'x-request-id': 'refused-trace-123' } });
     expect(refused.headers['x-request-id']).toBe('refused-trace-123');
-    const lines = hub.logLines().filter((entry) => entry.requestId === 'refused-trace-123');
+    // The access line is written when the response has finished, which may be just after the client has it.
+    const lines = await eventually(() => {
+      const found = hub.logLines().filter((entry) => entry.requestId === 'refused-trace-123');
+      return found.length >= 2 ? found : undefined;
+    }, 5000, 'the access log line of the refused request');
     expect(lines.map((entry) => entry.message)).toEqual(['request refused', 'http request']);
     expect(lines[1]).toMatchObject({ status: 401, path: '/v1/whoami', method: 'GET' });
     const access = hub.logLines().find((entry) => entry.requestId === 'agency-trace-12345');

@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { DpoIdentity, DpoTokenVerifier } from '../../dpo/index.js';
-import type { AuditEntryInput } from '../../audit/entry.js';
 import { HubError, isHubError } from '../../errors.js';
+import type { AuthenticationFailures } from '../authentication-failures.js';
 
 /**
  * DPO authentication on /v1/audit: `Authorization: Bearer <JWT>` only
@@ -14,7 +14,7 @@ const REALM = 'isp-hub-audit';
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
 const DPO = Symbol('dpo');
 
-export function dpoBearer(verifier: DpoTokenVerifier, audit?: { append(input: AuditEntryInput): Promise<unknown> }): RequestHandler {
+export function dpoBearer(verifier: DpoTokenVerifier, failures: AuthenticationFailures): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined || header.trim() === '') {
@@ -36,12 +36,9 @@ export function dpoBearer(verifier: DpoTokenVerifier, audit?: { append(input: Au
       // in an unverified token can be believed. A missing token is not: that
       // is a browser that has not signed in yet. No sharing was decided, so
       // the decision is not-applicable (the overview's refusals are sharing refusals).
-      if (audit && isHubError(error)) {
-        await audit
-          .append({ event: 'authentication-failed', agency: 'unknown', decision: 'not-applicable', outcome: error.code, reason: `A DPO sign-in token was refused (${error.code}).` })
-          .catch(() => undefined);
-      }
-      throw error;
+      // A flood from one address is answered 429 past a limit, without an entry each.
+      if (!isHubError(error)) throw error;
+      await failures.refuse(req, res, error, { event: 'authentication-failed', agency: 'unknown', decision: 'not-applicable', outcome: error.code, reason: `A DPO sign-in token was refused (${error.code}).` });
     }
     // Audit answers are about people: never kept by a browser or a proxy (RFC 9111 s.5.2.2.5).
     res.setHeader('Cache-Control', 'no-store');

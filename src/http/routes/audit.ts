@@ -150,7 +150,7 @@ const DELIVERY_LOOKAHEAD = 500;
 
 export function auditRoutes(options: AuditRoutesDeps): RouteModule {
   return (router, deps) => {
-    const bearer = dpoBearer(options.verifier, options.auditLog);
+    const bearer = dpoBearer(options.verifier, deps.authenticationFailures);
     const keys = auditIndexKeys(options.prefix);
     const checkpointsKey = keyspace(options.prefix)('audit', 'checkpoints');
     const overview = createAuditOverview({

@@ -90,6 +90,9 @@ export interface TestHubOptions {
   routes?: AppDeps['routes'];
   config?: Partial<HttpConfig & ServerConfig>;
   rateLimit?: number;
+  /** Refused sign-ins audited one by one per address per window (AUTH_FAILURES_AUDITED_PER_MINUTE). */
+  authFailureLimit?: number;
+  authFailureWindowMs?: number;
   health?: HealthCheck[];
   hubKeys?: HubPublicKey[];
   closeGraceMs?: number;
@@ -121,6 +124,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     identify: options.scheme.identify,
     audit: { append: async (entry) => void audit.push(entry) },
     rateLimiter: createRedisRateLimiter({ redis: options.redis, keyPrefix: options.keyPrefix, limit: options.rateLimit ?? 1000, windowMs: 60_000 }),
+    authenticationFailureLimiter: createRedisRateLimiter({ redis: options.redis, keyPrefix: options.keyPrefix, limit: options.authFailureLimit ?? 1000, windowMs: options.authFailureWindowMs ?? 60_000 }),
     metrics: createHubMetrics({ processMetrics: false }),
     hubKeys: () => options.hubKeys ?? [],
     health: options.health ?? [],
