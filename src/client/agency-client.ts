@@ -29,6 +29,12 @@ export interface AgencyClientOptions {
    * before the hub knew of this certificate).
    */
   encryption?: EncryptionKeyPair;
+  /**
+   * Encryption pairs the agency has replaced, newest first: deliveries the hub
+   * sealed to them before the change still open (docs/pki.md, "Rolling out or
+   * replacing"). Keep each until INBOX_TTL_SECONDS after the change.
+   */
+  previousEncryption?: readonly EncryptionKeyPair[];
   /** The scheme CA: checks the hub's TLS certificate and its published keys. */
   caPem: string;
   /** Checks a hub certificate (chain, dates, revocation, usage); built from src/pki by `createAgencyClientFromFiles`. */
@@ -74,7 +80,7 @@ export class AgencyClient {
     this.transport = createHttpsTransport(options.hubUrl, { key: options.privateKeyPem, cert: options.certificatePem, ca: options.caPem });
     this.privateKey = createPrivateKey(options.privateKeyPem);
     this.certificate = new X509Certificate(options.certificatePem);
-    this.decryptionKeys = decryptionKeysFor({ privateKey: this.privateKey, certificate: this.certificate }, options.encryption);
+    this.decryptionKeys = decryptionKeysFor({ privateKey: this.privateKey, certificate: this.certificate }, options.encryption, options.previousEncryption);
     this.hubId = options.hubId ?? 'isp-hub';
     this.hubKeys = createHubKeyCache(() => this.getJson('/.well-known/jwks.json'), options.checkHubCertificate);
   }

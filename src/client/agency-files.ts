@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AGENCY_ENCRYPTION_FILES, CA_FILES, ISSUED_FILES } from '../pki/ca-directory.js';
+import { AGENCY_ENCRYPTION_FILES, AGENCY_PREVIOUS_ENCRYPTION_FILES, CA_FILES, ISSUED_FILES } from '../pki/ca-directory.js';
 
 /**
  * The files of one agency's folder, as certs-example/ lays them out and as
@@ -16,6 +16,9 @@ export const AGENCY_FILES = Object.freeze({
   /** The certificate deliveries are encrypted to, and its key: where `isp-hub certs issue` writes an X25519 agency certificate. */
   encryptionCertificate: AGENCY_ENCRYPTION_FILES.certificate,
   encryptionPrivateKey: AGENCY_ENCRYPTION_FILES.privateKey,
+  /** The encryption pair replaced last (`isp-hub certs issue` keeps it): deliveries sealed to it still open. */
+  previousEncryptionCertificate: AGENCY_PREVIOUS_ENCRYPTION_FILES.certificate,
+  previousEncryptionPrivateKey: AGENCY_PREVIOUS_ENCRYPTION_FILES.privateKey,
 });
 
 /**

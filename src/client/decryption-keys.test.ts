@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { open, seal, type DecryptionKey } from '../envelope/index.js';
+import { loadCaDirectory } from '../pki/ca-directory.js';
+import { issueCertificate } from '../pki/issue-certificate.js';
 import { thumbprintS256 } from '../pki/thumbprint.js';
 import { AGENCY_FILES } from './agency-files.js';
 import { decryptionKeysFor } from './decryption-keys.js';
@@ -66,6 +68,25 @@ describe('an agency client opens deliveries with its encryption key and its main
     await expect(openWith(decryptionKeysFor(police, undefined), toEncryption)).rejects.toMatchObject({ code: 'JWE_UNKNOWN_KID' });
   });
 
+  it('keeps replaced encryption pairs after the current one: what was sealed to them still opens, and only with them', async () => {
+    const ca = await loadCaDirectory(path.join(examples, 'ca'));
+    const replacement = await issueCertificate(ca.ca, { kind: 'agency', id: 'nv-police', role: 'police', algorithm: 'X25519' });
+    const current = { privateKeyPem: replacement.privateKeyPem ?? '', certificatePem: replacement.certificatePem };
+    const keys = decryptionKeysFor(police, current, [policeEncryption]);
+    expect(keys.map((key) => key.kid)).toEqual([
+      thumbprintS256(new X509Certificate(current.certificatePem)),
+      thumbprintS256(new X509Certificate(policeEncryption.certificatePem)),
+      thumbprintS256(police.certificate),
+    ]);
+    const toReplaced = await sealTo(policeEncryption.certificatePem);
+    await expect(openWith(keys, toReplaced)).resolves.toMatchObject({ claims: { aud: 'nv-police' } });
+    await expect(openWith(keys, await sealTo(current.certificatePem))).resolves.toMatchObject({ claims: { aud: 'nv-police' } });
+    await expect(openWith(decryptionKeysFor(police, current), toReplaced)).rejects.toMatchObject({ code: 'JWE_UNKNOWN_KID' });
+    const mismatched = { privateKeyPem: read('agencies/nv-housing/encryption-key.pem'), certificatePem: policeEncryption.certificatePem };
+    expect(() => decryptionKeysFor(police, current, [mismatched])).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('previous encryption') }));
+    expect(() => decryptionKeysFor(police, undefined, [policeEncryption])).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+
   it('refuses an encryption key that does not belong to its certificate', () => {
     const mismatched = { privateKeyPem: read('agencies/nv-housing/encryption-key.pem'), certificatePem: policeEncryption.certificatePem };
     expect(() => decryptionKeysFor(police, mismatched)).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
@@ -85,5 +106,11 @@ describe('an agency client opens deliveries with its encryption key and its main
     await copyFile(path.join(examples, 'agencies/nv-police', AGENCY_FILES.encryptionPrivateKey), path.join(agencyDir, AGENCY_FILES.encryptionPrivateKey));
     const client = await createAgencyClientFromFiles(files);
     client.close();
+    // The same rule for the kept, replaced pair.
+    await copyFile(path.join(examples, 'agencies/nv-police', AGENCY_FILES.encryptionCertificate), path.join(agencyDir, AGENCY_FILES.previousEncryptionCertificate));
+    await expect(createAgencyClientFromFiles(files)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/has encryption-cert\.previous\.pem but no encryption-key\.previous\.pem/),
+    });
   });
 });

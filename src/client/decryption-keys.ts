@@ -14,17 +14,26 @@ export interface EncryptionKeyPair {
  * The keys an agency opens deliveries with, each under the `kid` the hub
  * seals to: the certificate's x5t#S256 thumbprint (RFC 7515 s.4.1.8). The
  * encryption key comes first, as the hub uses it once it knows the
- * certificate; the main key stays, so deliveries sealed to it before the
- * change (still waiting in an inbox, or from a hub whose agencies.yaml does
- * not name the encryption certificate) still open.
+ * certificate; then any encryption pairs it replaced, and the main key, so
+ * deliveries sealed before a change (still waiting in an inbox, or from a
+ * hub whose agencies.yaml does not name the new certificate yet) still open.
  */
-export function decryptionKeysFor(main: { privateKey: KeyObject; certificate: X509Certificate }, encryption: EncryptionKeyPair | undefined): DecryptionKey[] {
+export function decryptionKeysFor(
+  main: { privateKey: KeyObject; certificate: X509Certificate },
+  encryption: EncryptionKeyPair | undefined,
+  previous: readonly EncryptionKeyPair[] = [],
+): DecryptionKey[] {
   const mainKey = { kid: thumbprintS256(main.certificate), privateKey: main.privateKey };
-  if (!encryption) return [mainKey];
-  const certificate = new X509Certificate(encryption.certificatePem);
-  const privateKey = createPrivateKey(encryption.privateKeyPem);
+  if (!encryption && previous.length > 0) throw new HubError('CONFIG_INVALID', 'a previous encryption pair is given without a current one');
+  const pairs = encryption ? [encryption, ...previous] : [];
+  return [...pairs.map((pair, position) => decryptionKeyOf(pair, position === 0 ? 'encryption' : 'previous encryption')), mainKey];
+}
+
+function decryptionKeyOf(pair: EncryptionKeyPair, which: string): DecryptionKey {
+  const certificate = new X509Certificate(pair.certificatePem);
+  const privateKey = createPrivateKey(pair.privateKeyPem);
   if (!keyBelongsTo(privateKey, certificate)) {
-    throw new HubError('CONFIG_INVALID', 'the encryption key does not belong to the encryption certificate');
+    throw new HubError('CONFIG_INVALID', `the ${which} key does not belong to the ${which} certificate`);
   }
-  return [{ kid: thumbprintS256(certificate), privateKey }, mainKey];
+  return { kid: thumbprintS256(certificate), privateKey };
 }

@@ -12,7 +12,9 @@ export interface AgencyFiles {
   /**
    * Folder with the agency's cert.pem, key.pem and chain.pem, and, when the
    * agency has a separate encryption certificate, encryption-cert.pem and
-   * encryption-key.pem (the certs-example layout, see agency-files.ts).
+   * encryption-key.pem, and the pair those replaced, if kept, as
+   * encryption-cert.previous.pem and encryption-key.previous.pem (the
+   * certs-example layout, see agency-files.ts).
    */
   agencyDir: string;
   /** The scheme CA certificate. */
@@ -29,7 +31,8 @@ export interface AgencyFiles {
  */
 export async function createAgencyClientFromFiles(files: AgencyFiles): Promise<AgencyClient> {
   const read = (name: string) => readFile(path.join(files.agencyDir, name), 'utf8');
-  const encryption = await readEncryptionPair(files.agencyDir);
+  const encryption = await readEncryptionPair(files.agencyDir, AGENCY_FILES.encryptionCertificate, AGENCY_FILES.encryptionPrivateKey);
+  const previous = await readEncryptionPair(files.agencyDir, AGENCY_FILES.previousEncryptionCertificate, AGENCY_FILES.previousEncryptionPrivateKey);
   const caPem = await readFile(files.caCertFile, 'utf8');
   const revocations = files.revocationsFile ? await openRevocationList(files.revocationsFile) : undefined;
   const trust = createTrustStore({ caCertificates: readCertificatesPem(caPem), ...(revocations ? { revocations } : {}) });
@@ -39,6 +42,7 @@ export async function createAgencyClientFromFiles(files: AgencyFiles): Promise<A
     privateKeyPem: await read(AGENCY_FILES.privateKey),
     certificatePem: await read(AGENCY_FILES.certificate),
     ...(encryption ? { encryption } : {}),
+    ...(previous ? { previousEncryption: [previous] } : {}),
     caPem,
     checkHubCertificate: (certificate, usage, chain) => {
       trust.verify(certificate, { usage, intermediates: chain });
@@ -49,18 +53,12 @@ export async function createAgencyClientFromFiles(files: AgencyFiles): Promise<A
   return new AgencyClient(options);
 }
 
-/** The folder's encryption pair: both files, or neither (the main key then decrypts too). */
-async function readEncryptionPair(agencyDir: string): Promise<EncryptionKeyPair | undefined> {
-  const [privateKeyPem, certificatePem] = await Promise.all([
-    readIfPresent(path.join(agencyDir, AGENCY_FILES.encryptionPrivateKey)),
-    readIfPresent(path.join(agencyDir, AGENCY_FILES.encryptionCertificate)),
-  ]);
+/** One encryption pair of the folder: both files, or neither (then undefined). */
+async function readEncryptionPair(agencyDir: string, certificateName: string, privateKeyName: string): Promise<EncryptionKeyPair | undefined> {
+  const [privateKeyPem, certificatePem] = await Promise.all([readIfPresent(path.join(agencyDir, privateKeyName)), readIfPresent(path.join(agencyDir, certificateName))]);
   if (privateKeyPem !== undefined && certificatePem !== undefined) return { privateKeyPem, certificatePem };
   if (privateKeyPem === undefined && certificatePem === undefined) return undefined;
-  const [present, missing] =
-    privateKeyPem === undefined
-      ? [AGENCY_FILES.encryptionCertificate, AGENCY_FILES.encryptionPrivateKey]
-      : [AGENCY_FILES.encryptionPrivateKey, AGENCY_FILES.encryptionCertificate];
+  const [present, missing] = privateKeyPem === undefined ? [certificateName, privateKeyName] : [privateKeyName, certificateName];
   throw new HubError('CONFIG_INVALID', `${agencyDir} has ${present} but no ${missing}; an encryption pair needs both`);
 }
 

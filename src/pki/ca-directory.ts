@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { HubError } from '../errors.js';
 import { createCertificateAuthority, loadCertificateAuthority, type CertificateAuthority, type CreateCertificateAuthorityOptions } from './certificate-authority.js';
@@ -32,6 +32,11 @@ export const ISSUED_FILES: Readonly<Record<CertificateKind, { certificate: strin
  * from there, src/client/agency-files.ts).
  */
 export const AGENCY_ENCRYPTION_FILES = Object.freeze({ certificate: 'encryption-cert.pem', privateKey: 'encryption-key.pem', chain: 'chain.pem' });
+/**
+ * Where a replaced encryption pair is kept: deliveries already sealed to it
+ * (waiting in an inbox) must still open until they are collected or expire.
+ */
+export const AGENCY_PREVIOUS_ENCRYPTION_FILES = Object.freeze({ certificate: 'encryption-cert.previous.pem', privateKey: 'encryption-key.previous.pem' });
 
 function filesFor(issued: IssuedCertificate, asEncryption: boolean): { certificate: string; privateKey: string; chain: string } {
   if (issued.kind !== 'agency') return ISSUED_FILES[issued.kind];
@@ -86,14 +91,29 @@ export async function writeIssuedCertificate(
   outDir: string,
   issued: IssuedCertificate,
   options: { asEncryption?: boolean } = {},
-): Promise<{ certificate: string; privateKey: string | undefined; chain: string }> {
+): Promise<{ certificate: string; privateKey: string | undefined; chain: string; previous?: { certificate: string; privateKey: string } }> {
   if (options.asEncryption && issued.kind !== 'agency') throw new HubError('BAD_REQUEST', 'only an agency certificate can be written as an encryption certificate');
   const names = filesFor(issued, options.asEncryption ?? false);
   const certificate = path.join(outDir, names.certificate);
   const chain = path.join(outDir, names.chain);
   const privateKey = issued.privateKeyPem === undefined ? undefined : path.join(outDir, names.privateKey);
+  const previous = names === AGENCY_ENCRYPTION_FILES ? await keepReplacedEncryptionPair(outDir) : undefined;
   if (privateKey !== undefined && issued.privateKeyPem !== undefined) await writeFileAtomic(privateKey, issued.privateKeyPem, PRIVATE_KEY_MODE);
   await writeFileAtomic(certificate, issued.certificatePem);
   await writeFileAtomic(chain, issued.chainPem);
-  return { certificate, privateKey, chain };
+  return { certificate, privateKey, chain, ...(previous ? { previous } : {}) };
+}
+
+/**
+ * Before a new encryption pair is written over one already there, the old
+ * pair moves to the `.previous` names (replacing any older one), so that the
+ * agency's client still opens what the hub sealed to it (docs/pki.md).
+ */
+async function keepReplacedEncryptionPair(outDir: string): Promise<{ certificate: string; privateKey: string } | undefined> {
+  const current = { certificate: path.join(outDir, AGENCY_ENCRYPTION_FILES.certificate), privateKey: path.join(outDir, AGENCY_ENCRYPTION_FILES.privateKey) };
+  if (!(await exists(current.certificate)) || !(await exists(current.privateKey))) return undefined;
+  const previous = { certificate: path.join(outDir, AGENCY_PREVIOUS_ENCRYPTION_FILES.certificate), privateKey: path.join(outDir, AGENCY_PREVIOUS_ENCRYPTION_FILES.privateKey) };
+  await rename(current.privateKey, previous.privateKey);
+  await rename(current.certificate, previous.certificate);
+  return previous;
 }

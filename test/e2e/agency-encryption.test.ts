@@ -1,12 +1,12 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookReceiver, type AgencyClient, type Delivery } from '../../src/client/index.js';
+import { agencyFilesIn, createAgencyClientFromFiles, webhookReceiver, type AgencyClient, type Delivery } from '../../src/client/index.js';
 import { thumbprintS256 } from '../../src/pki/thumbprint.js';
 import type { InboxListing } from '../../src/routing/delivery/index.js';
 import { runIspHub } from '../support/cli.js';
@@ -127,5 +127,45 @@ describe('deliveries to agencies with an X25519 encryption certificate', () => {
     expect(cli.code, cli.stderr).toBe(0);
     const listed = JSON.parse(cli.stdout) as { items: Array<{ messageId: string; record?: { aud: string; provenance: { messageId: string } } }> };
     expect(listed.items.find((entry) => entry.messageId === answer.body.id)?.record).toMatchObject({ aud: 'nv-police', provenance: { messageId: answer.body.id } });
+  });
+
+  it('still opens an inbox item sealed to an encryption key the agency has since replaced: certs issue keeps the old pair, the client opens with it', async () => {
+    const court = await hub.client('nv-court');
+    const answer = await court.send<IntakeBody>(await example('court-outcome'));
+    const police = await hub.client('nv-police');
+    const item = await eventually(async () => (await police.inbox<InboxListing>()).items.find((entry) => entry.messageId === answer.body.id), 15_000, 'the police inbox item');
+    const oldKid = await thumbprintOf('nv-police', 'encryption-cert.pem');
+    expect(decodeProtectedHeader(item.jwe)).toMatchObject({ kid: oldKid });
+
+    // nv-police replaces its encryption key in its own copy of the scheme folder.
+    const scheme = path.join(dataDir, 'police-scheme');
+    await cp(certsDir, scheme, { recursive: true });
+    const issued = await runIspHub(['certs', 'issue', '--ca', path.join(scheme, 'ca'), '--kind', 'agency', '--id', 'nv-police', '--role', 'police', '--algorithm', 'X25519']);
+    expect(issued.code, issued.stderr).toBe(0);
+    expect(issued.stdout).toContain('encryption-cert.previous.pem');
+    const policeDir = agencyFilesIn(scheme, 'nv-police').agencyDir;
+    expect(thumbprintS256(new X509Certificate(await readFile(path.join(policeDir, 'encryption-cert.pem'), 'utf8')))).not.toBe(oldKid);
+    expect(thumbprintS256(new X509Certificate(await readFile(path.join(policeDir, 'encryption-cert.previous.pem'), 'utf8')))).toBe(oldKid);
+
+    const replaced = await createAgencyClientFromFiles({ hubUrl: hub.url, agencyId: 'nv-police', ...agencyFilesIn(scheme, 'nv-police') });
+    try {
+      const opened = await replaced.openFromHub(item.jwe);
+      expect(opened.claims).toMatchObject({ aud: 'nv-police', provenance: { messageId: answer.body.id } });
+    } finally {
+      replaced.close();
+    }
+    const cli = await runIspHub(['inbox', '--as', 'nv-police', '--hub', hub.url, '--certs', scheme, '--limit', '100', '--open']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect((JSON.parse(cli.stdout) as { items: Array<{ messageId: string; record?: unknown }> }).items.find((entry) => entry.messageId === answer.body.id)?.record).toMatchObject({ aud: 'nv-police' });
+
+    // Without the kept pair the item is sealed to a key the client does not hold.
+    await rm(path.join(policeDir, 'encryption-cert.previous.pem'));
+    await rm(path.join(policeDir, 'encryption-key.previous.pem'));
+    const forgetful = await createAgencyClientFromFiles({ hubUrl: hub.url, agencyId: 'nv-police', ...agencyFilesIn(scheme, 'nv-police') });
+    try {
+      await expect(forgetful.openFromHub(item.jwe)).rejects.toMatchObject({ code: 'JWE_UNKNOWN_KID' });
+    } finally {
+      forgetful.close();
+    }
   });
 });

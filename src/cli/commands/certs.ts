@@ -165,6 +165,11 @@ export function register(program: Command): void {
         print(`  certificate: ${written.certificate}`);
         print(`  private key: ${written.privateKey ?? '(none)'}`);
         print(`  chain:       ${written.chain}`);
+        if (written.previous) {
+          print(`  the encryption pair it replaces is kept, so deliveries already sealed to it still open:`);
+          print(`    ${written.previous.certificate}`);
+          print(`    ${written.previous.privateKey}`);
+        }
         if (options.p12 && password) {
           const bundle = toPkcs12({
             certificatePem: issued.certificatePem,
