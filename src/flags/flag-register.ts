@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { keyspace } from '../redis/index.js';
 import type { FlagCipher } from './flag-cipher.js';
+import { reviewDeadline } from './review-date.js';
 
 /**
  * The risk-flag register (DESIGN.md "Parts": flags/). Flags are stored per
@@ -154,11 +155,4 @@ export function createFlagRegister(deps: FlagRegisterDeps): FlagRegister {
       return erased;
     },
   };
-}
-
-/** A flag is valid through the whole of its review date (UTC); it lapses at the next midnight. */
-function reviewDeadline(reviewDate: string): number {
-  const start = Date.parse(`${reviewDate}T00:00:00.000Z`);
-  if (Number.isNaN(start)) throw new TypeError('review date must be YYYY-MM-DD');
-  return start + 24 * 3600 * 1000;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
+import { assertFlagReviewDatesAhead } from '../flags/review-date.js';
 import { releasingOnFailure, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
@@ -61,6 +62,7 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
     opened = await deps.openMessage(compact);
     assertSignedByCaller(opened, caller, 'message');
     assertNamedRecipientsExist(deps.policy, opened.record);
+    assertFlagReviewDatesAhead(opened.record, deps.clock());
   } catch (error) {
     if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'message', error);
     throw error;

@@ -128,6 +128,24 @@ describe('risk-flag queries end to end', () => {
     expect(entries.find((entry) => entry.messageId === id)).toMatchObject({ event: 'consultation', outcome: 'nothing-held' });
   });
 
+  it('refuses a flag set with a review date already passed (422, audited, register unchanged)', async () => {
+    const update = await example('risk-flag-update');
+    const otherChild = { ...update.subject, identifiers: { localChildId: 'NV-C-000789' }, name: { given: 'Robin', family: 'Placeholder' } };
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const flags = (update.body as { flags: Array<Record<string, unknown>> }).flags.map((flag, position) => (position === 1 ? { ...flag, reviewDate: yesterday } : flag));
+    const police = await hub.client('nv-police');
+    const refused = await police.send<{ error: { code: string; details: { issues: unknown[] } } }>({ ...update, subject: otherChild, body: { ...update.body, flags } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('MESSAGE_INVALID');
+    expect(refused.body.error.details.issues).toEqual([{ path: 'body.flags[1].reviewDate', code: 'review_date_passed' }]);
+    const entries = await auditEntries(hub);
+    expect(entries.at(-1)).toMatchObject({ event: 'refusal', agency: 'nv-police', outcome: 'MESSAGE_INVALID' });
+
+    const query = await example('risk-flag-query');
+    const { id, answer } = await (await hub.client('nv-yot')).query({ ...query, subject: otherChild });
+    expect((answer as unknown as FlagAnswer).body).toEqual({ queryId: id, flags: [] });
+  });
+
   it('answers a replayed query with the first answer and other bytes under the same jti with 409', async () => {
     const yot = await hub.client('nv-yot');
     const query = await example('risk-flag-query');
