@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --report`: writes docs/benchmarks.md and
  * docs/benchmarks-latency.svg from one run of bench/hub.ts, and runs the
- * envelope, policy and audit benchmarks to paste their tables beside it
+ * envelope, policy, audit and audit-search benchmarks to paste their tables beside it
  * (issue 7 item 5), each with its own date and load average.
  */
 import { spawn } from 'node:child_process';
@@ -67,6 +67,7 @@ const OTHERS = [
   { script: 'bench/envelope.ts', title: 'npm run bench:envelope' },
   { script: 'bench/policy.ts', title: 'npm run bench:policy' },
   { script: 'bench/audit.ts', title: 'npm run bench:audit' },
+  { script: 'bench/audit-search.ts', title: 'npm run bench:audit-search' },
 ];
 
 /**
