@@ -168,7 +168,7 @@ export function renderMarkdown(result: BenchResult, others: OtherBench[], svgNam
     '',
     ...profileSection(result.profile),
     'Run it again: `npm run bench` (prints), `npm run bench -- --json out.json`, `npm run bench -- --report`',
-    '(this file and the SVG; `--no-others` leaves the three benchmarks below out), `--seconds N`,',
+    '(this file and the SVG; `--no-others` leaves the four benchmarks below out), `--seconds N`,',
     "`--concurrency N`, `--cpu-prof DIR` (a V8 CPU profile of the API process's main thread over the peak run),",
     '`--topology all` (the hub as one process), `--open-in-window` (the receiver opens each delivery as it arrives).',
     '',

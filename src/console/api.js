@@ -64,14 +64,18 @@ async function call(path, { method = 'GET', params } = {}) {
   if (!response.ok) {
     let code = 'HTTP_' + response.status;
     let message = `The hub answered ${response.status}.`;
+    let refused;
     try {
       const body = await response.json();
       code = body.error?.code ?? code;
       message = body.error?.message ?? message;
+      // 429 AUTH_FAILURES_LIMITED carries the refusal it stands for: an expired token is still expired.
+      refused = body.error?.details?.refused;
     } catch {
       // not JSON: keep the status
     }
-    if (code === 'TOKEN_EXPIRED' || code === 'TOKEN_INVALID') window.dispatchEvent(new CustomEvent('isp-signed-out', { detail: code }));
+    const signedOut = [code, refused].find((value) => value === 'TOKEN_EXPIRED' || value === 'TOKEN_INVALID');
+    if (signedOut) window.dispatchEvent(new CustomEvent('isp-signed-out', { detail: signedOut }));
     throw new ApiError(response.status, code, message);
   }
   return response;

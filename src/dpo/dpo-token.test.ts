@@ -75,3 +75,39 @@ describe('DPO tokens', () => {
     await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 });
+
+describe('DPO tokens against a remote key set', () => {
+  const served = async (answer: (res: import('node:http').ServerResponse) => void) => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => answer(res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const url = new URL(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/jwks.json`);
+    return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  };
+
+  it('says UNAVAILABLE, not TOKEN_INVALID, when the key set cannot be fetched (an error answer, or nothing listening)', async () => {
+    const issuer = await createEmbeddedDpoIssuer(ISSUER);
+    const token = await issuer.issue({ agencyId: 'nv-yot', name: 'Sam Example', ttlSeconds: 600, audience: AUDIENCE });
+    const failing = await served((res) => res.writeHead(503).end());
+    try {
+      await expect(createDpoTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: failing.url }).verify(token)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    } finally {
+      await failing.close();
+    }
+    // The same port, now closed: a network error from fetch.
+    await expect(createDpoTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: failing.url }).verify(token)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('still refuses a token signed by a key the fetched set does not hold (TOKEN_INVALID)', async () => {
+    const issuer = await createEmbeddedDpoIssuer(ISSUER);
+    const other = await createEmbeddedDpoIssuer(ISSUER);
+    const token = await other.issue({ agencyId: 'nv-yot', name: 'Sam Example', ttlSeconds: 600, audience: AUDIENCE });
+    const keys = await served((res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks)));
+    try {
+      await expect(createDpoTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: keys.url }).verify(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    } finally {
+      await keys.close();
+    }
+  });
+});

@@ -55,10 +55,25 @@ export function createDpoTokenVerifier(options: { issuer: string; audience: stri
         };
       } catch (error) {
         if (error instanceof errors.JWTExpired) throw new HubError('TOKEN_EXPIRED', 'the sign-in token has expired');
+        // The identity provider's key set could not be had: the token may be good, so it is neither refused nor
+        // counted as a failed sign-in; the DPO is asked to try again.
+        if (isKeySetUnavailable(error)) throw new HubError('UNAVAILABLE', 'the sign-in keys could not be fetched; try again shortly');
         throw new HubError('TOKEN_INVALID', 'the sign-in token is not valid');
       }
     },
   };
+}
+
+/**
+ * A failure to fetch the remote JWKS rather than a fault in the token: a
+ * timeout, an answer that is not a key set, a non-200 answer (jose's generic
+ * error), or a network error from fetch (not a JOSE error at all). A token
+ * that fails its claims schema (ZodError) is the token's fault.
+ */
+function isKeySetUnavailable(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  if (error instanceof errors.JOSEError) return error.code === 'ERR_JOSE_GENERIC';
+  return !(error instanceof z.ZodError);
 }
 
 export interface EmbeddedDpoIssuer {

@@ -3,52 +3,85 @@ import type { Request, Response } from 'express';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { HubError } from '../errors.js';
 import type { HubMetrics } from './metrics.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateDecision, RateLimiter } from './rate-limit.js';
 import { loggerOf } from './request-context.js';
 import type { AuditSink } from './types.js';
 
 /**
- * Keeps a flood of failed sign-ins from filling the audit log.
+ * Bounds what a flood of failed sign-ins can write to the audit log.
  *
  * Every refused client certificate and every refused DPO token is audited
  * (an `authentication-failed` entry), which is what a DPO reviewing access
  * needs. But anyone who can reach the port can fail to sign in, as fast as
- * the network allows, and each failure would cost an entry that is kept for
- * years. So failures are counted per network address (an IPv4 address, or
- * the /64 an IPv6 host is given: RFC 4291 s.2.5.1, RFC 7421) in a
- * fixed window shared by every hub process:
+ * the network allows, and each failure would cost an entry kept for years.
+ * So refusals are counted in fixed windows shared by every hub process:
  *
- * - up to the limit, each failure is answered as before (401 and its code)
- *   and audited;
- * - the first failure over the limit writes one entry saying the limit was
- *   reached and until when, and is answered 429 AUTH_FAILURES_LIMITED with
- *   Retry-After;
- * - later failures in that window are answered the same, with no entry each,
- *   and counted in `isp_hub_authentication_failures_total{recorded="no"}`.
+ * - a refusal of a certificate the scheme CA issued (expired, revoked, wrong
+ *   usage: it names a real agency) counts against that agency alone, so
+ *   junk from elsewhere can never silence the entries a DPO most needs;
+ * - any other refusal counts against the caller's network address (an IPv4
+ *   address, or the /64 an IPv6 host is given: RFC 4291 s.2.5.1, RFC 7421)
+ *   and against all addresses together (ten times the limit), so neither one
+ *   host nor many can write more than that.
  *
- * Successful sign-ins are never counted, so agencies behind one proxy are
- * not limited by each other's traffic. The address is the TCP peer (the hub
- * does not believe X-Forwarded-For); behind a TLS-terminating proxy every
- * failure counts against the proxy's address.
+ * Up to the limit each refusal is answered as before (401 and its code) and
+ * audited. The first one over it writes one entry saying which limit was
+ * reached and until when; it and the rest of that window are answered 429
+ * AUTH_FAILURES_LIMITED with Retry-After, the refusal's own code in
+ * `details.refused`, no entry each, and a count in
+ * `isp_hub_authentication_failures_total{recorded="no"}`. Successful sign-ins
+ * are never counted. Behind a trusted TLS-terminating proxy the address is
+ * the one the proxy reports (client-certificate.ts `clientAddressOf`).
  */
 export interface AuthenticationFailures {
-  /**
-   * Answers a refused sign-in: audits `entry` (or the limit entry, or
-   * nothing, as above) and throws the HubError to answer with. Never returns.
-   */
-  refuse(req: Request, res: Response, error: HubError, entry: AuditEntryInput): Promise<never>;
+  /** Audits `entry` (or the limit entry, or nothing, as above) and returns the HubError to answer with: `throw await refuse(...)`. */
+  refuse(req: Request, res: Response, error: HubError, entry: AuditEntryInput): Promise<HubError>;
 }
 
-export function createAuthenticationFailures(deps: { limiter: RateLimiter; audit: AuditSink; metrics?: Pick<HubMetrics, 'authenticationFailure'>; now?: () => number }): AuthenticationFailures {
+/** All addresses together may have this many times one address's limit audited per window. */
+const ALL_ADDRESSES_FACTOR = 10;
+
+interface Bucket {
+  key: string;
+  /** Who the bucket counts, for the limit entry's reason. */
+  whose: string;
+  limit: (limit: number) => number;
+  /** The agency the limit entry is filed against. */
+  agency: string;
+}
+
+export function createAuthenticationFailures(deps: {
+  limiter: RateLimiter;
+  audit: AuditSink;
+  /** The caller's network address (proxy-aware). */
+  addressOf: (req: Request) => string | undefined;
+  metrics?: Pick<HubMetrics, 'authenticationFailure'>;
+  now?: () => number;
+}): AuthenticationFailures {
   const now = deps.now ?? Date.now;
 
-  async function count(req: Request): Promise<{ over: number; limit: number; resetMs: number } | undefined> {
+  function bucketsFor(req: Request, entry: AuditEntryInput): Bucket[] {
+    if (entry.agency !== 'unknown') {
+      return [{ key: `auth-failures:agency:${entry.agency}`, whose: `with certificates the scheme issued to ${entry.agency}`, limit: (limit) => limit, agency: entry.agency }];
+    }
+    return [
+      { key: `auth-failures:address:${networkOf(deps.addressOf(req))}`, whose: 'from one network address', limit: (limit) => limit, agency: 'unknown' },
+      { key: 'auth-failures:all', whose: 'from all addresses together', limit: (limit) => limit * ALL_ADDRESSES_FACTOR, agency: 'unknown' },
+    ];
+  }
+
+  /** The first bucket over its limit, with its decision; undefined when all are within (or cannot be counted). */
+  async function overLimit(req: Request, buckets: Bucket[]): Promise<{ bucket: Bucket; decision: RateDecision; limit: number } | undefined> {
     try {
-      const decision = await deps.limiter.consume(`auth-failures:${networkOf(req.socket.remoteAddress)}`);
-      return { over: decision.count - decision.limit, limit: decision.limit, resetMs: decision.resetMs };
+      for (const bucket of buckets) {
+        const decision = await deps.limiter.consume(bucket.key);
+        const limit = bucket.limit(decision.limit);
+        if (decision.count > limit) return { bucket, decision, limit };
+      }
+      return undefined;
     } catch (error) {
-      // Cannot count (Redis unreachable): audit as if under the limit. The append will most likely fail
-      // too, and says so in the log; the caller is refused either way.
+      // Cannot count (Redis unreachable): audit as if under the limit. The append most likely fails too
+      // and says so in the log; the caller is refused either way.
       loggerOf(req).warn('authentication failures could not be counted', { event: 'auth-failures.count-failed', error });
       return undefined;
     }
@@ -65,48 +98,69 @@ export function createAuthenticationFailures(deps: { limiter: RateLimiter; audit
 
   return {
     async refuse(req, res, error, entry) {
-      const counted = await count(req);
-      if (!counted || counted.over <= 0) {
+      const over = await overLimit(req, bucketsFor(req, entry));
+      if (!over) {
         deps.metrics?.authenticationFailure({ recorded: true });
         await append(req, entry);
-        throw error;
+        return error;
       }
-      const retryAfterSeconds = Math.max(1, Math.ceil(counted.resetMs / 1000));
-      const until = new Date(now() + counted.resetMs).toISOString();
-      if (counted.over === 1) {
+      const { bucket, decision, limit } = over;
+      const retryAfterSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
+      if (decision.count === limit + 1) {
+        const until = new Date(now() + decision.resetMs).toISOString();
         deps.metrics?.authenticationFailure({ recorded: true });
+        // The one place the hub logs a network address: an operator has to know what to block.
+        loggerOf(req).warn('authentication failures over the limit', { event: 'auth-failures.limited', whose: bucket.whose, network: bucket.agency === 'unknown' ? networkOf(deps.addressOf(req)) : undefined, until });
         await append(req, {
           ...entry,
+          agency: bucket.agency,
           outcome: 'AUTH_FAILURES_LIMITED',
-          reason: `More than ${counted.limit} authentication failures in a minute from one network address (this one: ${error.code}); further failures from it are answered 429 without an entry each until ${until}.`,
+          reason: `More than ${limit} authentication failures within ${Math.round(decision.windowMs / 1000)} s ${bucket.whose} (this one: ${error.code}); further ones are answered 429 without an entry each until ${until}.`,
         });
       } else {
         deps.metrics?.authenticationFailure({ recorded: false });
       }
       res.setHeader('Retry-After', String(retryAfterSeconds));
-      throw new HubError('AUTH_FAILURES_LIMITED', 'too many failed sign-ins from this network address; try again later', { retryAfterSeconds });
+      return new HubError('AUTH_FAILURES_LIMITED', 'too many failed sign-ins; try again later', { retryAfterSeconds, refused: error.code });
     },
   };
 }
 
-/** The address a failure counts against: IPv4 as it is (also when IPv4-mapped), IPv6 cut to its /64. */
+/**
+ * The network a failure counts against: IPv4 as it is (also when written as
+ * IPv6: ::ffff:a.b.c.d, ::a.b.c.d, or NAT64 64:ff9b::/96, RFC 6052), IPv6
+ * cut to its /64. A zone id (fe80::1%eth0) is dropped.
+ */
 export function networkOf(remoteAddress: string | undefined): string {
-  if (!remoteAddress) return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress);
-  if (mapped?.[1]) return mapped[1];
-  if (isIPv4(remoteAddress)) return remoteAddress;
-  if (!isIPv6(remoteAddress)) return 'unknown';
-  return `${expandIPv6(remoteAddress).slice(0, 4).join(':')}::/64`;
+  const address = (remoteAddress ?? '').replace(/%.*$/, '');
+  if (isIPv4(address)) return address;
+  if (!isIPv6(address)) return 'unknown';
+  const groups = ipv6Groups(address);
+  const zero = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
+  const embeddedIPv4 = (zero(0, 5) && (groups[5] === 0xffff || groups[5] === 0)) || (groups[0] === 0x64 && groups[1] === 0xff9b && zero(2, 6));
+  // ::1 and :: are IPv6's own loopback and unspecified addresses, not IPv4 ones.
+  if (embeddedIPv4 && !(zero(0, 7) && (groups[7] ?? 0) <= 1)) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
 }
 
-/** The eight 16-bit groups of an IPv6 address, `::` filled in (RFC 4291 s.2.2); a zone id is dropped. */
-function expandIPv6(address: string): string[] {
-  const [head = '', tail] = address.replace(/%.*$/, '').toLowerCase().split('::');
-  const groups = (part: string) => (part === '' ? [] : part.split(':'));
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  // A trailing dotted quad (::ffff:0:1.2.3.4, 64:ff9b::1.2.3.4) is the last two groups.
-  const written = left.length + right.length + (right.at(-1)?.includes('.') || (tail === undefined && left.at(-1)?.includes('.')) ? 1 : 0);
-  const fill = Array.from({ length: 8 - written }, () => '0');
-  return [...left, ...fill, ...right].map((group) => group.replace(/^0+(?=.)/, ''));
+/** The eight 16-bit groups of an IPv6 address (`::` filled in, a trailing dotted quad read as two groups; RFC 4291 s.2.2). */
+function ipv6Groups(address: string): number[] {
+  const [head = '', tail] = address.toLowerCase().split('::');
+  const parse = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [parseInt(group, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...Array.from({ length: 8 - left.length - right.length }, () => 0), ...right];
 }

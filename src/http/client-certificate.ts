@@ -15,6 +15,12 @@ export interface ClientCertificateReader {
   sourceOf(req: IncomingMessage): 'tls' | 'proxy';
   /** The certificate the caller presented, or undefined when none. Throws CERT_MALFORMED. */
   read(req: IncomingMessage): PresentedCertificate | undefined;
+  /**
+   * The caller's network address: the TCP peer, or, from a trusted proxy, the
+   * last address that proxy appended to X-Forwarded-For (the one it saw; any
+   * earlier ones came from the client and prove nothing). Undefined when unknown.
+   */
+  clientAddressOf(req: IncomingMessage): string | undefined;
 }
 
 /**
@@ -38,6 +44,12 @@ export function createClientCertificateReader(options: { trustedProxies?: readon
         return typeof header === 'string' && header.length > 0 && header !== '(null)' ? fromProxyHeader(header) : undefined;
       }
       return fromTlsSocket(req.socket);
+    },
+    clientAddressOf(req) {
+      if (sourceOf(req) !== 'proxy') return req.socket.remoteAddress;
+      const forwarded = req.headers['x-forwarded-for'];
+      const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',').at(-1)?.trim() ?? '';
+      return isIP(last) ? last : req.socket.remoteAddress;
     },
   };
 }

@@ -29,6 +29,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
 
   const operations = deps.operations ?? createOperationRegistry();
+  const certificates = createClientCertificateReader({ trustedProxies: deps.config.TRUSTED_PROXIES, headerName: deps.config.CLIENT_CERT_HEADER });
   const body = createBodyReaders({ maxBytes: deps.config.ENVELOPE_MAX_BYTES, maxJsonDepth: deps.config.MAX_JSON_DEPTH });
   const routeDeps: RouteDeps = {
     config: deps.config,
@@ -37,7 +38,12 @@ export function createApp(deps: AppDeps): Express {
     audit: deps.audit,
     body,
     registerOperation: (spec) => operations.registerOperation(spec),
-    authenticationFailures: createAuthenticationFailures({ limiter: deps.authenticationFailureLimiter, audit: deps.audit, metrics: deps.metrics }),
+    authenticationFailures: createAuthenticationFailures({
+      limiter: deps.authenticationFailureLimiter,
+      audit: deps.audit,
+      addressOf: (req) => certificates.clientAddressOf(req),
+      metrics: deps.metrics,
+    }),
   };
 
   app.use(requestContext({ logger: deps.logger, metrics: deps.metrics }));
@@ -65,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
   agencyRouter.use(
     identityMiddleware({
       identify: deps.identify,
-      certificates: createClientCertificateReader({ trustedProxies: deps.config.TRUSTED_PROXIES, headerName: deps.config.CLIENT_CERT_HEADER }),
+      certificates,
       failures: routeDeps.authenticationFailures,
     }),
   );

@@ -45,7 +45,7 @@ export function identityMiddleware(deps: { identify: IdentifyAgency; certificate
       next();
     } catch (error) {
       if (!isHubError(error)) throw error;
-      await deps.failures.refuse(req, res, error, refusalEntry(error, thumbprint));
+      throw await deps.failures.refuse(req, res, error, refusalEntry(error, thumbprint));
     }
   };
 }

@@ -37,6 +37,15 @@ export const errorBodySchema = z.object({
   }),
 });
 
+/** What any agency route may answer before its handler runs: the identity check and the rate limits (create-app.ts). */
+export const agencyRouteErrors = {
+  401: { description: 'Client certificate refused: CLIENT_CERT_REQUIRED, CERT_UNTRUSTED_ISSUER, CERT_EXPIRED, CERT_REVOKED, CERT_KEY_USAGE, AGENCY_UNKNOWN', schema: errorBodySchema },
+  429: {
+    description: 'RATE_LIMITED (this agency is over its limit) or AUTH_FAILURES_LIMITED (too many refused sign-ins; details.refused holds the refusal it stands for); Retry-After',
+    schema: errorBodySchema,
+  },
+};
+
 export function createOperationRegistry(): OperationRegistry {
   const registered = new Map<string, OperationSpec>();
   return {

@@ -11,6 +11,8 @@ export interface RateDecision {
   remaining: number;
   /** Milliseconds until the current window ends. */
   resetMs: number;
+  /** Length of a window. */
+  windowMs: number;
 }
 
 export interface RateLimiter {
@@ -48,7 +50,7 @@ export function createRedisRateLimiter(options: { redis: Redis | Cluster; keyPre
   return {
     async consume(subject) {
       const [count, ttl] = await redis.ispHubRateWindow(key('ratelimit', subject), windowMs);
-      return { allowed: count <= options.limit, count, limit: options.limit, remaining: Math.max(0, options.limit - count), resetMs: ttl };
+      return { allowed: count <= options.limit, count, limit: options.limit, remaining: Math.max(0, options.limit - count), resetMs: ttl, windowMs };
     },
   };
 }

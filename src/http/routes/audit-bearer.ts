@@ -29,6 +29,8 @@ export function dpoBearer(verifier: DpoTokenVerifier, failures: AuthenticationFa
     try {
       (res.locals as Record<symbol, DpoIdentity>)[DPO] = await verifier.verify(match[1]);
     } catch (error) {
+      // The identity provider's keys could not be fetched (503): not the token's fault, so not a failed sign-in.
+      if (!isHubError(error) || error.code === 'UNAVAILABLE') throw error;
       res.setHeader('WWW-Authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
       // A token that was presented and refused (forged, expired, for another
       // audience) is an authentication failure like a refused client
@@ -37,8 +39,7 @@ export function dpoBearer(verifier: DpoTokenVerifier, failures: AuthenticationFa
       // is a browser that has not signed in yet. No sharing was decided, so
       // the decision is not-applicable (the overview's refusals are sharing refusals).
       // A flood from one address is answered 429 past a limit, without an entry each.
-      if (!isHubError(error)) throw error;
-      await failures.refuse(req, res, error, { event: 'authentication-failed', agency: 'unknown', decision: 'not-applicable', outcome: error.code, reason: `A DPO sign-in token was refused (${error.code}).` });
+      throw await failures.refuse(req, res, error, { event: 'authentication-failed', agency: 'unknown', decision: 'not-applicable', outcome: error.code, reason: `A DPO sign-in token was refused (${error.code}).` });
     }
     // Audit answers are about people: never kept by a browser or a proxy (RFC 9111 s.5.2.2.5).
     res.setHeader('Cache-Control', 'no-store');

@@ -134,6 +134,8 @@ const verifyJobSchema = z.object({
 const bearerErrors = {
   400: { description: 'A parameter is malformed', schema: errorBodySchema },
   401: { description: 'TOKEN_MISSING, TOKEN_INVALID or TOKEN_EXPIRED (WWW-Authenticate: Bearer)', schema: errorBodySchema },
+  429: { description: 'AUTH_FAILURES_LIMITED: too many refused sign-ins; details.refused holds the refusal it stands for; Retry-After', schema: errorBodySchema },
+  503: { description: "UNAVAILABLE: the identity provider's keys could not be fetched; try again", schema: errorBodySchema },
 };
 
 /** Delivery outcomes that follow a disclosure, as the recipient's state (issue 5 item 4 names). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Inbox } from '../../routing/delivery/index.js';
 import { agencyOf } from '../identity.js';
-import { errorBodySchema } from '../openapi.js';
+import { agencyRouteErrors, errorBodySchema } from '../openapi.js';
 import type { RouteModule } from '../types.js';
 
 const listQuery = z.object({ cursor: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(100).optional() });
@@ -28,7 +28,7 @@ export function inboxRoutes(inbox: Inbox): RouteModule {
       path: '/v1/inbox',
       summary: "List (and so collect) the caller's deliveries, oldest first",
       request: { query: listQuery },
-      responses: { 200: { description: 'A page of items', schema: z.object({ items: z.array(inboxItem), nextCursor: z.string().optional() }) } },
+      responses: { 200: { description: 'A page of items', schema: z.object({ items: z.array(inboxItem), nextCursor: z.string().optional() }) }, ...agencyRouteErrors },
     });
 
     router.post('/v1/inbox/:id/ack', async (req, res) => {
@@ -42,6 +42,7 @@ export function inboxRoutes(inbox: Inbox): RouteModule {
       responses: {
         200: { description: 'Acknowledged', schema: z.object({ id: z.string(), messageId: z.string() }) },
         404: { description: "Not the caller's item", schema: errorBodySchema },
+        ...agencyRouteErrors,
       },
     });
   };

@@ -5,7 +5,7 @@ import type { IntakeAnswer } from '../../routing/intake.js';
 import type { QueryAnswer } from '../../routing/query.js';
 import type { CallerIdentity } from '../../routing/ports.js';
 import { auditRefusedEnvelope } from '../../routing/caller-checks.js';
-import { errorBodySchema } from '../openapi.js';
+import { agencyRouteErrors, errorBodySchema } from '../openapi.js';
 import { agencyOf } from '../identity.js';
 import type { RouteDeps, RouteModule } from '../types.js';
 
@@ -31,12 +31,11 @@ const messageIdParams = z.object({ id: z.string().regex(/^msg_[0-9a-z]{10,40}$/)
 const sealedBody = { contentType: 'application/jose', description: 'A compact JWE whose payload is a compact JWS (DESIGN.md "Envelope")' };
 const errors = {
   400: { description: 'Malformed envelope or claims', schema: errorBodySchema },
-  401: { description: 'Client certificate or signer not accepted', schema: errorBodySchema },
+  ...agencyRouteErrors,
   403: { description: 'Signed by an agency other than the caller', schema: errorBodySchema },
   409: { description: 'jti already used for other bytes', schema: errorBodySchema },
   413: { description: 'Envelope too large', schema: errorBodySchema },
   422: { description: 'Message body invalid', schema: errorBodySchema },
-  429: { description: 'Rate limited', schema: errorBodySchema },
 };
 
 export function messageRoutes(useCases: MessageUseCases): RouteModule {

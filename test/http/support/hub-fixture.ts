@@ -17,6 +17,7 @@ import {
   type HttpConfig,
   type HubPublicKey,
   type IdentifyAgency,
+  type RateLimiter,
   type RouteModule,
   type ServerConfig,
 } from '../../../src/http/index.js';
@@ -93,6 +94,8 @@ export interface TestHubOptions {
   /** Refused sign-ins audited one by one per address per window (AUTH_FAILURES_AUDITED_PER_MINUTE). */
   authFailureLimit?: number;
   authFailureWindowMs?: number;
+  /** Replaces the Redis-backed counter of refused sign-ins (e.g. one that fails). */
+  authFailureLimiter?: RateLimiter;
   health?: HealthCheck[];
   hubKeys?: HubPublicKey[];
   closeGraceMs?: number;
@@ -124,7 +127,8 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     identify: options.scheme.identify,
     audit: { append: async (entry) => void audit.push(entry) },
     rateLimiter: createRedisRateLimiter({ redis: options.redis, keyPrefix: options.keyPrefix, limit: options.rateLimit ?? 1000, windowMs: 60_000 }),
-    authenticationFailureLimiter: createRedisRateLimiter({ redis: options.redis, keyPrefix: options.keyPrefix, limit: options.authFailureLimit ?? 1000, windowMs: options.authFailureWindowMs ?? 60_000 }),
+    authenticationFailureLimiter:
+      options.authFailureLimiter ?? createRedisRateLimiter({ redis: options.redis, keyPrefix: options.keyPrefix, limit: options.authFailureLimit ?? 1000, windowMs: options.authFailureWindowMs ?? 60_000 }),
     metrics: createHubMetrics({ processMetrics: false }),
     hubKeys: () => options.hubKeys ?? [],
     health: options.health ?? [],
