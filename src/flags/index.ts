@@ -9,4 +9,4 @@ export {
   type FlagRegisterDeps,
   type AuditSink,
 } from './flag-register.js';
-export { assertFlagReviewDatesAhead, reviewDeadline } from './review-date.js';
+export { reviewDeadline } from './review-date.js';

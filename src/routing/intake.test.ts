@@ -149,3 +149,33 @@ describe('acceptMessage', () => {
     expect(appended[0]!.filter((entry) => entry.outcome === 'notice-queued').map((entry) => entry.recipients)).toEqual([['nv-childrens'], ['nv-childrens']]);
   });
 });
+
+describe('acceptMessage and the review dates of flags', () => {
+  const flagUpdate: OpenedMessage = {
+    ...opened,
+    record: { ...opened.record, type: 'risk-flag-update', body: { flags: [{ code: 'violence', action: 'set', level: 'high', reviewDate: '2026-11-22' }] } },
+  };
+
+  it('refuses a flag whose review date has passed as a collected message refused whole, and gives up the lease', async () => {
+    const { deps, calls, appended, delivered } = harness(async (recipient) => `sealed-for-${recipient}`);
+    const afterMidnight = { ...deps, openMessage: async () => flagUpdate, clock: () => new Date('2026-11-23T00:01:00Z') };
+    await expect(acceptMessage(afterMidnight, caller, 'compact-jwe')).rejects.toMatchObject({ code: 'MESSAGE_INVALID', details: { issues: [{ path: 'body.flags[0].reviewDate', code: 'review_date_passed' }] } });
+    expect(calls).toEqual(['audit.appendMany', 'idempotency.release lease-1']);
+    expect(appended).toEqual([[expect.objectContaining({ event: 'collection' }), expect.objectContaining({ event: 'refusal', outcome: 'MESSAGE_INVALID' })]]);
+    expect(delivered).toEqual([]);
+  });
+
+  it('answers a replay of an update accepted on its review date with the first answer, even after midnight', async () => {
+    const { deps, calls, appended } = harness(async (recipient) => `sealed-for-${recipient}`);
+    const first: IntakeAnswer = { id: 'msg_first000000', recipients: [{ agency: 'nv-probation', status: 'queued' }] } as IntakeAnswer;
+    const replayed = {
+      ...deps,
+      openMessage: async () => flagUpdate,
+      clock: () => new Date('2026-11-23T00:01:00Z'),
+      idempotency: { ...deps.idempotency, claim: async () => ({ kind: 'replay' as const, answer: first }) },
+    };
+    await expect(acceptMessage(replayed, caller, 'compact-jwe')).resolves.toBe(first);
+    expect(calls).toEqual([]);
+    expect(appended).toEqual([]);
+  });
+});

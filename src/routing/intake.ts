@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
-import { assertFlagReviewDatesAhead } from '../flags/review-date.js';
 import { releasingOnFailure, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
+import { assertFlagReviewDatesAhead } from './flag-review-dates.js';
 import { messageIdFor } from './message-id.js';
 import type {
   AuditPort,
@@ -62,7 +62,6 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
     opened = await deps.openMessage(compact);
     assertSignedByCaller(opened, caller, 'message');
     assertNamedRecipientsExist(deps.policy, opened.record);
-    assertFlagReviewDatesAhead(opened.record, deps.clock());
   } catch (error) {
     if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'message', error);
     throw error;
@@ -81,6 +80,7 @@ async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: 
   const collection = collectionEntry(opened, messageId, subjectKeys);
   let routed: RoutingPlan;
   try {
+    assertFlagReviewDatesAhead(opened.record, deps.clock());
     routed = await routeToRecipients(deps, caller, opened, messageId, subjectKeys);
   } catch (error) {
     // The hub did collect the message, and then refused it as a whole (DPA 2018 s.62(1)(a)).

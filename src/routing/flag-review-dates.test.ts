@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertFlagReviewDatesAhead, reviewDeadline } from './review-date.js';
+import { reviewDeadline } from '../flags/index.js';
+import { assertFlagReviewDatesAhead } from './flag-review-dates.js';
 
 const update = (flags: Array<{ action: 'set' | 'clear'; reviewDate: string }>) => ({
   type: 'risk-flag-update',
