@@ -38,9 +38,14 @@ export const AGENCY_ENCRYPTION_FILES = Object.freeze({ certificate: 'encryption-
  */
 export const AGENCY_PREVIOUS_ENCRYPTION_FILES = Object.freeze({ certificate: 'encryption-cert.previous.pem', privateKey: 'encryption-key.previous.pem' });
 
+/** Whether an issued certificate is written as an agency's encryption pair (always so for X25519: it cannot sign). */
+function isEncryptionPair(issued: IssuedCertificate, asEncryption: boolean): boolean {
+  return issued.kind === 'agency' && (asEncryption || issued.algorithm === 'X25519');
+}
+
 function filesFor(issued: IssuedCertificate, asEncryption: boolean): { certificate: string; privateKey: string; chain: string } {
   if (issued.kind !== 'agency') return ISSUED_FILES[issued.kind];
-  return asEncryption || issued.algorithm === 'X25519' ? AGENCY_ENCRYPTION_FILES : ISSUED_FILES.agency;
+  return isEncryptionPair(issued, asEncryption) ? AGENCY_ENCRYPTION_FILES : ISSUED_FILES.agency;
 }
 
 /** Private keys are readable by their owner only. */
@@ -97,7 +102,7 @@ export async function writeIssuedCertificate(
   const certificate = path.join(outDir, names.certificate);
   const chain = path.join(outDir, names.chain);
   const privateKey = issued.privateKeyPem === undefined ? undefined : path.join(outDir, names.privateKey);
-  const previous = names === AGENCY_ENCRYPTION_FILES ? await keepReplacedEncryptionPair(outDir) : undefined;
+  const previous = isEncryptionPair(issued, options.asEncryption ?? false) ? await keepReplacedEncryptionPair(outDir) : undefined;
   if (privateKey !== undefined && issued.privateKeyPem !== undefined) await writeFileAtomic(privateKey, issued.privateKeyPem, PRIVATE_KEY_MODE);
   await writeFileAtomic(certificate, issued.certificatePem);
   await writeFileAtomic(chain, issued.chainPem);
@@ -106,13 +111,24 @@ export async function writeIssuedCertificate(
 
 /**
  * Before a new encryption pair is written over one already there, the old
- * pair moves to the `.previous` names (replacing any older one), so that the
- * agency's client still opens what the hub sealed to it (docs/pki.md).
+ * pair moves to the `.previous` names, so that the agency's client still
+ * opens what the hub sealed to it (docs/pki.md). A `.previous` pair already
+ * there is never overwritten: until agencies.yaml names the current
+ * certificate, the hub may still be sealing to it, and a key lost is every
+ * delivery sealed to it lost. The operator deletes it once nothing is left
+ * sealed to it, then issues again.
  */
 async function keepReplacedEncryptionPair(outDir: string): Promise<{ certificate: string; privateKey: string } | undefined> {
   const current = { certificate: path.join(outDir, AGENCY_ENCRYPTION_FILES.certificate), privateKey: path.join(outDir, AGENCY_ENCRYPTION_FILES.privateKey) };
   if (!(await exists(current.certificate)) || !(await exists(current.privateKey))) return undefined;
   const previous = { certificate: path.join(outDir, AGENCY_PREVIOUS_ENCRYPTION_FILES.certificate), privateKey: path.join(outDir, AGENCY_PREVIOUS_ENCRYPTION_FILES.privateKey) };
+  if ((await exists(previous.certificate)) || (await exists(previous.privateKey))) {
+    throw new HubError(
+      'BAD_REQUEST',
+      `${outDir} still keeps an earlier replaced encryption pair (${AGENCY_PREVIOUS_ENCRYPTION_FILES.certificate}); nothing was written. ` +
+        'Delete it only once agencies.yaml names the current encryption certificate and INBOX_TTL_SECONDS have passed since the hub took it, then issue again.',
+    );
+  }
   await rename(current.privateKey, previous.privateKey);
   await rename(current.certificate, previous.certificate);
   return previous;

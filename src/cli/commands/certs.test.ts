@@ -62,6 +62,25 @@ describe('isp-hub certs', { timeout: 120_000 }, () => {
     expect(openssl(['x509', '-in', inWork('agencies/nv-police/encryption-cert.pem'), '-noout', '-text'])).toContain('X25519');
   });
 
+  it('issue keeps the encryption pair it replaces as .previous, and refuses a third while that is still kept', async () => {
+    const before = readFileSync(inWork('agencies/nv-police/encryption-cert.pem'), 'utf8');
+    const replaced = await runIspHub(['certs', 'issue', '--kind', 'agency', '--id', 'nv-police', '--role', 'police', '--algorithm', 'X25519'], { cwd: workDir });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain(inWork('agencies/nv-police/encryption-cert.previous.pem'));
+    expect(readFileSync(inWork('agencies/nv-police/encryption-cert.previous.pem'), 'utf8')).toBe(before);
+    expect(statSync(inWork('agencies/nv-police/encryption-key.previous.pem')).mode & 0o777).toBe(0o600);
+    const current = readFileSync(inWork('agencies/nv-police/encryption-cert.pem'), 'utf8');
+    expect(current).not.toBe(before);
+
+    const again = await runIspHub(['certs', 'issue', '--kind', 'agency', '--id', 'nv-police', '--role', 'police', '--algorithm', 'X25519'], { cwd: workDir });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('still keeps an earlier replaced encryption pair');
+    expect(readFileSync(inWork('agencies/nv-police/encryption-cert.pem'), 'utf8')).toBe(current);
+    expect(readFileSync(inWork('agencies/nv-police/encryption-cert.previous.pem'), 'utf8')).toBe(before);
+    rmSync(inWork('agencies/nv-police/encryption-cert.previous.pem'));
+    rmSync(inWork('agencies/nv-police/encryption-key.previous.pem'));
+  });
+
   it('issue --encryption writes an RSA agency certificate as the encryption pair, and refuses it for a hub kind', async () => {
     const signing = readFileSync(inWork('agencies/nv-police/cert.pem'), 'utf8');
     const result = await runIspHub(['certs', 'issue', '--kind', 'agency', '--id', 'nv-police', '--role', 'police', '--algorithm', 'RSA-2048', '--encryption'], { cwd: workDir });
