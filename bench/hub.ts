@@ -12,7 +12,9 @@
  *      resealer with the same keys and certificates; no HTTP, no Redis);
  *   2. the peak: a closed loop of --concurrency senders for --seconds;
  *   3. half of the measured peak rate, open loop (sends on a fixed schedule,
- *      latency from the scheduled time, so a stall is not hidden), for p99.
+ *      latency from the scheduled time, so a stall is not hidden), for p99,
+ *      after 2 s at that rate that are not counted (PACE_WARMUP_SECONDS).
+ * Before each of 2 and 3 Redis rewrites its AOF (hub/redis-maintenance.ts).
  *
  * Latency is from the POST to the receipt at the webhook. Messages are sealed
  * before each timed run so the sender's own crypto does not share the two
@@ -46,6 +48,7 @@ import { startEmbeddedRedis } from '../src/redis/index.js';
 import { loadRegistry } from '../src/registry/index.js';
 import { certsDir, copyPolicies, exampleSchemeEnv } from '../test/support/hub.js';
 import { summariseProfile } from './hub/profile.js';
+import { redisMaintenance } from './hub/redis-maintenance.js';
 import { writeReport, type BenchResult, type RunResult } from './hub/report.js';
 import { perSecond, round, summarise } from './hub/stats.js';
 
@@ -195,6 +198,8 @@ interface HubProcess {
   pids: number[];
   /** Sends a message to the hub process and waits for the answer of the given type. */
   ask(message: object, answer: string): Promise<void>;
+  /** The hub's redis-server, when the benchmark started it (split topology). */
+  redisUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -435,33 +440,52 @@ async function peakRun(client: AgencyClient, hub: HubProcess, receipts: Receipts
   return summariseRun('peak', sent, receipts, startMs, seconds, drainSeconds, pid, cpuSeconds, sampler.stop(), { concurrency, sealedDuringRun });
 }
 
-/** Open loop at a fixed rate: message i is due at start + i / rate, and its latency counts from then. */
+/**
+ * Seconds of sending at the half-peak rate before its window opens, not
+ * counted: after the Redis rewrite and the sealing that precede the window,
+ * kept-alive connections have closed and code paths gone cold, and the first
+ * second would otherwise measure TLS handshakes and warm-up, not the hub.
+ */
+const PACE_WARMUP_SECONDS = 2;
+
+/** Open loop at a fixed rate, after a short uncounted warm-up at the same rate: message i is due at start + i / rate, and its latency counts from then. */
 async function paceRun(client: AgencyClient, hub: HubProcess, receipts: Receipts, message: Record<string, unknown>, rate: number): Promise<RunResult> {
   const total = Math.max(1, Math.round(rate * halfSeconds));
+  const warm = await sealMany(client, message, Math.round(rate * PACE_WARMUP_SECONDS));
   const pool = await sealMany(client, message, total);
-  const pending: Array<Promise<Sent>> = [];
+  await drain(await sendOnSchedule(client, warm, rate).sent, receipts, 60_000);
   const pid = hub.child.pid as number;
   const sampler = sampleMemory(hub);
   const cpuBefore = hubCpuSeconds(hub);
-  let maxInFlight = 0;
-  let inFlight = 0;
-  const startMs = performance.now();
-  let next = 0;
-  while (next < total) {
-    const now = performance.now();
-    while (next < total && startMs + (next * 1000) / rate <= now) {
-      const due = startMs + (next * 1000) / rate;
-      inFlight += 1;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      pending.push(post(client, pool[next] as string, due).finally(() => void (inFlight -= 1)));
-      next += 1;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  const sent = await Promise.all(pending);
+  const run = sendOnSchedule(client, pool, rate);
+  const sent = await run.sent;
   const drainSeconds = await drain(sent, receipts, 60_000);
   const cpuSeconds = hubCpuSeconds(hub) - cpuBefore;
-  return summariseRun('half-peak', sent, receipts, startMs, halfSeconds, drainSeconds, pid, cpuSeconds, sampler.stop(), { targetRate: rate, maxInFlight });
+  return summariseRun('half-peak', sent, receipts, run.startMs, halfSeconds, drainSeconds, pid, cpuSeconds, sampler.stop(), { targetRate: rate, maxInFlight: run.maxInFlight() });
+}
+
+/** Posts each sealed message when it is due (start + i / rate), whatever the answers to earlier ones. */
+function sendOnSchedule(client: AgencyClient, pool: string[], rate: number): { startMs: number; sent: Promise<Sent[]>; maxInFlight: () => number } {
+  const startMs = performance.now();
+  let maxInFlight = 0;
+  let inFlight = 0;
+  const sent = (async () => {
+    const pending: Array<Promise<Sent>> = [];
+    let next = 0;
+    while (next < pool.length) {
+      const now = performance.now();
+      while (next < pool.length && startMs + (next * 1000) / rate <= now) {
+        const due = startMs + (next * 1000) / rate;
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        pending.push(post(client, pool[next] as string, due).finally(() => void (inFlight -= 1)));
+        next += 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    return Promise.all(pending);
+  })();
+  return { startMs, sent, maxInFlight: () => maxInFlight };
 }
 
 /**
@@ -479,6 +503,7 @@ async function startHub(env: Record<string, string>, dataDir: string): Promise<H
   const worker = await startHubProcess({ ...shared, HUB_ROLE: 'worker' });
   return {
     ...api,
+    redisUrl: redis.url,
     pids: [...api.pids, ...worker.pids],
     async stop() {
       await Promise.all([api.stop(), worker.stop()]);
@@ -551,16 +576,26 @@ async function main(): Promise<void> {
     const floor = await measureFloor(loadConfig(env), await sealMany(police, message, 256));
     say(`  ${floor.perSecond.toFixed(0)} msg/s (${floor.perCpuSecond.toFixed(0)} per CPU-second)`);
 
+    const maintenance = hub.redisUrl ? redisMaintenance(hub.redisUrl) : undefined;
+    /** Settles Redis (see redis-maintenance.ts), runs, and records how many times Redis forked during the run. */
+    const timed = async (run: () => Promise<RunResult>): Promise<RunResult> => {
+      const before = await maintenance?.settle();
+      const result = await run();
+      const after = await maintenance?.forks();
+      return before === undefined || after === undefined ? result : { ...result, redisForks: after - before };
+    };
+
     say(`peak: ${concurrency} senders in a closed loop for ${seconds}s (sealing the messages first)`);
-    const peak = await peakRun(police, hub, receipts, message, floor.perSecond);
+    const peak = await timed(() => peakRun(police, hub, receipts, message, floor.perSecond));
     await openReceived(recipient, receipts);
     say(describe(peak));
 
     const rate = Math.max(1, Math.min(peak.deliveredPerSecond, peak.acceptedPerSecond) / 2);
     say(`half of peak: ${rate.toFixed(0)} msg/s on a fixed schedule for ${halfSeconds}s`);
-    const half = await paceRun(police, hub, receipts, message, rate);
+    const half = await timed(() => paceRun(police, hub, receipts, message, rate));
     await openReceived(recipient, receipts);
     say(describe(half));
+    maintenance?.close();
 
     const profile = cpuProfDir ? await summariseProfile(path.join(cpuProfDir, 'hub-peak.cpuprofile')) : undefined;
     if (profile) {
@@ -606,6 +641,7 @@ function describe(run: RunResult): string {
     `  accepted ${run.acceptedPerSecond.toFixed(0)} msg/s, delivered ${run.deliveredPerSecond.toFixed(0)} msg/s (drain after the window ${run.drainSeconds.toFixed(1)}s)`,
     `  POST to webhook p50 ${l.p50.toFixed(1)} ms, p95 ${l.p95.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; POST to 202 p50 ${run.acceptLatencyMs.p50.toFixed(1)} ms p99 ${run.acceptLatencyMs.p99.toFixed(1)} ms`,
     `  hub CPU ${run.hubCpuSeconds.toFixed(1)} s = ${run.hubCpuMsPerMessage.toFixed(2)} ms per delivered message`,
+    ...(run.redisForks === undefined ? [] : [`  Redis forked ${run.redisForks} time(s) during the run${run.redisForks > 0 ? ' (an AOF rewrite: its latency includes the fork stall and the rewrite taking a core)' : ''}`]),
   ].join('\n');
 }
 

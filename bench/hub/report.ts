@@ -32,6 +32,8 @@ export interface RunResult {
   sealedDuringRun?: number;
   targetRate?: number;
   maxInFlight?: number;
+  /** Times Redis forked (an AOF rewrite) during the run; undefined when the benchmark could not watch its Redis. */
+  redisForks?: number;
 }
 
 export interface BenchResult {
@@ -155,6 +157,11 @@ export function renderMarkdown(result: BenchResult, others: OtherBench[], svgNam
     '',
     `Duplicate webhook deliveries seen: ${result.duplicates}. Messages sealed during the peak run because the`,
     `pre-sealed pool ran out: ${peak.sealedDuringRun ?? 0}. Largest number in flight at half of peak: ${half.maxInFlight ?? 'n/a'}.`,
+    '',
+    'The half-of-peak window opens after 2 s at the same rate that are not counted (connections re-opened, code warm).',
+    'Before each timed run Redis rewrites its append-only file and the run starts once it has finished',
+    "(bench/hub/redis-maintenance.ts): a rewrite's fork stalls Redis for tens of milliseconds here and its child",
+    `takes a core, which inside a 20 s window would set the p99 by itself. Redis forks during the runs: peak ${peak.redisForks ?? 'not watched'}, half of peak ${half.redisForks ?? 'not watched'}.`,
     '',
     `![Latency percentiles and throughput per second over the run](${svgName})`,
     '',
