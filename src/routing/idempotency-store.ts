@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { HubError } from '../errors.js';
 import { keyspace } from '../redis/index.js';
@@ -101,19 +102,19 @@ export function createIdempotencyStore<Answer>(deps: { redis: Redis; prefix: str
 }
 
 /**
- * Runs the work for a jti this attempt has claimed; if the work fails, the
- * lease is given up (and a failure to give it up is left to the lease's own
+ * Answers a request at most once per (agency, jti): claims the jti with the
+ * hash of the request's exact bytes, returns the stored answer to a replay,
+ * and otherwise runs `work` and stores what it answers. If the work fails,
+ * the lease is given up (a failure to give it up is left to the lease's own
  * time limit), so the sender's retry is taken at once rather than waiting.
  */
-export async function releasingOnFailure<Answer, T>(
-  store: IdempotencyStore<Answer>,
-  agencyId: string,
-  jti: string,
-  claim: Exclude<IdempotencyClaim<Answer>, { kind: 'replay' }>,
-  work: () => Promise<T>,
-): Promise<T> {
+export async function answerOnce<Answer>(store: IdempotencyStore<Answer>, agencyId: string, jti: string, requestBytes: string, work: () => Promise<Answer>): Promise<Answer> {
+  const claim = await store.claim(agencyId, jti, createHash('sha256').update(requestBytes, 'utf8').digest('hex'));
+  if (claim.kind === 'replay') return claim.answer;
   try {
-    return await work();
+    const answer = await work();
+    await store.complete(agencyId, jti, answer);
+    return answer;
   } catch (error) {
     await store.release(agencyId, jti, claim.lease).catch(() => undefined);
     throw error;

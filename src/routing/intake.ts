@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
-import { releasingOnFailure, type IdempotencyStore } from './idempotency-store.js';
+import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { assertFlagReviewDatesAhead } from './flag-review-dates.js';
 import { messageIdFor } from './message-id.js';
@@ -67,13 +66,10 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
     throw error;
   }
 
-  const bodyHash = createHash('sha256').update(compact, 'utf8').digest('hex');
-  const claim = await deps.idempotency.claim(caller.agencyId, opened.jti, bodyHash);
-  if (claim.kind === 'replay') return claim.answer;
-  return releasingOnFailure(deps.idempotency, caller.agencyId, opened.jti, claim, () => routeAndAnswer(deps, caller, opened));
+  return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, () => routeAndAnswer(deps, caller, opened));
 }
 
-/** Steps 5-9 for a message this attempt has claimed: decide, audit, hand over for delivery, store the answer. */
+/** Steps 5-9 for a message this attempt has claimed: decide, audit, hand over for delivery; answerOnce stores the answer. */
 async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: OpenedMessage): Promise<IntakeAnswer> {
   const messageId = messageIdFor(caller.agencyId, opened.jti);
   const subjectKeys = deps.subjectKeysOf(opened.record);
@@ -106,9 +102,7 @@ async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: 
     });
   }
   await deps.deliveries.accept(messageId, caller.agencyId, routed.outcomes, routed.deliveries);
-  const answer = toAnswer(messageId, routed.outcomes);
-  await deps.idempotency.complete(caller.agencyId, opened.jti, answer);
-  return answer;
+  return toAnswer(messageId, routed.outcomes);
 }
 
 /** What intake will do for each recipient, with the audit entries that record it, before any of it is stored. */

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
-import { releasingOnFailure, type IdempotencyStore } from './idempotency-store.js';
+import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
 import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, ResealPort } from './ports.js';
@@ -60,13 +59,10 @@ export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compa
     if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'query', error);
     throw error;
   }
-  const bodyHash = createHash('sha256').update(compact, 'utf8').digest('hex');
-  const claim = await deps.idempotency.claim(caller.agencyId, opened.jti, bodyHash);
-  if (claim.kind === 'replay') return claim.answer;
-  return releasingOnFailure(deps.idempotency, caller.agencyId, opened.jti, claim, () => consultAndAnswer(deps, caller, opened));
+  return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, () => consultAndAnswer(deps, caller, opened));
 }
 
-/** The register is read only for permitted holders; the answer is sealed to the asker and stored for retries. */
+/** The register is read only for permitted holders; the answer is sealed to the asker (answerOnce stores it for retries). */
 async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened: OpenedMessage): Promise<QueryAnswer> {
   const queryId = messageIdFor(caller.agencyId, opened.jti);
   const subjectKeys = deps.subjectKeysOf(opened.record);
@@ -101,9 +97,7 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
     body: { queryId, flags: disclosedFlags },
     provenance: { messageId: queryId, originalJti: opened.jti, originalHash: opened.originalHash },
   });
-  const result = { id: queryId, answer };
-  await deps.idempotency.complete(caller.agencyId, opened.jti, result);
-  return result;
+  return { id: queryId, answer };
 }
 
 function consultationEntry(
