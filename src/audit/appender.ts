@@ -197,7 +197,7 @@ export function createAppender(options: AppenderOptions) {
       // An earlier batch that settled since has left a newer edge; otherwise start from the size the refusal reported.
       if (!edge && sizeSeen !== undefined) edge = { frontier: await tree.frontierAt(sizeSeen) };
       for (;;) {
-        if (!edge) edge = { frontier: await tree.frontierAt(Number((await redis.get(keys.size)) ?? '0')) };
+        if (!edge) edge = await edgeAtStoredSize();
         const built = buildBatch(batch, edge, token);
         const [status, size] = (await run(built.keys.length, ...built.keys, ...built.args)).map(Number) as [number, number];
         if (status === 1) {
@@ -235,8 +235,13 @@ export function createAppender(options: AppenderOptions) {
     const taken = await redis.set(keys.writer, token, 'PX', RIGHT_OF_WAY_MS, 'NX');
     if (taken !== 'OK') return '';
     // Nobody can append now but us: read the right edge afresh so the next attempt cannot lose.
-    edge = { frontier: await tree.frontierAt(Number((await redis.get(keys.size)) ?? '0')) };
+    edge = await edgeAtStoredSize();
     return token;
+  }
+
+  /** The right edge of the log as Redis holds it now. */
+  async function edgeAtStoredSize(): Promise<Edge> {
+    return { frontier: await tree.frontierAt(Number((await redis.get(keys.size)) ?? '0')) };
   }
 
   /**

@@ -14,11 +14,11 @@ export function createTreeStore(redis: RedisClient, keys: AuditKeys) {
 
   async function readBlocks(refs: BlockRef[]): Promise<Buffer[]> {
     if (refs.length === 0) return [];
-    return (await readPipelined(refs)).blocks;
+    return (await readWithSize(refs)).blocks;
   }
 
   /** The blocks and, in the same call, the log's size (lua/read-blocks.lua). */
-  async function readPipelined(refs: BlockRef[]): Promise<{ size: number; blocks: Buffer[] }> {
+  async function readWithSize(refs: BlockRef[]): Promise<{ size: number; blocks: Buffer[] }> {
     const keyList: string[] = [keys.size];
     const offsets: number[] = [];
     for (const ref of refs) {
@@ -43,7 +43,7 @@ export function createTreeStore(redis: RedisClient, keys: AuditKeys) {
      */
     computeAt<T>(treeSize: number, computation: (read: BlockReader) => T, tooLarge: () => Error): Promise<T> {
       return withFetchedBlocks(computation, async (refs) => {
-        const { size, blocks } = await readPipelined(refs);
+        const { size, blocks } = await readWithSize(refs);
         if (treeSize > size) throw tooLarge();
         return blocks;
       });
