@@ -21,6 +21,7 @@ import type { Redis } from 'ioredis';
 import { bulkLoadAuditLog, createAuditLog, syntheticAuditInput, verifyFullLog, type AuditLog } from '../src/audit/index.js';
 import { createTestSigner } from '../src/audit/test-signer.js';
 import { connectRedis, startEmbeddedRedis } from '../src/redis/index.js';
+import { redisMaintenance } from './redis-maintenance.js';
 
 const LARGE = Number(process.env['BENCH_AUDIT_ENTRIES'] ?? 1_000_000);
 const TRANSPORT = process.env['BENCH_AUDIT_TRANSPORT'] === 'tcp' ? 'tcp' : 'unix';
@@ -101,18 +102,6 @@ async function appendRate(logs: AuditLog[], writers: number, perWriter: number):
   return (writers * perWriter) / ((performance.now() - started) / 1000);
 }
 
-/** Waits until Redis has no AOF rewrite running or scheduled; returns how many it did and its last fork's stall. */
-async function waitForAofRewrite(client: Redis): Promise<{ count: number; forkUsec: number }> {
-  for (;;) {
-    const text = `${await client.info('persistence')}\n${await client.info('stats')}`;
-    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-    if (field('aof_rewrite_in_progress') === 0 && field('aof_rewrite_scheduled') === 0) {
-      return { count: field('total_forks'), forkUsec: field('latest_fork_usec') };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 function percentile(samples: number[], fraction: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] as number;
@@ -184,8 +173,9 @@ async function main(): Promise<void> {
 
     // A bulk load grows the AOF enough to start rewrites; a rewrite's fork stalls Redis for milliseconds
     // (latest_fork_usec) and its child takes a core. Proofs are timed once the log is at rest.
-    const rewrites = await waitForAofRewrite(admin);
-    note(`proofs (AOF rewrites so far: ${rewrites.count}, latest fork stall ${(rewrites.forkUsec / 1000).toFixed(1)} ms)`);
+    const maintenance = redisMaintenance(admin);
+    const rewrites = await maintenance.atRest();
+    note(`proofs (AOF rewrites so far: ${rewrites.forks}, latest fork stall ${(rewrites.latestForkUsec / 1000).toFixed(1)} ms)`);
     const inclusion: number[] = [];
     const consistency: number[] = [];
     const PROOFS = 1000;
@@ -207,7 +197,7 @@ async function main(): Promise<void> {
     });
     gcObserver.disconnect();
     note(`  GC while the proofs ran: ${gcPauses.length} pauses, longest ${Math.max(0, ...gcPauses).toFixed(1)} ms, ${gcPauses.filter((pause) => pause > 2).length} over 2 ms`);
-    const forksDuringProofs = (await waitForAofRewrite(admin)).count - rewrites.count;
+    const forksDuringProofs = (await maintenance.atRest()).forks - rewrites.forks;
     if (forksDuringProofs > 0) note(`  (Redis forked ${forksDuringProofs} time(s) while the proofs ran: their p99 includes that stall)`);
     const ms = (value: number) => `${value.toFixed(2)} ms`;
     const proofRow = (kind: string, samples: number[]) =>
@@ -216,13 +206,13 @@ async function main(): Promise<void> {
     proofRow('consistency', consistency);
 
     // As for the proofs: an AOF rewrite's child would take one of the two cores the verification uses.
-    const beforeVerify = await waitForAofRewrite(admin);
+    const beforeVerify = await maintenance.atRest();
     note('full verification');
     const verifyStarted = performance.now();
     const verified = await measureCpu(admin, () => LARGE, () => verifyFullLog({ redis: connect(), prefix, hubCertificate: signer.certificate }));
     const report = verified.result;
     const seconds = (performance.now() - verifyStarted) / 1000;
-    const forksDuringVerify = (await waitForAofRewrite(admin)).count - beforeVerify.count;
+    const forksDuringVerify = (await maintenance.atRest()).forks - beforeVerify.forks;
     if (forksDuringVerify > 0) note(`  (Redis forked ${forksDuringVerify} time(s) while the verification ran: its rate includes that)`);
     if (!report.ok) throw new Error(`the benchmark log failed verification: ${report.problem?.message}`);
     record(`full verification of ${report.checkedEntries.toLocaleString('en-GB')} entries`, `${rate(report.checkedEntries / seconds)} (${seconds.toFixed(1)} s)`, '>= 200,000 /s', `${verified.cpu} per entry`);

@@ -14,7 +14,7 @@
  *   3. half of the measured peak rate, open loop (sends on a fixed schedule,
  *      latency from the scheduled time, so a stall is not hidden), for p99,
  *      after 2 s at that rate that are not counted (PACE_WARMUP_SECONDS).
- * Before each of 2 and 3 Redis rewrites its AOF (hub/redis-maintenance.ts).
+ * Before each of 2 and 3 Redis rewrites its AOF (redis-maintenance.ts).
  *
  * Latency is from the POST to the receipt at the webhook. Messages are sealed
  * before each timed run so the sender's own crypto does not share the two
@@ -44,11 +44,12 @@ import { loadHubKeyRing } from '../src/hub/hub-key-ring.js';
 import { createMessageOpener } from '../src/hub/message-opener.js';
 import { createResealer } from '../src/hub/resealer.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../src/pki/index.js';
-import { startEmbeddedRedis } from '../src/redis/index.js';
+import { connectRedis, startEmbeddedRedis } from '../src/redis/index.js';
 import { loadRegistry } from '../src/registry/index.js';
 import { certsDir, copyPolicies, exampleSchemeEnv } from '../test/support/hub.js';
 import { summariseProfile } from './hub/profile.js';
-import { redisMaintenance } from './hub/redis-maintenance.js';
+import type { Redis } from 'ioredis';
+import { redisMaintenance } from './redis-maintenance.js';
 import { writeReport, type BenchResult, type RunResult } from './hub/report.js';
 import { perSecond, round, summarise } from './hub/stats.js';
 
@@ -576,7 +577,8 @@ async function main(): Promise<void> {
     const floor = await measureFloor(loadConfig(env), await sealMany(police, message, 256));
     say(`  ${floor.perSecond.toFixed(0)} msg/s (${floor.perCpuSecond.toFixed(0)} per CPU-second)`);
 
-    const maintenance = hub.redisUrl ? redisMaintenance(hub.redisUrl) : undefined;
+    const redisAdmin = hub.redisUrl ? (connectRedis({ url: hub.redisUrl }) as Redis) : undefined;
+    const maintenance = redisAdmin ? redisMaintenance(redisAdmin) : undefined;
     /** Settles Redis (see redis-maintenance.ts), runs, and records how many times Redis forked during the run. */
     const timed = async (run: () => Promise<RunResult>): Promise<RunResult> => {
       const before = await maintenance?.settle();
@@ -595,7 +597,7 @@ async function main(): Promise<void> {
     const half = await timed(() => paceRun(police, hub, receipts, message, rate));
     await openReceived(recipient, receipts);
     say(describe(half));
-    maintenance?.close();
+    redisAdmin?.disconnect();
 
     const profile = cpuProfDir ? await summariseProfile(path.join(cpuProfDir, 'hub-peak.cpuprofile')) : undefined;
     if (profile) {

@@ -160,7 +160,7 @@ export function renderMarkdown(result: BenchResult, others: OtherBench[], svgNam
     '',
     'The half-of-peak window opens after 2 s at the same rate that are not counted (connections re-opened, code warm).',
     'Before each timed run Redis rewrites its append-only file and the run starts once it has finished',
-    "(bench/hub/redis-maintenance.ts): a rewrite's fork stalls Redis for tens of milliseconds here and its child",
+    "(bench/redis-maintenance.ts): a rewrite's fork stalls Redis for tens of milliseconds here and its child",
     `takes a core, which inside a 20 s window would set the p99 by itself. Redis forks during the runs: peak ${peak.redisForks ?? 'not watched'}, half of peak ${half.redisForks ?? 'not watched'}.`,
     '',
     `![Latency percentiles and throughput per second over the run](${svgName})`,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisMaintenance } from '../../bench/hub/redis-maintenance.js';
+import { redisMaintenance } from '../../bench/redis-maintenance.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
-/** The hub benchmark's Redis housekeeping (bench/hub/redis-maintenance.ts) against a real redis-server with AOF on. */
-describe('bench/hub Redis maintenance', () => {
+/** The benchmarks' Redis housekeeping (bench/redis-maintenance.ts) against a real redis-server with AOF on. */
+describe('bench Redis maintenance', () => {
   let redis: TestRedis;
   beforeAll(async () => {
     redis = await startTestRedis({ appendOnly: true });
@@ -15,18 +15,14 @@ describe('bench/hub Redis maintenance', () => {
   it('rewrites the AOF and returns only once Redis is at rest, counting the fork', async () => {
     const client = redis.connect();
     await client.set(`${redis.newPrefix()}:k`, 'x'.repeat(1000));
-    const maintenance = redisMaintenance(redis.url);
-    try {
-      const before = await maintenance.forks();
-      const settled = await maintenance.settle();
-      expect(settled).toBeGreaterThan(before);
-      const persistence = await client.info('persistence');
-      expect(persistence).toMatch(/^aof_rewrite_in_progress:0/m);
-      expect(persistence).toMatch(/^aof_rewrite_scheduled:0/m);
-      expect(persistence).toMatch(/^aof_last_bgrewrite_status:ok/m);
-      expect(await maintenance.forks()).toBe(settled);
-    } finally {
-      maintenance.close();
-    }
+    const maintenance = redisMaintenance(client);
+    const before = await maintenance.forks();
+    const settled = await maintenance.settle();
+    expect(settled).toBeGreaterThan(before);
+    const persistence = await client.info('persistence');
+    expect(persistence).toMatch(/^aof_rewrite_in_progress:0/m);
+    expect(persistence).toMatch(/^aof_rewrite_scheduled:0/m);
+    expect(persistence).toMatch(/^aof_last_bgrewrite_status:ok/m);
+    expect(await maintenance.atRest()).toEqual({ forks: settled, latestForkUsec: expect.any(Number) });
   });
 });
