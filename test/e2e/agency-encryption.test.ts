@@ -1,17 +1,15 @@
 import { X509Certificate } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import express from 'express';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agencyFilesIn, createAgencyClientFromFiles, webhookReceiver, type AgencyClient, type Delivery } from '../../src/client/index.js';
+import { agencyFilesIn, createAgencyClientFromFiles } from '../../src/client/index.js';
 import { thumbprintS256 } from '../../src/pki/thumbprint.js';
 import type { InboxListing } from '../../src/routing/delivery/index.js';
 import { runIspHub } from '../support/cli.js';
 import { eventually, example, type IntakeBody } from '../support/e2e.js';
-import { certsDir, copyPolicies, startTestHub, type TestHub } from '../support/hub.js';
+import { certsDir, copyPolicies, startReceiver, startTestHub, type TestHub, type TestReceiver } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /**
@@ -24,44 +22,15 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 const thumbprintOf = async (agencyId: string, file: string) =>
   thumbprintS256(new X509Certificate(await readFile(path.join(certsDir, 'agencies', agencyId, file), 'utf8')));
 
-/** An agency's webhook over mutual TLS that keeps the raw JWE it was sent, then opens it with the SDK middleware. */
-async function startRecordingReceiver(agencyId: string): Promise<{ url: string; raw: string[]; deliveries: Delivery[]; bind(client: AgencyClient): void; close(): Promise<void> }> {
-  const raw: string[] = [];
-  const deliveries: Delivery[] = [];
-  let handler: express.Router | undefined;
-  const app = express();
-  // Parsed here first; the SDK middleware's own parser then finds the body already read and keeps it.
-  app.use('/isp/inbound', express.text({ type: 'application/jose' }), (req, _res, next) => {
-    raw.push(String(req.body));
-    next();
-  });
-  app.use('/isp/inbound', (req, res, next) => (handler ? handler(req, res, next) : res.status(503).end()));
-  const read = (name: string) => readFile(path.join(certsDir, 'agencies', agencyId, name), 'utf8');
-  const server: Server = createServer({ key: await read('key.pem'), cert: await read('cert.pem'), ca: await readFile(path.join(certsDir, 'ca/cert.pem'), 'utf8'), requestCert: true, rejectUnauthorized: true }, app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    url: `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/isp/inbound`,
-    raw,
-    deliveries,
-    bind: (client) => void (handler = webhookReceiver(client, async (delivery) => void deliveries.push(delivery))),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('deliveries to agencies with an X25519 encryption certificate', () => {
   let redis: TestRedis;
   let hub: TestHub;
   let dataDir: string;
-  let probation: Awaited<ReturnType<typeof startRecordingReceiver>>;
+  let probation: TestReceiver;
 
   beforeAll(async () => {
     redis = await startTestRedis();
-    probation = await startRecordingReceiver('nv-probation');
+    probation = await startReceiver('nv-probation');
     dataDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-encryption-'));
     const policyDir = await copyPolicies(dataDir, { 'nv-probation': probation.url });
     // nv-cps keeps the one-certificate layout: its entry names no encryption certificate.

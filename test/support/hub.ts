@@ -111,6 +111,8 @@ export async function copyPolicies(into: string, push: Record<string, string>): 
 
 export interface TestReceiver {
   url: string;
+  /** Each body as it arrived (the compact JWE), before the SDK opened it. */
+  raw: string[];
   deliveries: Delivery[];
   /** While false, the receiver answers 503 (a recipient that is down). */
   setAvailable(available: boolean): void;
@@ -125,11 +127,17 @@ export interface TestReceiver {
  * delivery with the SDK's middleware.
  */
 export async function startReceiver(agencyId: string): Promise<TestReceiver> {
+  const raw: string[] = [];
   const deliveries: Delivery[] = [];
   let available = true;
   let handler: express.Router | undefined;
   const app = express();
   app.use((_req, res, next) => (available && handler ? next() : res.status(503).end()));
+  // Read here first; the SDK middleware then finds the body already read and opens it as it is.
+  app.use('/isp/inbound', express.text({ type: 'application/jose' }), (req, _res, next) => {
+    raw.push(String(req.body));
+    next();
+  });
   app.use('/isp/inbound', (req, res, next) => handler!(req, res, next));
   const read = (name: string) => readFile(path.join(certsDir, 'agencies', agencyId, name), 'utf8');
   const server: Server = createServer(
@@ -141,6 +149,7 @@ export async function startReceiver(agencyId: string): Promise<TestReceiver> {
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `https://127.0.0.1:${port}/isp/inbound`,
+    raw,
     deliveries,
     setAvailable: (value) => void (available = value),
     bind: (client) => void (handler = webhookReceiver(client, async (delivery) => void deliveries.push(delivery))),
