@@ -179,16 +179,25 @@ describe('slow clients are cut off within the configured time-outs', () => {
   });
 });
 
+/** Runs `body` with one text of a file in the hub's policy folder replaced (the replacement must change it), then restores the file. */
+async function withPolicyFileChanged(relative: string, from: string, to: string, body: () => Promise<void>): Promise<void> {
+  const file = path.join(hub.policyDir, relative);
+  const original = await readFile(file, 'utf8');
+  const changed = original.replace(from, to);
+  expect(changed).not.toBe(original);
+  await writeFile(file, changed);
+  try {
+    await body();
+  } finally {
+    await writeFile(file, original);
+  }
+}
+
 describe('a policy file with an unknown legal basis', () => {
   it('is refused at reload with ok:false and a policy-loaded refusal entry, while the running set keeps deciding', async () => {
     const policy = hub.hub.parts.policy;
     const runningVersion = policy.current().version;
-    const file = path.join(hub.policyDir, 'rules/catch-and-convict.yaml');
-    const original = await readFile(file, 'utf8');
-    const bad = original.replace('legalBases: [cda-1998-s115, oma-2007-s14, dpa-2018-part3]', 'legalBases: [cda-1998-s115, northvale-made-up-act-2099]');
-    expect(bad).not.toBe(original);
-    await writeFile(file, bad);
-    try {
+    await withPolicyFileChanged('rules/catch-and-convict.yaml', 'legalBases: [cda-1998-s115, oma-2007-s14, dpa-2018-part3]', 'legalBases: [cda-1998-s115, northvale-made-up-act-2099]', async () => {
       const before = await hub.hub.parts.auditLog.size();
       const result = await hub.hub.reloadPolicy();
       expect(result).toEqual({ ok: false, version: runningVersion });
@@ -204,9 +213,7 @@ describe('a policy file with an unknown legal basis', () => {
       const disclosure = (await auditSince(hub, before)).find((entry) => entry.event === 'disclosure' && entry.messageId === answer.id && entry.recipients.includes('nv-probation'));
       expect(disclosure).toMatchObject({ policyVersion: runningVersion, ruleIds: expect.arrayContaining(['cc-arrest-to-offender-manager']) });
       expect(disclosure?.legalBases).not.toContain('northvale-made-up-act-2099');
-    } finally {
-      await writeFile(file, original);
-    }
+    });
     expect(await hub.hub.reloadPolicy()).toEqual({ ok: true, version: runningVersion });
   });
 });
@@ -215,12 +222,7 @@ describe('a policy set whose certificates do not load', () => {
   it('is refused at reload as a whole: the running set and its certificates keep deciding and sealing', async () => {
     const policy = hub.hub.parts.policy;
     const runningVersion = policy.current().version;
-    const file = path.join(hub.policyDir, 'agencies.yaml');
-    const original = await readFile(file, 'utf8');
-    const bad = original.replace('nv-probation/encryption-cert.pem', 'nv-probation/no-such-encryption-cert.pem');
-    expect(bad).not.toBe(original);
-    await writeFile(file, bad);
-    try {
+    await withPolicyFileChanged('agencies.yaml', 'nv-probation/encryption-cert.pem', 'nv-probation/no-such-encryption-cert.pem', async () => {
       const before = await hub.hub.parts.auditLog.size();
       expect(await hub.hub.reloadPolicy()).toEqual({ ok: false, version: runningVersion });
       expect(policy.current().version).toBe(runningVersion);
@@ -229,9 +231,7 @@ describe('a policy set whose certificates do not load', () => {
       const sent = await police.send('POST', '/v1/messages', { body: await kit.seal(await kit.claims()), headers: jose });
       expect(sent.status).toBe(202);
       expect((JSON.parse(sent.text) as { recipients: unknown[] }).recipients).toContainEqual({ agency: 'nv-probation', status: 'queued' });
-    } finally {
-      await writeFile(file, original);
-    }
+    });
     expect(await hub.hub.reloadPolicy()).toEqual({ ok: true, version: runningVersion });
   });
 });
