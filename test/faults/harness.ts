@@ -1,11 +1,35 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { verifyFullLog, type FullVerifyReport } from '../../src/audit/index.js';
 import type { AgencyClient, OutgoingMessage } from '../../src/client/index.js';
-import { certsDir } from '../support/hub.js';
-import { sendUntilAnswered } from '../support/hub-process.js';
-import type { TestReceiver } from '../support/hub.js';
+import { findFreePort } from '../../src/redis/index.js';
+import { certsDir, copyPolicies, startReceiver, type TestReceiver } from '../support/hub.js';
+import { sendUntilAnswered, startHubProcess, type HubProcess } from '../support/hub-process.js';
+
+/**
+ * The hub as the fault tests run it: its own process (so it can be killed)
+ * on the given Redis, a short delivery lock (a killed worker's jobs run
+ * again soon), and nv-probation's webhook receiver it pushes to.
+ */
+export async function startFaultHub(redisUrl: string, prefix: string): Promise<{ hub: HubProcess; receiver: TestReceiver; dataDir: string; stop(): Promise<void> }> {
+  const receiver = await startReceiver('nv-probation');
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-fault-'));
+  const policyDir = await copyPolicies(dataDir, { 'nv-probation': receiver.url });
+  const hub = await startHubProcess({ redisUrl, prefix, dataDir, policyDir, port: await findFreePort(), env: { DELIVERY_LOCK_MS: '3000' } });
+  receiver.bind(await hub.client('nv-probation'));
+  return {
+    hub,
+    receiver,
+    dataDir,
+    async stop() {
+      await hub.stop();
+      await receiver.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface SentMessage {
   jti: string;

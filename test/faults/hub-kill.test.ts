@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../src/redis/index.js';
-import { copyPolicies, startReceiver, type TestReceiver } from '../support/hub.js';
+import type { TestReceiver } from '../support/hub.js';
 import { example } from '../support/e2e.js';
-import { startHubProcess, type HubProcess } from '../support/hub-process.js';
+import type { HubProcess } from '../support/hub-process.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { duplicateCount, missingDeliveries, randomBetween, sendThroughFaults, sleep, verifyAudit, waitForEveryDelivery } from './harness.js';
+import { duplicateCount, missingDeliveries, randomBetween, sendThroughFaults, sleep, startFaultHub, verifyAudit, waitForEveryDelivery } from './harness.js';
 
 /** 2,000 in CI (issue 7 item 1); FAULT_MESSAGES lowers it while working on the harness. */
 const TOTAL = Number(process.env['FAULT_MESSAGES'] ?? 2000);
@@ -18,21 +14,16 @@ describe('kill -9 of the hub while an agency sends 2,000 messages', () => {
   let receiver: TestReceiver;
   let hub: HubProcess;
   let dataDir: string;
+  let stopHub: (() => Promise<void>) | undefined;
   const prefix = `{fk${process.pid}}`;
 
   beforeAll(async () => {
     redis = await startTestRedis();
-    receiver = await startReceiver('nv-probation');
-    dataDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-fault-'));
-    const policyDir = await copyPolicies(dataDir, { 'nv-probation': receiver.url });
-    hub = await startHubProcess({ redisUrl: redis.url, prefix, dataDir, policyDir, port: await findFreePort(), env: { DELIVERY_LOCK_MS: '3000' } });
-    receiver.bind(await hub.client('nv-probation'));
+    ({ hub, receiver, dataDir, stop: stopHub } = await startFaultHub(redis.url, prefix));
   });
   afterAll(async () => {
-    await hub?.stop();
-    await receiver?.close();
+    await stopHub?.();
     await redis?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it('delivers every message that got 202 to every permitted recipient, loses none, and the audit log verifies', async () => {

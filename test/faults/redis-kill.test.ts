@@ -4,10 +4,10 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort, startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/index.js';
-import { copyPolicies, startReceiver, type TestReceiver } from '../support/hub.js';
+import type { TestReceiver } from '../support/hub.js';
 import { example } from '../support/e2e.js';
-import { startHubProcess, type HubProcess } from '../support/hub-process.js';
-import { duplicateCount, missingDeliveries, randomBetween, sendThroughFaults, sleep, verifyAudit, waitForEveryDelivery } from './harness.js';
+import type { HubProcess } from '../support/hub-process.js';
+import { duplicateCount, missingDeliveries, randomBetween, sendThroughFaults, sleep, startFaultHub, verifyAudit, waitForEveryDelivery } from './harness.js';
 
 /** The same 2,000 sends as the hub-kill test (issue 7: "the same with Redis killed"); FAULT_REDIS_MESSAGES shortens a local run. */
 const TOTAL = Number(process.env['FAULT_REDIS_MESSAGES'] ?? 2000);
@@ -30,23 +30,18 @@ describe('kill -9 of Redis (AOF on) while an agency sends messages', () => {
   let receiver: TestReceiver;
   let hub: HubProcess;
   let dataDir: string;
+  let stopHub: (() => Promise<void>) | undefined;
   const prefix = `{rk${process.pid}}`;
 
   beforeAll(async () => {
     redisDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-fault-redis-'));
     redisPort = await findFreePort();
     redis = await startEmbeddedRedis({ dataDir: redisDir, port: redisPort });
-    receiver = await startReceiver('nv-probation');
-    dataDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-fault-'));
-    const policyDir = await copyPolicies(dataDir, { 'nv-probation': receiver.url });
-    hub = await startHubProcess({ redisUrl: redis.url, prefix, dataDir, policyDir, port: await findFreePort(), env: { DELIVERY_LOCK_MS: '3000' } });
-    receiver.bind(await hub.client('nv-probation'));
+    ({ hub, receiver, dataDir, stop: stopHub } = await startFaultHub(redis.url, prefix));
   });
   afterAll(async () => {
-    await hub?.stop();
-    await receiver?.close();
+    await stopHub?.();
     await redis?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
     if (redisDir) await rm(redisDir, { recursive: true, force: true });
   });
 
