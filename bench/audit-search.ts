@@ -1,5 +1,5 @@
 /**
- * Audit search timing (issue 4, "Performance"): search by subject over a log
+ * Audit search timing: search by subject over a log
  * of 1,000,000 entries, p50/p95 over 200 random subjects (target < 50 ms).
  *
  *   npx tsx bench/audit-search.ts [--entries 1000000] [--samples 200] [--fill contract|real]

@@ -1,5 +1,5 @@
 /**
- * npm run bench:audit: the audit log's figures from issue 4, "Performance".
+ * npm run bench:audit: the audit log's performance figures.
  *
  *   appends/s, 1 writer and 8 concurrent writers        (target >= 20,000/s with 8)
  *   inclusion / consistency proof time at 1,000,000     (target < 5 ms)

@@ -1,5 +1,5 @@
 /**
- * npm run bench: the hub end to end (issue 5 "Performance", issue 7 item 5).
+ * npm run bench: the hub end to end: throughput, latency and memory.
  *
  * Starts the hub as child processes (so their peak RSS is their own): by
  * default an API and a delivery worker on one redis-server (AOF on) in a

@@ -1,5 +1,5 @@
 /**
- * Soak (issue 7 item 4): the hub as a child process (as in test/faults/),
+ * Soak: the hub as a child process (as in test/faults/),
  * a push receiver for nv-probation and a private redis-server with AOF on.
  * Measures peak throughput briefly (or takes --rate), then holds half of it
  * for --minutes, sampling every --sample-seconds: the hub's RSS, Redis

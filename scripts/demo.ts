@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: a day in the Northvale PPO scheme (issue 5 item 9).
+ * `npm run demo`: a day in the Northvale PPO scheme.
  *
  *   npm run demo                      against a running hub (https://127.0.0.1:8443, or HUB_URL)
  *   npm run demo -- --hub URL         against the hub at URL

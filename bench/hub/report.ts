@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- --report`: writes docs/benchmarks.md and
  * docs/benchmarks-latency.svg from one run of bench/hub.ts, and runs the
- * envelope, policy, audit and audit-search benchmarks to paste their tables beside it
- * (issue 7 item 5), each with its own date and load average.
+ * envelope, policy, audit and audit-search benchmarks to paste their tables beside it,
+ * each with its own date and load average.
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';

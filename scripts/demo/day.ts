@@ -7,7 +7,7 @@ import { repoRoot, type DemoHub } from './hub-target.js';
 import { outline, summarise, withheldPaths } from './records.js';
 
 /**
- * A day in the Northvale PPO scheme (issue 5 item 9), played against a
+ * A day in the Northvale PPO scheme, played against a
  * running hub with the example messages in policies/examples/. Every person
  * and record is synthetic. Each step prints who did what and what each
  * recipient actually received, and records a check, so the same run is a

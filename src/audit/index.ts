@@ -1,5 +1,5 @@
 /**
- * The audit log (DESIGN.md "Audit", issue 4): entries, the append-only
+ * The audit log: entries, the append-only
  * Merkle log with signed checkpoints and proofs, the archive, and full
  * verification. Search, export and the subject access report live in
  * ./search/ and read through the log's reader API.

@@ -36,7 +36,7 @@ export type AppendListener = (entries: AuditEntry[], treeSize: number) => void;
 export const CHECKPOINT_LOG_FILE = 'checkpoints.jws.log';
 
 /**
- * The append-only audit log (DESIGN.md "Audit"): entries in Redis, hashed as
+ * The append-only audit log: entries in Redis, hashed as
  * RFC 6962 leaves, signed checkpoints, inclusion and consistency proofs, and
  * transparent reads from archive segments. Several hub processes may each
  * create one against the same Redis; they share one total order.

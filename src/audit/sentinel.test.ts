@@ -13,7 +13,7 @@ import { createSubjectKeyer } from './subject-keys.js';
 import { createTestSigner } from './test-signer.js';
 
 /**
- * Issue 4 item 1: no value from a record reaches any stored byte of the
+ * Data minimisation in the log (UK GDPR art. 5(1)(c)): no value from a record reaches any stored byte of the
  * audit log. Records full of sentinel values go through the hub's intake use
  * case (src/routing, the way the hub will append) into a real audit log; then
  * the Redis dump, the archive files and the log output are searched.

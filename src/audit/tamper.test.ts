@@ -13,7 +13,7 @@ import { signCheckpoint } from './checkpoint-signer.js';
 import { leafHash } from './verify/hashing.js';
 
 /**
- * Issue 4 item 7: each kind of tampering, in Redis and in an archive file,
+ * Tamper evidence: each kind of tampering, in Redis and in an archive file,
  * is caught by full verification, which names the entry.
  */
 

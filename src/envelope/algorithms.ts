@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
 /**
- * The algorithm allow-lists of the envelope (DESIGN.md "Envelope").
+ * The algorithm allow-lists of the envelope (docs/envelope.md).
  *
  * Only asymmetric algorithms: an HMAC ("HS256") JWS keyed with a sender's
  * public key is the classic algorithm-confusion forgery, and `none` is no

@@ -1,6 +1,6 @@
 /**
- * The sealed envelope: a compact JWS inside a compact JWE (DESIGN.md
- * "Envelope"). The same two functions serve agencies (seal to the hub, open
+ * The sealed envelope: a compact JWS inside a compact JWE (docs/envelope.md).
+ * The same two functions serve agencies (seal to the hub, open
  * from the hub) and the hub (open from an agency, reseal to a recipient).
  */
 export { seal } from './seal.js';

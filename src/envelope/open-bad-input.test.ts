@@ -14,7 +14,7 @@ import {
 import { b64json, encryptRaw, expectHubError, signRaw, tamperSegment } from './test-helpers.js';
 
 /**
- * One test per "Bad input" case of issue 2. Each asserts the HubError code,
+ * One test per kind of bad input to open(). Each asserts the HubError code,
  * that open() returned nothing, and, for every case decided before the
  * signer is looked up, that the trust store (resolveSigner) was never asked.
  */

@@ -21,7 +21,7 @@ import { createTestRecipient, testClaims, type TestRecipient } from './test-fixt
 import { expectHubError } from './test-helpers.js';
 
 /**
- * The certificate cases of issue 2's "Bad input": open() hands the signer's
+ * The certificate cases of bad input: open() hands the signer's
  * thumbprint to a resolveSigner backed by a registry (a map here) and the
  * src/pki trust store, and lets the trust store's CERT_* code through.
  */

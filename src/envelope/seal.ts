@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 
 /**
  * Signs the claims as a compact JWS and encrypts that to the recipient as a
- * compact JWE (DESIGN.md "Envelope"). Algorithms follow from the key types;
+ * compact JWE (docs/envelope.md). Algorithms follow from the key types;
  * an explicit `alg` must agree with them. Never compresses (RFC 8725 s.3.6).
  */
 export async function seal({ claims, signer, recipient }: SealInput): Promise<string> {

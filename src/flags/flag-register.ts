@@ -6,7 +6,7 @@ import type { FlagCipher } from './flag-cipher.js';
 import { reviewDeadline } from './review-date.js';
 
 /**
- * The risk-flag register (DESIGN.md "Parts": flags/). Flags are stored per
+ * The risk-flag register. Flags are stored per
  * pseudonymous subject key, never per name; values are encrypted at rest.
  * Each flag has a review date: past it the flag is erased and the erasure is
  * logged (DPA 2018 s.62(1)(f); retention limited as Part 3, s.39 requires).

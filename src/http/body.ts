@@ -63,7 +63,7 @@ function requireMediaType(req: IncomingMessage, expected: string): void {
     }
   }
   // A compressed body could expand far beyond the size limit (a "zip bomb");
-  // the envelope format forbids compression anyway (DESIGN.md: no `zip`).
+  // the envelope format forbids compression anyway (no `zip` header: docs/envelope.md).
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
     throw new HubError('UNSUPPORTED_MEDIA_TYPE', 'Content-Encoding is not accepted');

@@ -70,7 +70,7 @@ export interface Hub {
 
 /**
  * The composition root: the one place where the hub's parts are built from
- * configuration and wired together (DESIGN.md "Parts"). Nothing here holds
+ * configuration and wired together (docs/architecture.md). Nothing here holds
  * state in module variables, so tests can run many hubs side by side.
  */
 export async function createHub(options: HubOptions): Promise<Hub> {
@@ -201,7 +201,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     if (role !== 'api') {
       workers = delivery.startWorkers(policy.current().registry.agencies.map((agency) => agency.id));
       closers.push(every(60_000, () => flags.expireDue(), (error) => logger.error('flag expiry failed', { error })));
-      // Entries older than AUDIT_ARCHIVE_AFTER_HOURS move to archive segment files (DESIGN.md "Audit").
+      // Entries older than AUDIT_ARCHIVE_AFTER_HOURS move to archive segment files (docs/audit-format.md).
       const archiveAfterMs = config.AUDIT_ARCHIVE_AFTER_HOURS * 3600_000;
       closers.push(every(15 * 60_000, () => auditLog.archive({ olderThan: new Date(Date.now() - archiveAfterMs) }), (error) => logger.error('audit archive failed', { error })));
     }
@@ -252,7 +252,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       logger,
     });
     const { url } = await server.listen();
-    // Stop accepting HTTP first (DESIGN.md "Conventions": shutdown order).
+    // Stop accepting HTTP first, so no request starts on a half-closed hub.
     closers.push(() => server.close());
     return { parts, url, close, reloadPolicy };
   }

@@ -8,7 +8,7 @@ import type { AgencyDirectory } from './agency-directory.js';
 import type { HubKeyRing } from './hub-key-ring.js';
 
 /**
- * Step 2-4 of DESIGN.md "The flow of one message": decrypt with the hub's
+ * The opening steps of a message (docs/architecture.md): decrypt with the hub's
  * key, verify the agency's signature (certificate checked by pki on every
  * use), check aud/iat/exp/jti, then validate the record against its type's
  * schema. The envelope claims iss and the signing certificate must agree.

@@ -6,7 +6,7 @@ import type { AgencyDirectory } from './agency-directory.js';
 import type { HubKeyRing } from './hub-key-ring.js';
 
 /**
- * Step 8 of DESIGN.md "The flow of one message": the hub signs the minimised
+ * Resealing (docs/architecture.md): the hub signs the minimised
  * record with its own key (never forwarding the sender's signature over data
  * the recipient may not see) and encrypts it to the recipient's certificate.
  * A delivery stays openable for as long as it may wait in an inbox.

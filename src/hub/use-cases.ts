@@ -26,8 +26,8 @@ export interface UseCaseParts {
 type FlagChanges = Parameters<FlagRegister['apply']>[1];
 
 /**
- * The routing use cases bound to the hub's parts, with the metrics DESIGN.md
- * asks for (messages by type and outcome, decisions by rule) counted at the
+ * The routing use cases bound to the hub's parts, with the metrics an operator
+ * watches (messages by type and outcome, decisions by rule) counted at the
  * boundary, so the use cases themselves stay free of instrumentation.
  */
 export function bindUseCases(parts: UseCaseParts): MessageUseCases {

@@ -14,7 +14,7 @@ export interface EmbeddedRedisOptions {
   unixSocket?: boolean;
   /** Path or name of the redis-server binary. */
   binary?: string;
-  /** Turn AOF off (tests of tail loss); on by default, as DESIGN.md "State and scale" asks. */
+  /** Turn AOF off (tests of tail loss); on by default, so an accepted message survives a restart. */
   appendOnly?: boolean;
   startTimeoutMs?: number;
 }

@@ -3,7 +3,7 @@ import type { AuditPort, CallerIdentity, OpenedMessage } from './ports.js';
 
 export type EnvelopeKind = 'message' | 'query';
 
-/** The JWS signer must be the agency on the TLS connection (DESIGN.md "The flow of one message", step 2). */
+/** The JWS signer must be the agency on the TLS connection, so one agency cannot send in another's name. */
 export function assertSignedByCaller(opened: OpenedMessage, caller: CallerIdentity, kind: EnvelopeKind): void {
   if (opened.signerAgencyId !== caller.agencyId) {
     throw new HubError('SIGNER_NOT_CALLER', `the ${kind} is signed by an agency other than the one on this connection`);

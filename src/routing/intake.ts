@@ -18,7 +18,7 @@ import type {
 } from './ports.js';
 
 /**
- * The intake use case: steps 2-9 of DESIGN.md "The flow of one message".
+ * The intake use case: from the opened envelope to the answer (docs/architecture.md).
  * Nothing is answered before the audit entries and delivery jobs are durable
  * in Redis; the answer is stored for idempotent retries last of all.
  */
@@ -189,7 +189,7 @@ async function prepareDisclosure(
     retainUntil,
   };
   // Only what survived minimisation leaves: the sender's own signature is never
-  // forwarded over fields the recipient may not see (DESIGN.md "Envelope").
+  // forwarded over fields the recipient may not see (docs/envelope.md).
   const notices = obligations.notify
     .filter((notified) => notified !== recipient && notified !== opened.signerAgencyId)
     .map((notified) => prepareNotice(deps, opened, messageId, subjectKeys, recipient, notified, decision, provenance));

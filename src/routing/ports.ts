@@ -2,8 +2,7 @@ import type { AuditEntryInput } from '../audit/entry.js';
 
 /**
  * What the intake and query use cases need from the other parts, stated
- * narrowly so each use case reads as the steps of DESIGN.md "The flow of one
- * message", and so the composition root (src/hub) decides which concrete
+ * narrowly so each use case reads as the steps of docs/architecture.md, and so the composition root (src/hub) decides which concrete
  * envelope, policy, audit and delivery implementations fill them.
  */
 

@@ -5,8 +5,8 @@ import { messageIdFor } from './message-id.js';
 import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, ResealPort } from './ports.js';
 
 /**
- * The query use case (DESIGN.md: "A query runs steps 1-7 and answers from the
- * hub's flag register in the same exchange, sealed to the asker").
+ * The query use case: decided like a message, then answered from the hub's
+ * flag register in the same exchange, sealed to the asker.
  *
  * Order matters for lawfulness: which holders the asker may see, for this
  * purpose, is decided BEFORE the register is read, so a refused question

@@ -8,7 +8,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
  * A push recipient that is down (its endpoint answers 503): retried with
  * backoff until it is back; or, past DELIVERY_ATTEMPTS, a dead letter with an
  * `undeliverable` report the sender sees in tracking, which the operator's
- * `isp-hub deliveries replay` then delivers (issue 5 items 3-4, issue 7 item 1).
+ * `isp-hub deliveries replay` then delivers.
  */
 describe('a recipient down, then back; a dead letter, then a replay', () => {
   let redis: TestRedis;

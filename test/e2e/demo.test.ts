@@ -19,7 +19,7 @@ function stepLines(stdout: string, step: number): string[] {
 
 const noStackTrace = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 
-describe('npm run demo (issue 5 item 9): a day in the PPO scheme, self-started hub on a test Redis', () => {
+describe('npm run demo: a day in the PPO scheme, self-started hub on a test Redis', () => {
   let redis: TestRedis;
   let run: { code: number; stdout: string; stderr: string };
 

@@ -6,7 +6,7 @@ import { startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /**
- * Pull delivery (issue 5 item 3): the recipient lists its inbox (which
+ * Pull delivery: the recipient lists its inbox (which
  * collects), opens each envelope with its own key, and acknowledges; the
  * sender's tracking moves queued -> collected -> acknowledged. An agency
  * that is neither the recipient nor the sender finds nothing (404).

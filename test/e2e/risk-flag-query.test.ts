@@ -4,7 +4,7 @@ import { startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /**
- * Risk-flag queries (issue 5 item 5): a risk-flag-update sets flags in the
+ * Risk-flag queries: a risk-flag-update sets flags in the
  * hub's register; a permitted asker gets them, minimised, with the holding
  * agency to contact; an asker no rule permits gets an answer of exactly the
  * same shape as "nothing held" - and the audit log records which it was

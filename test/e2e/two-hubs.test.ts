@@ -8,7 +8,7 @@ import { startReceiver, startTestHub, type TestHub, type TestReceiver } from '..
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /**
- * Several hubs (issue 5 item 10): two hub processes, each with its own HTTPS
+ * Several hubs: two hub processes, each with its own HTTPS
  * listener and delivery workers, on one Redis with the same key prefix and
  * the same policy set. Messages accepted by either are delivered exactly once
  * per recipient (push and pull), tracked from either, and the two form one

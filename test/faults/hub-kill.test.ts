@@ -5,7 +5,7 @@ import type { HubProcess } from '../support/hub-process.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { duplicateCount, missingDeliveries, randomBetween, sendThroughFaults, sleep, startFaultHub, verifyAudit, waitForEveryDelivery } from './harness.js';
 
-/** 2,000 in CI (issue 7 item 1); FAULT_MESSAGES lowers it while working on the harness. */
+/** 2,000 in CI; FAULT_MESSAGES lowers it while working on the harness. */
 const TOTAL = Number(process.env['FAULT_MESSAGES'] ?? 2000);
 const KILLS = 3;
 

@@ -9,13 +9,13 @@ import { example } from '../support/e2e.js';
 import type { HubProcess } from '../support/hub-process.js';
 import { duplicateCount, missingDeliveries, randomBetween, sendThroughFaults, sleep, startFaultHub, verifyAudit, waitForEveryDelivery } from './harness.js';
 
-/** The same 2,000 sends as the hub-kill test (issue 7: "the same with Redis killed"); FAULT_REDIS_MESSAGES shortens a local run. */
+/** The same 2,000 sends as the hub-kill test, with Redis killed instead; FAULT_REDIS_MESSAGES shortens a local run. */
 const TOTAL = Number(process.env['FAULT_REDIS_MESSAGES'] ?? 2000);
 const KILLS = 2;
 
 /**
  * Redis killed with SIGKILL and started again on the same port and data
- * folder, AOF on (DESIGN.md "State and scale"). The hub answers 202 only
+ * folder, AOF on. The hub answers 202 only
  * after Redis acknowledged every write of the message (audit entries,
  * delivery jobs, tracking), and with `appendfsync everysec` Redis has
  * write(2)n each acknowledged command to the AOF before the next event-loop

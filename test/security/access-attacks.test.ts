@@ -20,7 +20,7 @@ import {
 } from './support.js';
 
 /**
- * Issue 7 item 2: who may read what. Cross-agency reads of the inbox,
+ * Who may read what. Cross-agency reads of the inbox,
  * tracking and audit; DPO tokens scoped to one agency; forged DPO tokens;
  * expired and revoked client certificates. All against a real hub over
  * HTTPS with mutual TLS, asserting codes and the audit entries the

@@ -9,7 +9,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { agencyCredentials, auditSince, caller, envelopeKit, jose, type Caller, type EnvelopeKit } from './support.js';
 
 /**
- * Issue 7 item 2 / issue 2 "Bad input", through the real HTTPS endpoint of a
+ * Bad envelopes, through the real HTTPS endpoint of a
  * real hub: each hostile envelope is refused with its own code, a `refusal`
  * entry is written for it (intake audits refused envelopes, DPA 2018 s.62),
  * and nothing is processed: no collection, no disclosure, no tracking and so

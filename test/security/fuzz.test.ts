@@ -10,7 +10,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { agencyCredentials, bearer, caller, dpoIssuer, envelopeKit, jose, type Caller, type EnvelopeKit, type RawResponse } from './support.js';
 
 /**
- * Issue 7 item 3: fast-check fuzzing of every public endpoint of a real hub
+ * Fast-check fuzzing of every public endpoint of a real hub
  * (HTTPS, mutual TLS, Redis, the real audit log): random and mutated valid
  * envelopes (bit flips, truncation, JWE header edits, segment edits, claims
  * re-signed with the agency's real key so they reach the message schemas),

@@ -9,7 +9,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { agencyCredentials, auditSince, caller, caPem, envelopeKit, jose, json, type Caller, type Credentials, type EnvelopeKit } from './support.js';
 
 /**
- * Issue 7 item 2: oversized and deeply nested bodies, slow headers and slow
+ * Oversized and deeply nested bodies, slow headers and slow
  * bodies, and a policy set with an unknown legal basis, against a real hub
  * with short time-outs (HEADERS_TIMEOUT_MS 1000, REQUEST_TIMEOUT_MS 2000).
  *

@@ -1,4 +1,4 @@
-// Test support for the attack and fuzz tests (issue 7 items 2 and 3): raw
+// Test support for the attack and fuzz tests: raw
 // HTTPS calls to a real test hub with or without a client certificate,
 // hand-built hostile envelopes, and what the audit log gained during a call.
 import { createPrivateKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';

@@ -7,7 +7,7 @@ import { readExampleMessage } from '../../src/messages/index.js';
 import { repoRoot } from './cli.js';
 import type { TestHub } from './hub.js';
 
-/** Helpers shared by the end-to-end tests in test/e2e/ (issue 5 "Tests"). */
+/** Helpers shared by the end-to-end tests in test/e2e/. */
 
 export type ExampleMessage = {
   type: string;

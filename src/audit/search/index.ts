@@ -1,5 +1,5 @@
 /**
- * The DPO's side of the audit log (issue 4 item 6): search, entry view,
+ * The DPO's side of the audit log: search, entry view,
  * CSV/JSONL export and the subject access report, each logged as audit-read.
  */
 export { createAuditSearch, type AuditSearch, type AuditSearchDeps, type AuditSearchPage, type AuditLogPort, type SubjectKeyer, type ExportFormat } from './audit-search.js';

@@ -13,7 +13,7 @@ import { createAuditLog } from '../index.js';
 import { createAuditSearch } from './index.js';
 
 /**
- * The sentinel guarantee for search (issue 4 item 1): records whose every
+ * The sentinel guarantee for search: records whose every
  * value is a sentinel go through the hub's own intake use case (the route
  * that writes audit entries), a DPO then searches, views, exports and asks
  * for the subject report, and no sentinel may appear in anything search

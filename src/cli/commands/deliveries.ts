@@ -9,7 +9,7 @@ import { createDelivery, deliverySettingsFrom, type Delivery } from '../../routi
 /**
  * `isp-hub deliveries`: the operator's view of deliveries that ran out of
  * attempts, and the way to send them again once the recipient is back
- * (issue 7 item 1: nothing is silently dropped). Talks to the hub's Redis
+ * (nothing accepted is silently dropped). Talks to the hub's Redis
  * (REDIS_URL, or Sentinel / Cluster settings, and REDIS_KEY_PREFIX); the
  * running hub's workers do the actual delivery.
  */

@@ -15,7 +15,7 @@ import { createAuditOverview, type OverviewLabels } from './audit-overview.js';
 import { createVerifyJobs, type FullVerifier } from './audit-verify-jobs.js';
 
 /**
- * The DPO audit API (issue 5 item 6, issue 6): search, entry view with its
+ * The DPO audit API: search, entry view with its
  * explanation and inclusion proof, exports, the subject access report,
  * checkpoints and proofs, full verification jobs, and the overview.
  *
@@ -138,7 +138,7 @@ const bearerErrors = {
   503: { description: "UNAVAILABLE: the identity provider's keys could not be fetched; try again", schema: errorBodySchema },
 };
 
-/** Delivery outcomes that follow a disclosure, as the recipient's state (issue 5 item 4 names). */
+/** Delivery outcomes that follow a disclosure, as the recipient's state as tracking names it. */
 const DELIVERY_STATE: Partial<Record<AuditEntry['event'], string>> = {
   delivered: 'delivered',
   collected: 'collected',

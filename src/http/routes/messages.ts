@@ -28,7 +28,7 @@ export const intakeAnswerSchema = z.object({
 
 const queryAnswerSchema = z.object({ id: z.string(), answer: z.string().meta({ description: 'compact JWE sealed to the asker' }) });
 const messageIdParams = z.object({ id: z.string().regex(/^msg_[0-9a-z]{10,40}$/) });
-const sealedBody = { contentType: 'application/jose', description: 'A compact JWE whose payload is a compact JWS (DESIGN.md "Envelope")' };
+const sealedBody = { contentType: 'application/jose', description: 'A compact JWE whose payload is a compact JWS (docs/envelope.md)' };
 const errors = {
   400: { description: 'Malformed envelope or claims', schema: errorBodySchema },
   ...agencyRouteErrors,

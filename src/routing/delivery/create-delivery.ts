@@ -14,7 +14,7 @@ import { createTrackingStore, type TrackingStore } from './tracking-store.js';
 /**
  * Builds the whole delivery part from its dependencies. The API role uses
  * `service`, `inbox` and `tracking`; the worker role also calls
- * `startWorkers()`. Shutdown order (DESIGN.md "Conventions"): workers (with a
+ * `startWorkers()`. Shutdown order: workers (with a
  * time limit), then queues, then only the Redis connections opened here.
  */
 

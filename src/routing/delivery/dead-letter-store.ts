@@ -5,7 +5,7 @@ import type { StoreDependencies } from './ports.js';
 /**
  * Deliveries that ran out of attempts, kept whole (the sealed envelope
  * included) so an operator can replay them with `isp-hub deliveries replay`
- * once the recipient is back (issue 7 item 1: nothing silently dropped).
+ * once the recipient is back (nothing accepted is silently dropped).
  *
  *   delivery:dead      HASH  delivery id -> JSON record
  *   delivery:dead:ix   ZSET  score = failedAt (epoch ms), member = delivery id

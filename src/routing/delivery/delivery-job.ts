@@ -68,7 +68,7 @@ export function parseDeliveryId(deliveryId: string): { messageId: string; recipi
 
 /**
  * One BullMQ queue per recipient, so a slow or dead endpoint only ever holds
- * up its own queue (issue 5 item 3). Queue names may not contain ':'.
+ * up its own queue. Queue names may not contain ':'.
  */
 export function queueNameFor(recipientAgencyId: string): string {
   return `delivery-${recipientAgencyId}`;

@@ -8,7 +8,7 @@ import type { TrackingStore } from './tracking-store.js';
 
 /**
  * What a worker does with one delivery job, free of BullMQ so it reads as the
- * steps of DESIGN.md "The flow of one message" (10 and 11):
+ * delivery steps of docs/architecture.md:
  *
  *   push: POST the envelope; 2xx is delivered (audit, tracking, metrics);
  *         anything else throws so the queue retries with backoff, and the
@@ -33,7 +33,7 @@ export interface AttemptInfo {
    * the job is dead-lettered here. The limit is kept in the processor, not
    * BullMQ's `maxStalledCount`: BullMQ fails such a job without running the
    * processor, which would leave no dead letter and tracking at `queued`
-   * (a silent loss; issue 7 item 1).
+   * (a silent loss).
    */
   maxStalls?: number;
 }

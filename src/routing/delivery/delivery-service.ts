@@ -9,8 +9,8 @@ import type { DeliveryRequest } from '../ports.js';
 
 /**
  * The two doors into delivery: the intake hands over accepted messages
- * (step 9 of DESIGN.md "The flow of one message"), and an operator replays
- * dead letters (`isp-hub deliveries replay`, issue 7 item 1).
+ * (docs/architecture.md), and an operator replays
+ * dead letters (`isp-hub deliveries replay`), so nothing is silently dropped.
  */
 
 /** One sealed delivery to one recipient, as the intake use case hands it over (src/routing/ports.ts). */

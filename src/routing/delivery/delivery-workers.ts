@@ -8,7 +8,7 @@ import type { DeliveryProcessor } from './delivery-processor.js';
 /**
  * The consumer side: one BullMQ worker per recipient queue, each with its own
  * concurrency, so a recipient that hangs until the timeout or refuses every
- * connection only ever occupies its own slots (issue 5 item 3: one slow or
+ * connection only ever occupies its own slots (one slow or
  * dead recipient never delays the others).
  */
 

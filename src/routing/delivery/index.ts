@@ -1,5 +1,5 @@
 /**
- * Delivery (issue 5 items 3 and 4, issue 7's dead-letter replay): push over
+ * Delivery, with tracking and dead-letter replay: push over
  * mutual TLS with retries and dead letters, the pull inbox, and per-message
  * tracking for the sender.
  */

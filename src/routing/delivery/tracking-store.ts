@@ -5,7 +5,7 @@ import type { Clock, StoreDependencies } from './ports.js';
 import { systemClock } from './ports.js';
 
 /**
- * Per-message tracking for the sender (issue 5 item 4): one Redis hash per
+ * Per-message tracking for the sender: one Redis hash per
  * message with the sender and each recipient's state.
  *
  *   queued -> delivered (push accepted) -> collected (pull fetched) -> acknowledged
@@ -149,7 +149,7 @@ export function createTrackingStore(options: TrackingStoreOptions): TrackingStor
     async getForAgency(messageId, agencyId) {
       const fields = await redis.hgetall(trackingKey(messageId));
       // One answer for "no such message" and "not yours": another agency must
-      // not learn that a message exists (issue 5 item 4).
+      // not learn that a message exists.
       if (fields.sender === undefined || fields.sender !== agencyId) {
         throw new HubError('NOT_FOUND', 'no such message');
       }
