@@ -6,7 +6,7 @@ import { isHubError } from '../errors.js';
 import type { RedisClient } from '../redis/index.js';
 import { createArchiveStore, rowHash, sha256Hex, splitLines, ZERO_HASH_HEX, type ManifestRow } from './archive-store.js';
 import { auditKeys } from './keys.js';
-import { CHECKPOINT_LOG_FILE } from './log.js';
+import { CHECKPOINT_LOG_FILE } from './rollback-guard.js';
 import { createLeafHasher, type LeafHasher } from './leaf-hasher.js';
 import { createTreeStore } from './tree-store.js';
 import { verifyCheckpoint, type Checkpoint } from './verify/checkpoint.js';

@@ -1,5 +1,3 @@
-import { appendFile, mkdir, open } from 'node:fs/promises';
-import path from 'node:path';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/index.js';
@@ -9,6 +7,8 @@ import { archiveOldEntries, type ArchiveOptions, type ArchiveResult } from './ar
 import { signCheckpoint, assertP256, type CheckpointSigner } from './checkpoint-signer.js';
 import type { AuditEntry, AuditEntryInput } from './entry.js';
 import { auditKeys, type AuditKeys } from './keys.js';
+import { createRollbackGuard, type HaltReport, type RollbackGuard } from './rollback-guard.js';
+import { createSharedStore, type SharedStore } from './shared-store.js';
 import { createTreeStore, type TreeStore } from './tree-store.js';
 import { readCheckpointUnverified, type SignedCheckpoint } from './verify/checkpoint.js';
 import { consistencyPath, inclusionPath, rootHash, MissingBlockError, type BlockReader } from './verify/merkle.js';
@@ -28,12 +28,13 @@ export interface AuditLogOptions {
   /** Most entries per append script call (default 512). */
   maxBatch?: number;
   clock?: () => Date;
+  /** Called once if the log stops because Redis no longer extends the last signed checkpoint. */
+  onHalt?: (report: HaltReport) => void;
 }
 
 export type AppendListener = (entries: AuditEntry[], treeSize: number) => void;
 
-/** The file next to the archive that keeps a copy of every checkpoint, outside Redis. */
-export const CHECKPOINT_LOG_FILE = 'checkpoints.jws.log';
+export { CHECKPOINT_LOG_FILE } from './rollback-guard.js';
 
 /**
  * The append-only audit log (DESIGN.md "Audit"): entries in Redis, hashed as
@@ -47,13 +48,18 @@ export function createAuditLog(options: AuditLogOptions) {
   const keys: AuditKeys = auditKeys(prefix);
   const tree: TreeStore = createTreeStore(redis, keys);
   const archive: ArchiveStore | undefined = options.archiveDir ? createArchiveStore(options.archiveDir) : undefined;
+  const shared: SharedStore | undefined = options.archiveDir ? createSharedStore(redis, keys, options.archiveDir) : undefined;
+  const guard: RollbackGuard = createRollbackGuard({ redis, keys, tree, logger, ...(shared ? { store: shared } : {}), ...(options.onHalt ? { onHalt: options.onHalt } : {}) });
   const origin = options.origin ?? 'isp-hub';
   const clock = options.clock ?? (() => new Date());
   const listeners = new Set<AppendListener>();
   const appender = createAppender({
     redis,
     keys,
-    tree,
+    // The appender reads the log's right edge from Redis only through frontierAt: when it starts,
+    // and whenever Redis holds something other than what it built on. That is where a rollback
+    // or a fork shows, so the guard checks there, before any batch is built on what Redis holds.
+    tree: { ...tree, frontierAt: async (atSize: number) => (await guard.assertExtends(), tree.frontierAt(atSize)) },
     maxBatch: options.maxBatch,
     clock,
     logger,
@@ -125,20 +131,6 @@ export function createAuditLog(options: AuditLogOptions) {
     return withTree(() => tree.computeAt(treeSize, computation, () => new HubError('AUDIT_NOT_FOUND', 'the log is not that large yet')));
   }
 
-  async function rememberCheckpointOutsideRedis(jws: string): Promise<void> {
-    if (!archive) return;
-    // A copy outside Redis lets `verify --full` notice a Redis that lost its tail and its checkpoints with it.
-    await mkdir(archive.directory, { recursive: true, mode: 0o750 });
-    const file = path.join(archive.directory, CHECKPOINT_LOG_FILE);
-    await appendFile(file, `${jws}\n`, { mode: 0o640 });
-    const handle = await open(file, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
-
   return {
     keys,
     /** Validates and appends one entry; resolves once it is stored in Redis. */
@@ -166,14 +158,16 @@ export function createAuditLog(options: AuditLogOptions) {
     /** Signs the current tree (no new checkpoint when the newest already has this size). */
     async checkpoint(): Promise<SignedCheckpoint> {
       if (!options.signer) throw new TypeError('this audit log was created without a signer');
+      // Never sign a tree that does not extend the last signed one (RFC 9162 s.1.1).
+      await guard.assertExtends();
       const treeSize = await size();
       const [latest] = await checkpointsBetween('-inf', '+inf', true);
       if (latest && latest.checkpoint.treeSize === treeSize) return latest;
       const root = await withTree(() => tree.compute((read) => rootHash(treeSize, read)));
       const checkpoint = { origin, treeSize, rootHash: root.toString('base64'), time: clock().toISOString() };
       const jws = await signCheckpoint(options.signer, checkpoint);
+      await guard.record(jws);
       await redis.zadd(keys.checkpoints, treeSize, jws);
-      await rememberCheckpointOutsideRedis(jws);
       logger?.info('audit checkpoint signed', { event: 'audit.checkpoint', treeSize });
       return { jws, checkpoint };
     },
@@ -208,11 +202,22 @@ export function createAuditLog(options: AuditLogOptions) {
 
     /** Moves entries older than `olderThan` to segment files (needs archiveDir). */
     async archive(archiveOptions: ArchiveOptions): Promise<ArchiveResult> {
-      if (!archive) throw new TypeError('this audit log was created without an archive directory');
+      if (!archive || !shared) throw new TypeError('this audit log was created without an archive directory');
+      // Entries leave Redis for the archive only if every other process can read them there.
+      await shared.assertShared();
       return archiveOldEntries({ redis, keys, tree, store: archive, logger }, archiveOptions);
     },
     archiveStore: archive,
     tree,
+    /** Why the log stopped (a rollback or fork), or undefined while it runs. */
+    halted: (): HaltReport | undefined => guard.halted(),
+    /** Checks now that Redis still extends the last signed checkpoint (the health probe); the halt report if not. */
+    async checkConsistency(): Promise<HaltReport | undefined> {
+      await guard.assertExtends().catch((error: unknown) => {
+        if (!guard.halted()) throw error;
+      });
+      return guard.halted();
+    },
   };
 }
 
