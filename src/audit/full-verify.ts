@@ -1,4 +1,3 @@
-import type { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { auditKeys } from './keys.js';
 import { CHECKPOINT_LOG_FILE } from './rollback-guard.js';
 import { createLeafHasher, type LeafHasher } from './leaf-hasher.js';
 import { createTreeStore } from './tree-store.js';
-import { verifyCheckpoint, type Checkpoint } from './verify/checkpoint.js';
+import { checkpointKeyId, readCheckpointUnverified, readHubCertificates, verifyCheckpoint, type Checkpoint, type HubCertificates } from './verify/checkpoint.js';
 import { leafHash } from './verify/hashing.js';
 import { MerkleFrontier } from './verify/merkle.js';
 
@@ -52,7 +51,8 @@ export interface FullVerifyOptions {
   redis: RedisClient;
   prefix: string;
   archiveDir?: string;
-  hubCertificate: X509Certificate | string | Buffer;
+  /** The hub signing certificate, or every one it has used (its published history): each checkpoint is checked against the one it names. */
+  hubCertificate: HubCertificates;
   /** Checkpoints held outside the hub (a DPO's copy): a Redis that lost its tail cannot hide from these. */
   extraCheckpoints?: string[];
   onProgress?: (checked: number, total: number) => void;
@@ -254,12 +254,21 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       }
     }
     const bySize = new Map<number, Checkpoint>();
-    for (const jws of texts) {
+    const certificates = readHubCertificates(options.hubCertificate);
+    // Smallest tree first, so that the checkpoint named is the first that fails.
+    const ordered = [...texts].map((jws) => ({ jws, size: sizeOf(jws) })).sort((a, b) => a.size - b.size);
+    for (const { jws, size: claimed } of ordered) {
       let checkpoint: Checkpoint;
       try {
-        checkpoint = await verifyCheckpoint(jws, options.hubCertificate);
-      } catch {
-        throw new Found({ kind: 'checkpoint-invalid', message: 'a stored checkpoint does not carry a valid hub signature' });
+        checkpoint = await verifyCheckpoint(jws, certificates);
+      } catch (error) {
+        const reason = isHubError(error) && typeof error.details?.['reason'] === 'string' ? error.details['reason'] : 'unreadable';
+        const key = checkpointKeyId(jws);
+        throw new Found({
+          kind: 'checkpoint-invalid',
+          ...(Number.isFinite(claimed) ? { seq: claimed } : {}),
+          message: `the checkpoint ${Number.isFinite(claimed) ? `of tree size ${claimed} ` : ''}does not verify (${reason})${key ? `; it names signing certificate x5t#S256 ${key}` : ''}`,
+        });
       }
       const known = bySize.get(checkpoint.treeSize);
       if (known && known.rootHash !== checkpoint.rootHash) {
@@ -268,6 +277,15 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       if (!known || checkpoint.time < known.time) bySize.set(checkpoint.treeSize, checkpoint);
     }
     return new Map([...bySize.entries()].sort(([a], [b]) => a - b));
+  }
+}
+
+/** The tree size a checkpoint claims, before its signature is checked (for ordering and naming only). */
+function sizeOf(jws: string): number {
+  try {
+    return readCheckpointUnverified(jws).treeSize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
 }
 

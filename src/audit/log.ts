@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/index.js';
@@ -9,6 +10,7 @@ import type { AuditEntry, AuditEntryInput } from './entry.js';
 import { auditKeys, type AuditKeys } from './keys.js';
 import { createRollbackGuard, type HaltReport, type RollbackGuard } from './rollback-guard.js';
 import { createSharedStore, type SharedStore } from './shared-store.js';
+import { createSigningHistory, type SigningHistory } from './signing-history.js';
 import { createTreeStore, type TreeStore } from './tree-store.js';
 import { readCheckpointUnverified, type SignedCheckpoint } from './verify/checkpoint.js';
 import { consistencyPath, inclusionPath, rootHash, MissingBlockError, type BlockReader } from './verify/merkle.js';
@@ -20,6 +22,8 @@ export interface AuditLogOptions {
   prefix: string;
   /** The hub's signing key and certificate; without it the log cannot checkpoint. */
   signer?: CheckpointSigner;
+  /** Signing certificates used before `signer` (HUB_CERT_DIR/previous): recorded in the history ahead of it. */
+  previousSigningCertificates?: readonly X509Certificate[];
   /** HUB_ID: the `origin` of every checkpoint. */
   origin?: string;
   /** AUDIT_ARCHIVE_DIR: where segment files go and are read from. */
@@ -49,6 +53,7 @@ export function createAuditLog(options: AuditLogOptions) {
   const tree: TreeStore = createTreeStore(redis, keys);
   const archive: ArchiveStore | undefined = options.archiveDir ? createArchiveStore(options.archiveDir) : undefined;
   const shared: SharedStore | undefined = options.archiveDir ? createSharedStore(redis, keys, options.archiveDir) : undefined;
+  const history: SigningHistory = createSigningHistory(shared);
   const guard: RollbackGuard = createRollbackGuard({ redis, keys, tree, logger, ...(shared ? { store: shared } : {}), ...(options.onHalt ? { onHalt: options.onHalt } : {}) });
   const origin = options.origin ?? 'isp-hub';
   const clock = options.clock ?? (() => new Date());
@@ -164,7 +169,11 @@ export function createAuditLog(options: AuditLogOptions) {
       const [latest] = await checkpointsBetween('-inf', '+inf', true);
       if (latest && latest.checkpoint.treeSize === treeSize) return latest;
       const root = await withTree(() => tree.compute((read) => rootHash(treeSize, read)));
-      const checkpoint = { origin, treeSize, rootHash: root.toString('base64'), time: clock().toISOString() };
+      const now = clock();
+      const checkpoint = { origin, treeSize, rootHash: root.toString('base64'), time: now.toISOString() };
+      // Published before it is used: a checkpoint must stay verifiable after its key is rotated away.
+      for (const previous of options.previousSigningCertificates ?? []) await history.ensure(previous, null);
+      await history.ensure(options.signer.certificate, now);
       const jws = await signCheckpoint(options.signer, checkpoint);
       await guard.record(jws);
       await redis.zadd(keys.checkpoints, treeSize, jws);
@@ -208,6 +217,8 @@ export function createAuditLog(options: AuditLogOptions) {
       return archiveOldEntries({ redis, keys, tree, store: archive, logger }, archiveOptions);
     },
     archiveStore: archive,
+    /** Every certificate checkpoints were signed with (published for verifiers). */
+    signingHistory: history,
     tree,
     /** Why the log stopped (a rollback or fork), or undefined while it runs. */
     halted: (): HaltReport | undefined => guard.halted(),

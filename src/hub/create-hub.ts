@@ -120,6 +120,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       redis,
       prefix: config.REDIS_KEY_PREFIX,
       signer: { privateKey: keys.signing.privateKey, certificate: keys.signing.certificate },
+      previousSigningCertificates: keys.previous.signing ? [keys.previous.signing.certificate] : [],
       origin: config.HUB_ID,
       archiveDir,
       logger,
