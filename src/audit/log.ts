@@ -100,13 +100,30 @@ export function createAuditLog(options: AuditLogOptions) {
     return found;
   }
 
+  /**
+   * The entry stored at position `seq`. Its own `seq` must be that position:
+   * an entry moved (two swapped) would otherwise be shown in the other's place.
+   */
+  function entryAt(seq: number, body: Buffer): AuditEntry {
+    let entry: AuditEntry;
+    try {
+      entry = JSON.parse(body.toString('utf8')) as AuditEntry;
+    } catch {
+      throw new HubError('AUDIT_TAMPERED', `the audit entry stored at ${seq} is not JSON`, { seq });
+    }
+    if (entry.seq !== seq) {
+      throw new HubError('AUDIT_TAMPERED', `the audit entry stored at ${seq} says it is entry ${String(entry.seq)}`, { seq, found: entry.seq });
+    }
+    return entry;
+  }
+
   async function getEntries(seqs: number[]): Promise<AuditEntry[]> {
     const wanted = seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 0);
     const raw = await readRawEntries([...new Set(wanted)]);
     const entries: AuditEntry[] = [];
     for (const seq of wanted) {
       const body = raw.get(seq);
-      if (body) entries.push(JSON.parse(body.toString('utf8')) as AuditEntry);
+      if (body) entries.push(entryAt(seq, body));
     }
     return entries;
   }
