@@ -18,6 +18,7 @@ export type ProblemKind =
   | 'no-checkpoint'
   | 'manifest-broken'
   | 'archive-file-changed'
+  | 'archive-missing'
   | 'entry-missing'
   | 'entry-mismatch'
   | 'leaf-missing'
@@ -160,7 +161,7 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       try {
         bytes = await store.readSegmentFile(row);
       } catch {
-        throw new Found({ kind: 'entry-missing', seq: row.first, file: row.file, message: `archive file ${row.file} cannot be read; entry ${row.first} is missing` });
+        throw new Found({ kind: 'archive-missing', seq: row.first, file: row.file, message: `archive segment ${row.file} (entries ${row.first} to ${row.last}) is missing or cannot be read` });
       }
       const lines = splitLines(bytes);
       const leaves = await tree.readLeaves(row.first, row.last - row.first + 1);

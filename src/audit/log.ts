@@ -51,7 +51,7 @@ export function createAuditLog(options: AuditLogOptions) {
   if (options.signer) assertP256(options.signer);
   const keys: AuditKeys = auditKeys(prefix);
   const tree: TreeStore = createTreeStore(redis, keys);
-  const archive: ArchiveStore | undefined = options.archiveDir ? createArchiveStore(options.archiveDir) : undefined;
+  const archive: ArchiveStore | undefined = options.archiveDir ? createArchiveStore(options.archiveDir, logger ? { logger } : {}) : undefined;
   const shared: SharedStore | undefined = options.archiveDir ? createSharedStore(redis, keys, options.archiveDir) : undefined;
   const history: SigningHistory = createSigningHistory(shared);
   const guard: RollbackGuard = createRollbackGuard({ redis, keys, tree, logger, ...(shared ? { store: shared } : {}), ...(options.onHalt ? { onHalt: options.onHalt } : {}) });
