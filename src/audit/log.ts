@@ -204,6 +204,10 @@ export function createAuditLog(options: AuditLogOptions) {
       requireSize(treeSize, 'treeSize');
       return (await checkpointsBetween(treeSize, treeSize))[0];
     },
+    /** Checkpoints of trees larger than `after`, smallest first, at most `limit` (the paged list). */
+    async checkpointsAfter(after: number, limit: number): Promise<SignedCheckpoint[]> {
+      return checkpointsBetween(`(${after}`, '+inf', false, limit);
+    },
     /** Every checkpoint, smallest tree first. */
     async checkpoints(): Promise<SignedCheckpoint[]> {
       return checkpointsBetween('-inf', '+inf', false, -1);
