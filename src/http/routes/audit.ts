@@ -138,7 +138,10 @@ const verifyJobSchema = z.object({
   finishedAt: z.string().optional(),
   checked: z.number(),
   total: z.number(),
-  problem: z.object({ kind: z.string(), seq: z.number().optional(), id: z.string().optional(), file: z.string().optional(), message: z.string() }).optional(),
+  problem: z
+    .object({ kind: z.string(), seq: z.number().optional(), id: z.string().optional(), file: z.string().optional(), index: z.string().optional(), message: z.string() })
+    .optional()
+    .meta({ description: 'The first problem found; kinds are listed in docs/audit-format.md "What verify reports"' }),
 });
 const bearerErrors = {
   400: { description: 'A parameter is malformed', schema: errorBodySchema },
