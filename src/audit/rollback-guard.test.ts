@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type TestRedis } from '../../test/support/redis.js';
 import { createLogger } from '../logger.js';
+import { CheckpointScheduler } from './checkpoint-scheduler.js';
 import type { AuditEntryInput } from './entry.js';
 import { createAuditLog } from './log.js';
 import type { HaltReport } from './rollback-guard.js';
@@ -95,6 +96,25 @@ describe('a lowered audit:size', () => {
     const fresh = f.open();
     await expect(fresh.append(input(200))).rejects.toMatchObject({ code: 'AUDIT_LOG_INCONSISTENT', details: { kind: 'rollback', signedSize: 30, storedSize: 25 } });
     expect(await fresh.checkConsistency()).toMatchObject({ kind: 'rollback', signedSize: 30, storedSize: 25 });
+  });
+
+  it('a checkpoint scheduler on a halted log signs nothing and logs the failure once, not every tick', async () => {
+    const f = await setUp();
+    await f.client.set(f.sizeKey, '25');
+    await expect(f.log.append(input(1))).rejects.toMatchObject({ code: 'AUDIT_LOG_INCONSISTENT' });
+    // Redis now claims more than was signed: the scheduler would sign, if the halt let it.
+    await f.client.set(f.sizeKey, '33');
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const logged = new CheckpointScheduler({ log: f.log, everyEntries: 1, everySeconds: 0.05, logger: createLogger({ stream, level: 'warn' }) });
+    logged.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await logged.stop();
+    const failures = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['event'] === 'audit.checkpoint-failed');
+    expect(failures).toEqual([expect.objectContaining({ code: 'AUDIT_LOG_INCONSISTENT' })]);
+    expect(f.lines.filter((line) => line.includes('audit.halted'))).toHaveLength(1);
+    expect(await f.client.zcard(`${f.prefix}:audit:checkpoints`)).toBe(1);
   });
 
   it('the health probe finds a rollback even when nothing is appended', async () => {
