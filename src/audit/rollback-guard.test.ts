@@ -147,6 +147,37 @@ describe('a rolled-back replica promoted', () => {
     expect(sizes).toEqual(['30']);
   });
 
+  it('a real replica promoted while behind: the log, now on the replica, halts rather than sign from 30 over a checkpoint at 36', async () => {
+    const replicaServer = await startTestRedis({ appendOnly: false });
+    try {
+      const prefix = redis.newPrefix();
+      const archiveDir = await mkdtemp(path.join(tmpdir(), 'isp-guard-replica-'));
+      folders.push(archiveDir);
+      const primary = redis.connect();
+      const replica = replicaServer.connect();
+      const primaryUrl = new URL(redis.url);
+      await replica.replicaof(primaryUrl.hostname, Number(primaryUrl.port));
+      const onPrimary = createAuditLog({ redis: primary, prefix, signer, archiveDir });
+      await onPrimary.appendMany(Array.from({ length: 30 }, (_, position) => input(position)));
+      await onPrimary.checkpoint();
+      // The replica holds all 30, then falls away (a partition), while the primary goes on and signs 36.
+      const deadline = Date.now() + 20_000;
+      while ((await replica.get(`${prefix}:audit:size`)) !== '30' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await replica.replicaof('NO', 'ONE');
+      await onPrimary.appendMany(Array.from({ length: 6 }, (_, position) => input(30 + position)));
+      expect((await onPrimary.checkpoint()).checkpoint.treeSize).toBe(36);
+
+      // Failover: the hub reconnects to the promoted replica; the shared store remembers checkpoint 36.
+      const onReplica = createAuditLog({ redis: replica, prefix, signer, archiveDir });
+      await expect(onReplica.append(input(99))).rejects.toMatchObject({ code: 'AUDIT_LOG_INCONSISTENT', details: { kind: 'rollback', signedSize: 36, storedSize: 30 } });
+      await expect(onReplica.checkpoint()).rejects.toMatchObject({ code: 'AUDIT_LOG_INCONSISTENT' });
+      expect(await replica.get(`${prefix}:audit:size`)).toBe('30');
+      replica.disconnect();
+    } finally {
+      await replicaServer.stop();
+    }
+  }, 60_000);
+
   it('an honest log that keeps growing never halts, across processes sharing the store', async () => {
     const f = await setUp();
     const other = f.open();
