@@ -88,6 +88,12 @@ const STATUS_BY_CODE = {
   AUDIT_CHECKPOINT_NOT_FOUND: 404,
   AUDIT_PROOF_INVALID: 422,
   AUDIT_TAMPERED: 500,
+  /** An archive segment the manifest lists is not on disk (or not readable). */
+  AUDIT_ARCHIVE_MISSING: 500,
+  /** The stored log does not extend the last signed checkpoint (rollback or fork): the hub stops (RFC 9162 s.1.1). */
+  AUDIT_LOG_INCONSISTENT: 503,
+  /** AUDIT_ARCHIVE_DIR is not the store the other hub processes share. */
+  AUDIT_STORE_NOT_SHARED: 500,
   AUDIT_CURSOR_INVALID: 400,
 
   // --- delivery and inbox

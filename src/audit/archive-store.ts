@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { HubError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { canonicalBytes } from './verify/hashing.js';
 
 /**
@@ -101,10 +102,13 @@ export async function writeFileDurably(target: string, data: Uint8Array | string
   await fsyncDirectory(path.dirname(target));
 }
 
-export function createArchiveStore(directory: string, options: { cachedSegments?: number } = {}) {
+export function createArchiveStore(directory: string, options: { cachedSegments?: number; logger?: Logger } = {}) {
   const root = path.resolve(directory);
   const cacheLimit = options.cachedSegments ?? 4;
-  const segmentCache = new Map<string, Buffer[]>();
+  /** Lines of a segment whose bytes matched the manifest's hash, with the file's stamp when they did. */
+  const segmentCache = new Map<string, { stamp: string; lines: Buffer[] }>();
+  /** Problems already logged, so a damaged segment gives one log line, not one per read. */
+  const reported = new Set<string>();
   let manifestCache: { stamp: string; manifest: Manifest } | undefined;
 
   async function readManifest(): Promise<Manifest> {
@@ -112,7 +116,7 @@ export function createArchiveStore(directory: string, options: { cachedSegments?
     let stamp: string;
     try {
       const info = await stat(file);
-      stamp = `${info.mtimeMs}:${info.size}:${info.ino}`;
+      stamp = `${info.mtimeMs}:${info.ctimeMs}:${info.size}:${info.ino}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { format: MANIFEST_FORMAT, segments: [] };
       throw error;
@@ -130,17 +134,55 @@ export function createArchiveStore(directory: string, options: { cachedSegments?
     return result.data;
   }
 
+  /**
+   * A segment's lines, read from disk and checked against the manifest's
+   * hash. Memory is trusted only while the file is the one that was checked:
+   * every read compares the file's stamp (ctime cannot be set back by a
+   * writer), so a file changed or removed on disk is noticed at the next read,
+   * not served from the cache.
+   */
   async function segmentLines(row: ManifestRow): Promise<Buffer[]> {
+    const file = path.join(root, row.file);
+    let stamp: string;
+    try {
+      const info = await stat(file);
+      stamp = `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}`;
+    } catch (error) {
+      segmentCache.delete(row.file);
+      throw archiveProblem('AUDIT_ARCHIVE_MISSING', row, `archive segment ${row.file} (entries ${row.first} to ${row.last}) is missing from ${root}`, error);
+    }
     const cached = segmentCache.get(row.file);
-    if (cached) {
+    if (cached && cached.stamp === stamp) {
       segmentCache.delete(row.file);
       segmentCache.set(row.file, cached);
-      return cached;
+      return cached.lines;
     }
-    const lines = splitLines(await readFile(path.join(root, row.file)));
-    segmentCache.set(row.file, lines);
+    segmentCache.delete(row.file);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      throw archiveProblem('AUDIT_ARCHIVE_MISSING', row, `archive segment ${row.file} (entries ${row.first} to ${row.last}) cannot be read`, error);
+    }
+    if (sha256Hex(bytes) !== row.sha256) {
+      throw archiveProblem('AUDIT_TAMPERED', row, `archive segment ${row.file} (entries ${row.first} to ${row.last}) differs from the hash the manifest holds`);
+    }
+    const lines = splitLines(bytes);
+    reported.delete(`AUDIT_ARCHIVE_MISSING:${row.file}`);
+    reported.delete(`AUDIT_TAMPERED:${row.file}`);
+    segmentCache.set(row.file, { stamp, lines });
     while (segmentCache.size > cacheLimit) segmentCache.delete(segmentCache.keys().next().value as string);
     return lines;
+  }
+
+  function archiveProblem(code: 'AUDIT_ARCHIVE_MISSING' | 'AUDIT_TAMPERED', row: ManifestRow, message: string, cause?: unknown): HubError {
+    const key = `${code}:${row.file}`;
+    if (!reported.has(key)) {
+      reported.add(key);
+      const reason = (cause as NodeJS.ErrnoException | undefined)?.code;
+      options.logger?.error(message, { event: 'audit.archive-damaged', code, segment: row.file, first: row.first, last: row.last, ...(reason ? { reason } : {}) });
+    }
+    return new HubError(code, message, { segment: row.file, first: row.first, last: row.last });
   }
 
   return {
@@ -191,6 +233,7 @@ export function createArchiveStore(directory: string, options: { cachedSegments?
     forgetCache(): void {
       segmentCache.clear();
       manifestCache = undefined;
+      reported.clear();
     },
   };
 }

@@ -22,6 +22,8 @@ export class CheckpointScheduler {
   private running: Promise<void> | undefined;
   private again = false;
   private signedSize = -1;
+  /** The code of the last failure logged: a failure that repeats every tick is logged once, not every tick. */
+  private failing: string | undefined;
 
   constructor(private readonly options: CheckpointSchedulerOptions) {
     if (!(options.everyEntries >= 1) || !(options.everySeconds > 0)) throw new TypeError('checkpoint intervals must be positive');
@@ -78,8 +80,14 @@ export class CheckpointScheduler {
       }
       const signed = await log.checkpoint();
       this.signedSize = signed.checkpoint.treeSize;
+      this.failing = undefined;
     } catch (error) {
-      this.options.logger?.error('audit checkpoint failed', { event: 'audit.checkpoint-failed', error });
+      const code = (error as { code?: unknown }).code;
+      const failure = typeof code === 'string' ? code : error instanceof Error ? error.name : 'error';
+      if (failure === this.failing) return;
+      this.failing = failure;
+      // A halted log or a store that is not shared explains itself in its own line; this one says signing stopped.
+      this.options.logger?.error('audit checkpoint failed; retrying quietly until it succeeds', { event: 'audit.checkpoint-failed', code: failure, error });
     }
   }
 }

@@ -1,4 +1,3 @@
-import type { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -6,10 +5,11 @@ import { isHubError } from '../errors.js';
 import type { RedisClient } from '../redis/index.js';
 import { createArchiveStore, rowHash, sha256Hex, splitLines, ZERO_HASH_HEX, type ManifestRow } from './archive-store.js';
 import { auditKeys } from './keys.js';
-import { CHECKPOINT_LOG_FILE } from './log.js';
+import { CHECKPOINT_LOG_FILE } from './rollback-guard.js';
+import { createIndexCheck } from './index-check.js';
 import { createLeafHasher, type LeafHasher } from './leaf-hasher.js';
 import { createTreeStore } from './tree-store.js';
-import { verifyCheckpoint, type Checkpoint } from './verify/checkpoint.js';
+import { checkpointKeyId, readCheckpointUnverified, readHubCertificates, verifyCheckpoint, type Checkpoint, type HubCertificates } from './verify/checkpoint.js';
 import { leafHash } from './verify/hashing.js';
 import { MerkleFrontier } from './verify/merkle.js';
 
@@ -19,11 +19,14 @@ export type ProblemKind =
   | 'no-checkpoint'
   | 'manifest-broken'
   | 'archive-file-changed'
+  | 'archive-missing'
   | 'entry-missing'
   | 'entry-mismatch'
   | 'leaf-missing'
   | 'root-mismatch'
-  | 'truncated';
+  | 'rollback'
+  | 'index-missing'
+  | 'index-misfiled';
 
 export interface VerifyProblem {
   kind: ProblemKind;
@@ -33,6 +36,8 @@ export interface VerifyProblem {
   id?: string;
   /** The archive file involved, if any. */
   file?: string;
+  /** The search index involved (`agency:nv-police`, `subject:<key>`, `time`), for index problems. */
+  index?: string;
   message: string;
 }
 
@@ -52,7 +57,8 @@ export interface FullVerifyOptions {
   redis: RedisClient;
   prefix: string;
   archiveDir?: string;
-  hubCertificate: X509Certificate | string | Buffer;
+  /** The hub signing certificate, or every one it has used (its published history): each checkpoint is checked against the one it names. */
+  hubCertificate: HubCertificates;
   /** Checkpoints held outside the hub (a DPO's copy): a Redis that lost its tail cannot hide from these. */
   extraCheckpoints?: string[];
   onProgress?: (checked: number, total: number) => void;
@@ -66,6 +72,8 @@ export interface FullVerifyOptions {
    * with the worker).
    */
   hashWorker?: boolean;
+  /** Rebuild the search indexes from the entries and compare them with Redis (default true). */
+  checkIndexes?: boolean;
 }
 
 const WORKER_THRESHOLD = 20_000;
@@ -98,6 +106,8 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
   let checked = 0;
   let latest: Checkpoint | undefined;
   let hasher: LeafHasher | undefined;
+  /** The first signed root the stored tree did not have, while it is not yet known whether a fork explains it. */
+  let unmatched: { size: number; previous: number; problem: VerifyProblem } | undefined;
 
   try {
     const manifestRows = store ? await readManifestChecked() : [];
@@ -113,15 +123,39 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
     }
     const frontier = new MerkleFrontier();
     const total = Math.max(size, latest.treeSize);
+    const indexes = options.checkIndexes === false ? undefined : createIndexCheck(redis, keys, readBodies);
+    const checkIndexes = async (entries: Array<{ seq: number; body: Buffer }>) => {
+      const problem = await indexes?.checkBatch(entries);
+      if (problem) throw new Found(problem);
+    };
+    /**
+     * A signed root the stored tree does not have is tampering, unless a
+     * later signed checkpoint does match the stored tree: then the hub itself
+     * signed two views that do not extend one another (a rollback it went on
+     * from), which is a fork. So the first mismatch waits for the next one.
+     */
     const checkRoot = () => {
       const signed = checkpoints.get(frontier.size);
-      if (signed && !frontier.root().equals(Buffer.from(signed.rootHash, 'base64'))) {
-        const previous = [...checkpoints.keys()].filter((treeSize) => treeSize < frontier.size).reduce((a, b) => Math.max(a, b), 0);
+      if (!signed) return;
+      const matches = frontier.root().equals(Buffer.from(signed.rootHash, 'base64'));
+      if (matches && unmatched) {
         throw new Found({
-          kind: 'root-mismatch',
-          seq: previous,
-          message: `the tree of the first ${frontier.size} entries does not have the signed root: an entry between ${previous} and ${frontier.size - 1} was changed together with its stored leaf`,
+          kind: 'checkpoint-fork',
+          seq: unmatched.previous,
+          message: `the hub signed a fork: the checkpoint of size ${unmatched.size} and the later one of size ${frontier.size} do not extend one another; the stored log follows the later one, rewritten from entry ${unmatched.previous} or after (a rollback the hub went on from; see docs/operations.md)`,
         });
+      }
+      if (!matches && !unmatched) {
+        const previous = [...checkpoints.keys()].filter((treeSize) => treeSize < frontier.size).reduce((a, b) => Math.max(a, b), 0);
+        unmatched = {
+          size: frontier.size,
+          previous,
+          problem: {
+            kind: 'root-mismatch',
+            seq: previous,
+            message: `the tree of the first ${frontier.size} entries does not have the signed root: an entry between ${previous} and ${frontier.size - 1} was changed together with its stored leaf`,
+          },
+        };
       }
     };
     /** `computed` is the leaf hash from the worker, when it hashed this entry. */
@@ -160,7 +194,7 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       try {
         bytes = await store.readSegmentFile(row);
       } catch {
-        throw new Found({ kind: 'entry-missing', seq: row.first, file: row.file, message: `archive file ${row.file} cannot be read; entry ${row.first} is missing` });
+        throw new Found({ kind: 'archive-missing', seq: row.first, file: row.file, message: `archive segment ${row.file} (entries ${row.first} to ${row.last}) is missing or cannot be read` });
       }
       const lines = splitLines(bytes);
       const leaves = await tree.readLeaves(row.first, row.last - row.first + 1);
@@ -169,6 +203,7 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
         const position = seq - row.first;
         checkOne(seq, lines[position], leaves.subarray(position * 32, position * 32 + 32), row.file, slot(computed, position));
       }
+      await checkIndexes(lines.slice(0, row.last - row.first + 1).map((body, position) => ({ seq: row.first + position, body })));
       if (lines.length > row.last - row.first + 1 || sha256Hex(bytes) !== row.sha256) {
         throw new Found({ kind: 'archive-file-changed', seq: row.last, file: row.file, message: `archive file ${row.file} differs from the manifest (its entries still match; the change is outside them)` });
       }
@@ -197,26 +232,50 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       for (let position = 0; position < count; position += 1) {
         checkOne(start + position, bodies[position] ?? undefined, leaves.subarray(position * 32, position * 32 + 32), undefined, slot(computed, position));
       }
+      await checkIndexes(bodies.map((body, position) => ({ seq: start + position, body: body as Buffer })));
       start = following;
       options.onProgress?.(checked, total);
     }
 
-    // 3. a log shorter than what the hub once signed has lost its tail
+    if (unmatched) throw new Found(unmatched.problem);
+
+    // 3. a log shorter than what the hub once signed was rolled back (a restore, a replica promoted behind)
     if (size < latest.treeSize) {
       throw new Found({
-        kind: 'truncated',
+        kind: 'rollback',
         seq: size,
-        message: `the log holds ${size} entries but a checkpoint signed at ${latest.time} covers ${latest.treeSize}: entries ${size} to ${latest.treeSize - 1} are gone`,
+        message: `the log was rolled back: it holds ${size} entries but a checkpoint signed at ${latest.time} covers ${latest.treeSize}; entries ${size} to ${latest.treeSize - 1} are gone (see docs/operations.md)`,
       });
     }
+
+    // 4. an index holding an entry that does not belong there
+    const misfiled = await indexes?.findMisfiled(size);
+    if (misfiled) throw new Found(misfiled);
     return { ok: true, treeSize: size, checkedEntries: checked, latestCheckpoint: latest, archivedUpTo };
   } catch (error) {
     if (error instanceof Found) {
-      return { ok: false, treeSize: size, checkedEntries: checked, ...(latest ? { latestCheckpoint: latest } : {}), archivedUpTo, problem: error.problem };
+      // A root that did not match comes earlier in the log than anything found after it.
+      const problem = unmatched && error.problem.kind !== 'checkpoint-fork' ? unmatched.problem : error.problem;
+      return { ok: false, treeSize: size, checkedEntries: checked, ...(latest ? { latestCheckpoint: latest } : {}), archivedUpTo, problem };
     }
     throw error;
   } finally {
     await hasher?.close();
+  }
+
+  /** Entry bodies by seq from Redis and the archive, for naming a misfiled index member. */
+  async function readBodies(seqs: number[]): Promise<Map<number, Buffer>> {
+    const found = new Map<number, Buffer>();
+    if (seqs.length === 0) return found;
+    const bodies = await redis.hmgetBuffer(keys.entries, ...seqs.map(String));
+    const missing: number[] = [];
+    seqs.forEach((seq, position) => {
+      const body = bodies[position];
+      if (body) found.set(seq, body);
+      else missing.push(seq);
+    });
+    if (missing.length > 0 && store) for (const [seq, body] of await store.readEntries(missing)) found.set(seq, body);
+    return found;
   }
 
   async function readManifestChecked(): Promise<ManifestRow[]> {
@@ -254,12 +313,21 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       }
     }
     const bySize = new Map<number, Checkpoint>();
-    for (const jws of texts) {
+    const certificates = readHubCertificates(options.hubCertificate);
+    // Smallest tree first, so that the checkpoint named is the first that fails.
+    const ordered = [...texts].map((jws) => ({ jws, size: sizeOf(jws) })).sort((a, b) => a.size - b.size);
+    for (const { jws, size: claimed } of ordered) {
       let checkpoint: Checkpoint;
       try {
-        checkpoint = await verifyCheckpoint(jws, options.hubCertificate);
-      } catch {
-        throw new Found({ kind: 'checkpoint-invalid', message: 'a stored checkpoint does not carry a valid hub signature' });
+        checkpoint = await verifyCheckpoint(jws, certificates);
+      } catch (error) {
+        const reason = isHubError(error) && typeof error.details?.['reason'] === 'string' ? error.details['reason'] : 'unreadable';
+        const key = checkpointKeyId(jws);
+        throw new Found({
+          kind: 'checkpoint-invalid',
+          ...(Number.isFinite(claimed) ? { seq: claimed } : {}),
+          message: `the checkpoint ${Number.isFinite(claimed) ? `of tree size ${claimed} ` : ''}does not verify (${reason})${key ? `; it names signing certificate x5t#S256 ${key}` : ''}`,
+        });
       }
       const known = bySize.get(checkpoint.treeSize);
       if (known && known.rootHash !== checkpoint.rootHash) {
@@ -268,6 +336,15 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       if (!known || checkpoint.time < known.time) bySize.set(checkpoint.treeSize, checkpoint);
     }
     return new Map([...bySize.entries()].sort(([a], [b]) => a - b));
+  }
+}
+
+/** The tree size a checkpoint claims, before its signature is checked (for ordering and naming only). */
+function sizeOf(jws: string): number {
+  try {
+    return readCheckpointUnverified(jws).treeSize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
 }
 

@@ -15,6 +15,9 @@ export {
   type AuditDecision,
 } from './entry.js';
 export { createSubjectKeyer, normaliseIdentifierValue, type SubjectIdentifier, type SubjectKeyer } from './subject-keys.js';
+export { createSigningHistory, SIGNING_HISTORY_FILE, type SigningHistory, type SigningCertificateRecord } from './signing-history.js';
+export { createSharedStore, STORE_MARKER_FILE, type SharedStore } from './shared-store.js';
+export { createRollbackGuard, type HaltReport, type HaltKind, type RollbackGuard } from './rollback-guard.js';
 export { createAuditLog, CHECKPOINT_LOG_FILE, type AuditLog, type AuditLogOptions, type AppendListener } from './log.js';
 export { auditKeys, indexKeysOf, type AuditKeys, type IndexKind } from './keys.js';
 export { signCheckpoint, type CheckpointSigner } from './checkpoint-signer.js';
@@ -29,11 +32,14 @@ export {
   verifyConsistency,
   entryLeafHash,
   readCheckpointUnverified,
+  readHubCertificates,
+  checkpointKeyId,
   inclusionProofSchema,
   consistencyProofSchema,
   checkpointSchema,
   type Checkpoint,
   type SignedCheckpoint,
+  type HubCertificates,
   type InclusionProof,
   type ConsistencyProof,
 } from './verify/index.js';

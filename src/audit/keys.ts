@@ -29,6 +29,8 @@ export interface AuditKeys {
   archiveLock: string;
   /** Right of way for a writer that keeps losing the append race (see lua/append.lua). */
   writer: string;
+  /** The identity token of the shared archive store (src/audit/shared-store.ts). */
+  storeToken: string;
   treeChunk(level: number, chunk: number): string;
   index(kind: IndexKind, value: string): string;
 }
@@ -47,6 +49,7 @@ export function auditKeys(prefix: string): AuditKeys {
     checkpoints: key('audit', 'checkpoints'),
     archiveLock: key('audit', 'archive', 'lock'),
     writer: key('audit', 'writer'),
+    storeToken: key('audit', 'store'),
     treeChunk: (level, chunk) => key('audit', 'tree', String(level), String(chunk)),
     index: (kind, value) => `${indexBase}${kind}:${value}`,
   };

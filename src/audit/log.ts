@@ -1,5 +1,4 @@
-import { appendFile, mkdir, open } from 'node:fs/promises';
-import path from 'node:path';
+import type { X509Certificate } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/index.js';
@@ -9,6 +8,9 @@ import { archiveOldEntries, type ArchiveOptions, type ArchiveResult } from './ar
 import { signCheckpoint, assertP256, type CheckpointSigner } from './checkpoint-signer.js';
 import type { AuditEntry, AuditEntryInput } from './entry.js';
 import { auditKeys, type AuditKeys } from './keys.js';
+import { createRollbackGuard, type HaltReport, type RollbackGuard } from './rollback-guard.js';
+import { createSharedStore, type SharedStore } from './shared-store.js';
+import { createSigningHistory, type SigningHistory } from './signing-history.js';
 import { createTreeStore, type TreeStore } from './tree-store.js';
 import { readCheckpointUnverified, type SignedCheckpoint } from './verify/checkpoint.js';
 import { consistencyPath, inclusionPath, rootHash, MissingBlockError, type BlockReader } from './verify/merkle.js';
@@ -20,6 +22,8 @@ export interface AuditLogOptions {
   prefix: string;
   /** The hub's signing key and certificate; without it the log cannot checkpoint. */
   signer?: CheckpointSigner;
+  /** Signing certificates used before `signer` (HUB_CERT_DIR/previous): recorded in the history ahead of it. */
+  previousSigningCertificates?: readonly X509Certificate[];
   /** HUB_ID: the `origin` of every checkpoint. */
   origin?: string;
   /** AUDIT_ARCHIVE_DIR: where segment files go and are read from. */
@@ -28,12 +32,13 @@ export interface AuditLogOptions {
   /** Most entries per append script call (default 512). */
   maxBatch?: number;
   clock?: () => Date;
+  /** Called once if the log stops because Redis no longer extends the last signed checkpoint. */
+  onHalt?: (report: HaltReport) => void;
 }
 
 export type AppendListener = (entries: AuditEntry[], treeSize: number) => void;
 
-/** The file next to the archive that keeps a copy of every checkpoint, outside Redis. */
-export const CHECKPOINT_LOG_FILE = 'checkpoints.jws.log';
+export { CHECKPOINT_LOG_FILE } from './rollback-guard.js';
 
 /**
  * The append-only audit log: entries in Redis, hashed as
@@ -46,14 +51,20 @@ export function createAuditLog(options: AuditLogOptions) {
   if (options.signer) assertP256(options.signer);
   const keys: AuditKeys = auditKeys(prefix);
   const tree: TreeStore = createTreeStore(redis, keys);
-  const archive: ArchiveStore | undefined = options.archiveDir ? createArchiveStore(options.archiveDir) : undefined;
+  const archive: ArchiveStore | undefined = options.archiveDir ? createArchiveStore(options.archiveDir, logger ? { logger } : {}) : undefined;
+  const shared: SharedStore | undefined = options.archiveDir ? createSharedStore(redis, keys, options.archiveDir) : undefined;
+  const history: SigningHistory = createSigningHistory(shared);
+  const guard: RollbackGuard = createRollbackGuard({ redis, keys, tree, logger, ...(shared ? { store: shared } : {}), ...(options.onHalt ? { onHalt: options.onHalt } : {}) });
   const origin = options.origin ?? 'isp-hub';
   const clock = options.clock ?? (() => new Date());
   const listeners = new Set<AppendListener>();
   const appender = createAppender({
     redis,
     keys,
-    tree,
+    // The appender reads the log's right edge from Redis only through frontierAt: when it starts,
+    // and whenever Redis holds something other than what it built on. That is where a rollback
+    // or a fork shows, so the guard checks there, before any batch is built on what Redis holds.
+    tree: { ...tree, frontierAt: async (atSize: number) => (await guard.assertExtends(), tree.frontierAt(atSize)) },
     maxBatch: options.maxBatch,
     clock,
     logger,
@@ -89,13 +100,30 @@ export function createAuditLog(options: AuditLogOptions) {
     return found;
   }
 
+  /**
+   * The entry stored at position `seq`. Its own `seq` must be that position:
+   * an entry moved (two swapped) would otherwise be shown in the other's place.
+   */
+  function entryAt(seq: number, body: Buffer): AuditEntry {
+    let entry: AuditEntry;
+    try {
+      entry = JSON.parse(body.toString('utf8')) as AuditEntry;
+    } catch {
+      throw new HubError('AUDIT_TAMPERED', `the audit entry stored at ${seq} is not JSON`, { seq });
+    }
+    if (entry.seq !== seq) {
+      throw new HubError('AUDIT_TAMPERED', `the audit entry stored at ${seq} says it is entry ${String(entry.seq)}`, { seq, found: entry.seq });
+    }
+    return entry;
+  }
+
   async function getEntries(seqs: number[]): Promise<AuditEntry[]> {
     const wanted = seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 0);
     const raw = await readRawEntries([...new Set(wanted)]);
     const entries: AuditEntry[] = [];
     for (const seq of wanted) {
       const body = raw.get(seq);
-      if (body) entries.push(JSON.parse(body.toString('utf8')) as AuditEntry);
+      if (body) entries.push(entryAt(seq, body));
     }
     return entries;
   }
@@ -125,20 +153,6 @@ export function createAuditLog(options: AuditLogOptions) {
     return withTree(() => tree.computeAt(treeSize, computation, () => new HubError('AUDIT_NOT_FOUND', 'the log is not that large yet')));
   }
 
-  async function rememberCheckpointOutsideRedis(jws: string): Promise<void> {
-    if (!archive) return;
-    // A copy outside Redis lets `verify --full` notice a Redis that lost its tail and its checkpoints with it.
-    await mkdir(archive.directory, { recursive: true, mode: 0o750 });
-    const file = path.join(archive.directory, CHECKPOINT_LOG_FILE);
-    await appendFile(file, `${jws}\n`, { mode: 0o640 });
-    const handle = await open(file, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
-
   return {
     keys,
     /** Validates and appends one entry; resolves once it is stored in Redis. */
@@ -166,14 +180,20 @@ export function createAuditLog(options: AuditLogOptions) {
     /** Signs the current tree (no new checkpoint when the newest already has this size). */
     async checkpoint(): Promise<SignedCheckpoint> {
       if (!options.signer) throw new TypeError('this audit log was created without a signer');
+      // Never sign a tree that does not extend the last signed one (RFC 9162 s.1.1).
+      await guard.assertExtends();
       const treeSize = await size();
       const [latest] = await checkpointsBetween('-inf', '+inf', true);
       if (latest && latest.checkpoint.treeSize === treeSize) return latest;
       const root = await withTree(() => tree.compute((read) => rootHash(treeSize, read)));
-      const checkpoint = { origin, treeSize, rootHash: root.toString('base64'), time: clock().toISOString() };
+      const now = clock();
+      const checkpoint = { origin, treeSize, rootHash: root.toString('base64'), time: now.toISOString() };
+      // Published before it is used: a checkpoint must stay verifiable after its key is rotated away.
+      for (const previous of options.previousSigningCertificates ?? []) await history.ensure(previous, null);
+      await history.ensure(options.signer.certificate, now);
       const jws = await signCheckpoint(options.signer, checkpoint);
+      await guard.record(jws);
       await redis.zadd(keys.checkpoints, treeSize, jws);
-      await rememberCheckpointOutsideRedis(jws);
       logger?.info('audit checkpoint signed', { event: 'audit.checkpoint', treeSize });
       return { jws, checkpoint };
     },
@@ -183,6 +203,10 @@ export function createAuditLog(options: AuditLogOptions) {
     async checkpointAt(treeSize: number): Promise<SignedCheckpoint | undefined> {
       requireSize(treeSize, 'treeSize');
       return (await checkpointsBetween(treeSize, treeSize))[0];
+    },
+    /** Checkpoints of trees larger than `after`, smallest first, at most `limit` (the paged list). */
+    async checkpointsAfter(after: number, limit: number): Promise<SignedCheckpoint[]> {
+      return checkpointsBetween(`(${after}`, '+inf', false, limit);
     },
     /** Every checkpoint, smallest tree first. */
     async checkpoints(): Promise<SignedCheckpoint[]> {
@@ -208,11 +232,24 @@ export function createAuditLog(options: AuditLogOptions) {
 
     /** Moves entries older than `olderThan` to segment files (needs archiveDir). */
     async archive(archiveOptions: ArchiveOptions): Promise<ArchiveResult> {
-      if (!archive) throw new TypeError('this audit log was created without an archive directory');
+      if (!archive || !shared) throw new TypeError('this audit log was created without an archive directory');
+      // Entries leave Redis for the archive only if every other process can read them there.
+      await shared.assertShared();
       return archiveOldEntries({ redis, keys, tree, store: archive, logger }, archiveOptions);
     },
     archiveStore: archive,
+    /** Every certificate checkpoints were signed with (published for verifiers). */
+    signingHistory: history,
     tree,
+    /** Why the log stopped (a rollback or fork), or undefined while it runs. */
+    halted: (): HaltReport | undefined => guard.halted(),
+    /** Checks now that Redis still extends the last signed checkpoint (the health probe); the halt report if not. */
+    async checkConsistency(): Promise<HaltReport | undefined> {
+      await guard.assertExtends().catch((error: unknown) => {
+        if (!guard.halted()) throw error;
+      });
+      return guard.halted();
+    },
   };
 }
 

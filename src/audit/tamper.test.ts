@@ -133,7 +133,7 @@ describe('tampering in Redis', () => {
     const f = await fixture();
     await f.client.hdel(`${f.prefix}:audit:entries`, '55', '56', '57', '58', '59');
     await f.client.set(`${f.prefix}:audit:size`, '55');
-    expect((await f.verify()).problem).toMatchObject({ kind: 'truncated', seq: 55 });
+    expect((await f.verify()).problem).toMatchObject({ kind: 'rollback', seq: 55 });
   });
 
   it('an entry rewritten together with its stored leaf: the signed root no longer matches', async () => {
@@ -238,10 +238,10 @@ describe('a Redis restart that lost the tail (no AOF)', () => {
       expect(await verifyFullLog({ redis: client, prefix, hubCertificate: signer.certificate })).toMatchObject({ ok: true, treeSize: 20 });
       // The DPO's copy of the newest checkpoint shows the loss...
       const withCopy = await verifyFullLog({ redis: client, prefix, hubCertificate: signer.certificate, extraCheckpoints: [latestJws] });
-      expect(withCopy.problem).toMatchObject({ kind: 'truncated', seq: 20 });
+      expect(withCopy.problem).toMatchObject({ kind: 'rollback', seq: 20 });
       // ...and so does the hub's own copy of every checkpoint kept beside the archive.
       const withArchive = await verifyFullLog({ redis: client, prefix, archiveDir, hubCertificate: signer.certificate });
-      expect(withArchive.problem).toMatchObject({ kind: 'truncated', seq: 20 });
+      expect(withArchive.problem).toMatchObject({ kind: 'rollback', seq: 20 });
       expect(withArchive.latestCheckpoint?.treeSize).toBe(35);
       client.disconnect();
     } finally {

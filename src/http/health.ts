@@ -83,6 +83,21 @@ export function auditCheckpointCheck(lastCheckpointAt: () => Promise<Date | null
 }
 
 /**
+ * The audit log still extends the last checkpoint it signed. Once it does
+ * not (Redis rolled back or forked), the hub has stopped appending and
+ * signing, and the probe fails until an operator recovers the log.
+ */
+export function auditConsistencyCheck(check: () => Promise<{ kind: string; signedSize: number; storedSize: number } | undefined>): HealthCheck {
+  return {
+    name: 'auditLog',
+    run: async () => {
+      const report = await check();
+      return report ? { status: 'fail', detail: { halted: report.kind, signedSize: report.signedSize, storedSize: report.storedSize } } : { status: 'ok' };
+    },
+  };
+}
+
+/**
  * Certificates the hub depends on (its TLS and signing certificates, the CA,
  * agencies'): any within `warnDays` of its notAfter is a warning, any already
  * expired a failure.

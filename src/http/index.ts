@@ -13,6 +13,7 @@ export { createRedisRateLimiter, type RateLimiter, type RateDecision } from './r
 export { createHubMetrics, type HubMetrics, type HubMetricsOptions, type QueueDepthSource } from './metrics.js';
 export {
   auditCheckpointCheck,
+  auditConsistencyCheck,
   certificateExpiryCheck,
   redisPingCheck,
   workersCheck,

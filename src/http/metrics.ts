@@ -23,6 +23,8 @@ export interface HubMetrics {
   observeHttpRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
   /** A refused sign-in (client certificate or DPO token); `recorded: false` once a flood from one address is no longer audited one by one. */
   authenticationFailure(labels: { recorded: boolean }): void;
+  /** The audit log stopped: Redis no longer extends the last signed checkpoint (`kind` rollback or fork). */
+  auditLogHalted(labels: { kind: string }): void;
   /** Where the queue depth gauge reads from at scrape time (set once the queues exist). */
   setQueueDepthSource(source: QueueDepthSource): void;
   /** Prometheus text exposition format 0.0.4. */
@@ -86,6 +88,12 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     labelNames: ['recorded'] as const,
     registers: [registry],
   });
+  const auditHalted = new Gauge({
+    name: `${prefix}audit_log_halted`,
+    help: '1 while the audit log is stopped because Redis does not extend the last signed checkpoint, by rollback or fork',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: `${prefix}queue_depth`,
     help: 'Jobs in each queue, by state, read at scrape time',
@@ -107,6 +115,7 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     observeAuditAppend: (seconds) => auditAppend.observe(seconds),
     observeHttpRequest: ({ method, route, status }, seconds) => httpRequests.observe({ method, route, status: String(status) }, seconds),
     authenticationFailure: ({ recorded }) => authenticationFailures.inc({ recorded: recorded ? 'yes' : 'no' }),
+    auditLogHalted: ({ kind }) => auditHalted.set({ kind }, 1),
     setQueueDepthSource: (source) => {
       queueDepth = source;
     },

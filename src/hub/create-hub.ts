@@ -6,6 +6,7 @@ import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AuditEntr
 import { createFlagCipher, createFlagRegister } from '../flags/index.js';
 import {
   auditCheckpointCheck,
+  auditConsistencyCheck,
   certificateExpiryCheck,
   createApp,
   createHubMetrics,
@@ -16,8 +17,10 @@ import {
   type HubServer,
   type RouteModule,
 } from '../http/index.js';
+import { auditHaltGate } from '../http/routes/audit-halt-gate.js';
 import { inboxRoutes } from '../http/routes/inbox.js';
 import { messageRoutes } from '../http/routes/messages.js';
+import { isHubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
@@ -117,9 +120,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       redis,
       prefix: config.REDIS_KEY_PREFIX,
       signer: { privateKey: keys.signing.privateKey, certificate: keys.signing.certificate },
+      previousSigningCertificates: keys.previous.signing ? [keys.previous.signing.certificate] : [],
       origin: config.HUB_ID,
       archiveDir,
       logger,
+      onHalt: (report) => metrics.auditLogHalted({ kind: report.kind }),
     });
     /** The audit log as the use cases see it, timing each append for /metrics. */
     const timed = async <T>(append: () => Promise<T>): Promise<T> => {
@@ -152,7 +157,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const agencies = (): AgencyDirectory => directories.get(policy.current()) as AgencyDirectory;
     const firstLoad = await policy.reload();
     if (!firstLoad.ok) throw firstLoad.error;
-    await audit.append({ event: 'policy-loaded', agency: 'hub', policyVersion: firstLoad.version, outcome: 'loaded', reason: `Policy set ${firstLoad.version.slice(0, 12)} came into force.` });
+    await audit
+      .append({ event: 'policy-loaded', agency: 'hub', policyVersion: firstLoad.version, outcome: 'loaded', reason: `Policy set ${firstLoad.version.slice(0, 12)} came into force.` })
+      .catch((error: unknown) => {
+        // A log that does not extend its last checkpoint stops the hub's work, not its start:
+        // it comes up to fail /health and answer 503, so the operator sees why (the guard logged it).
+        if (!isHubError(error, 'AUDIT_LOG_INCONSISTENT')) throw error;
+      });
 
     /** A bad set is refused with its file:line problems and the running set stays in force; both are audited. */
     const reloadPolicy = async (): Promise<{ ok: boolean; version: string | undefined }> => {
@@ -241,8 +252,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
           return latest ? new Date(latest.checkpoint.time) : null;
         }, Math.max(60, config.AUDIT_CHECKPOINT_SECONDS * 6)),
         certificateExpiryCheck(async () => keys.certificates()),
+        auditConsistencyCheck(() => auditLog.checkConsistency()),
       ],
-      routes: { agency: [messageRoutes(useCases), inboxRoutes(delivery.inbox)], public: publicRoutes },
+      routes: { agency: [auditHaltGate(() => auditLog.halted()), messageRoutes(useCases), inboxRoutes(delivery.inbox)], public: publicRoutes },
       apiInfo: { title: 'isp-hub', version: '0.1.0' },
     });
     const server: HubServer = createHubServer({

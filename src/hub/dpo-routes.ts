@@ -5,6 +5,7 @@ import type { RouteModule } from '../http/index.js';
 import { auditRoutes } from '../http/routes/audit.js';
 import { auditCatalogFromPolicySet } from '../http/routes/audit-catalog.js';
 import { consoleRoutes } from '../http/routes/console.js';
+import { signingCertificatesRoute } from '../http/routes/audit-signing-certificates.js';
 import type { HubParts } from './create-hub.js';
 
 /**
@@ -25,9 +26,14 @@ export async function dpoRoutes(parts: HubParts): Promise<RouteModule[]> {
       catalog,
       redis,
       prefix: config.REDIS_KEY_PREFIX,
-      verifyFull: (onProgress) =>
-        verifyFullLog({ redis, prefix: config.REDIS_KEY_PREFIX, archiveDir: parts.archiveDir, hubCertificate: parts.keys.signing.certificate, onProgress }),
+      verifyFull: async (onProgress) => {
+        // Each checkpoint is checked against the certificate it names, among every one the hub has used.
+        const previous = parts.keys.previous.signing ? [parts.keys.previous.signing.certificate] : [];
+        const hubCertificate = [parts.keys.signing.certificate, ...previous, ...(await auditLog.signingHistory.certificates())];
+        return verifyFullLog({ redis, prefix: config.REDIS_KEY_PREFIX, archiveDir: parts.archiveDir, hubCertificate, onProgress });
+      },
     }),
+    signingCertificatesRoute(() => auditLog.signingHistory.list()),
     consoleRoutes(),
   ];
 }

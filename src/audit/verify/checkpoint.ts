@@ -42,17 +42,29 @@ function readCertificate(certificate: X509Certificate | string | Buffer): X509Ce
   }
 }
 
+/** One hub signing certificate, or every one the hub has used (its published history). */
+export type HubCertificates = X509Certificate | string | Buffer | readonly (X509Certificate | string | Buffer)[];
+
+/** The certificates as X509Certificate objects; a PEM text may hold several (a bundle). */
+export function readHubCertificates(certificates: HubCertificates): X509Certificate[] {
+  const list = Array.isArray(certificates) ? certificates : [certificates as X509Certificate | string | Buffer];
+  return list.flatMap((item) => {
+    if (item instanceof X509Certificate) return [item];
+    const text = Buffer.isBuffer(item) ? item.toString('utf8') : item;
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+    return blocks && blocks.length > 1 ? blocks.map(readCertificate) : [readCertificate(item)];
+  });
+}
+
 /**
- * Checks a checkpoint JWS against the hub's certificate and returns its
- * payload. Only ES256 is accepted (the algorithm is pinned, RFC 8725 s.3.1),
- * and the header must name this very certificate.
+ * Checks a checkpoint JWS and returns its payload. Only ES256 is accepted
+ * (the algorithm is pinned, RFC 8725 s.3.1), and the checkpoint is checked
+ * against the one certificate its header names by x5t#S256: after key
+ * rotations a verifier holds every certificate the hub has used
+ * (docs/audit-format.md "Keys and rotation"), and each checkpoint picks its own.
  */
-export async function verifyCheckpoint(jws: string, hubCertificate: X509Certificate | string | Buffer): Promise<Checkpoint> {
-  const certificate = readCertificate(hubCertificate);
-  const key = certificate.publicKey;
-  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new HubError('CERT_KEY_UNSUPPORTED', 'the hub signing certificate must carry a P-256 key');
-  }
+export async function verifyCheckpoint(jws: string, hubCertificates: HubCertificates): Promise<Checkpoint> {
+  const certificates = readHubCertificates(hubCertificates);
   if (typeof jws !== 'string' || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jws.trim())) throw invalid('not a compact JWS');
   const compact = jws.trim();
   let header: ReturnType<typeof decodeProtectedHeader>;
@@ -63,7 +75,12 @@ export async function verifyCheckpoint(jws: string, hubCertificate: X509Certific
   }
   if (header.alg !== CHECKPOINT_ALG) throw invalid('algorithm not ES256');
   if (header.typ !== CHECKPOINT_TYP) throw invalid('wrong typ');
-  if (header['x5t#S256'] !== thumbprintS256(certificate)) throw invalid('signed under another certificate');
+  const certificate = certificates.find((candidate) => thumbprintS256(candidate) === header['x5t#S256']);
+  if (!certificate) throw invalid('signed under another certificate');
+  const key = certificate.publicKey;
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new HubError('CERT_KEY_UNSUPPORTED', 'the hub signing certificate must carry a P-256 key');
+  }
   if (header.crit !== undefined) throw invalid('unexpected crit header');
   let payload: Uint8Array;
   try {
@@ -80,6 +97,16 @@ export async function verifyCheckpoint(jws: string, hubCertificate: X509Certific
   const result = checkpointSchema.safeParse(parsed);
   if (!result.success) throw invalid('payload does not match the checkpoint format');
   return result.data;
+}
+
+/** The x5t#S256 a checkpoint's header names (unverified: for reporting which key it claims). */
+export function checkpointKeyId(jws: string): string | undefined {
+  try {
+    const named = decodeProtectedHeader(jws.trim())['x5t#S256'];
+    return typeof named === 'string' ? named : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a checkpoint's payload WITHOUT checking its signature (for display and lookup only). */

@@ -5,11 +5,14 @@
 export {
   verifyCheckpoint,
   readCheckpointUnverified,
+  readHubCertificates,
+  checkpointKeyId,
   checkpointSchema,
   CHECKPOINT_ALG,
   CHECKPOINT_TYP,
   type Checkpoint,
   type SignedCheckpoint,
+  type HubCertificates,
 } from './checkpoint.js';
 export {
   verifyInclusion,

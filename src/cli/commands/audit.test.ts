@@ -68,6 +68,28 @@ describe('isp-hub audit verify', () => {
     expect(wrong.stderr).toContain('AUDIT_PROOF_INVALID');
   }, CLI_TIMEOUT);
 
+  it('names a consistency proof that fails between two validly signed checkpoints a fork', async () => {
+    const client = redis.connect();
+    const prefix = redis.newPrefix();
+    const log = createAuditLog({ redis: client, prefix, signer, origin: 'northvale-hub' });
+    await log.appendMany(Array.from({ length: 9 }, (_, i) => input(i)));
+    const older = await log.checkpoint();
+    // An appender that went on from a lowered size, knowing nothing of the checkpoint at 9: what the guard now stops.
+    await client.set(`${prefix}:audit:size`, '5');
+    await client.del(`${prefix}:audit:checkpoints`);
+    const unguarded = createAuditLog({ redis: client, prefix, signer, origin: 'northvale-hub' });
+    await unguarded.appendMany(Array.from({ length: 12 }, (_, i) => input(50 + i)));
+    const newer = await unguarded.checkpoint();
+    const result = await runIspHub([
+      'audit', 'verify', '--cert', path.join(folder, 'hub-cert.pem'),
+      '--checkpoint', await file('fork-new.jws', newer.jws),
+      '--old-checkpoint', await file('fork-old.jws', older.jws),
+      '--proof', await file('fork-proof.json', await unguarded.consistencyProof(9, 17)),
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('fork: the signed tree of size 17 does not extend the signed tree of size 9');
+  }, CLI_TIMEOUT);
+
   it('--full names the first entry that does not match, and shows progress on stderr', async () => {
     const prefix = redis.newPrefix();
     const archiveDir = path.join(folder, 'archive');

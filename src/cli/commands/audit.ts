@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { verifyCheckpoint, verifyConsistency, verifyFullLog, verifyInclusion, type Checkpoint } from '../../audit/index.js';
+import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { readHubCertificates, verifyCheckpoint, verifyConsistency, verifyFullLog, verifyInclusion, type Checkpoint } from '../../audit/index.js';
 import { auditArchiveDir, hubSigningCertFile } from '../../audit/settings.js';
 import { loadConfig } from '../../config/index.js';
 import { HubError } from '../../errors.js';
@@ -49,7 +52,40 @@ function describe(checkpoint: Checkpoint): string {
   return `size ${checkpoint.treeSize}, root ${checkpoint.rootHash}, signed ${checkpoint.time} by ${checkpoint.origin}`;
 }
 
-async function verifyFiles(options: VerifyOptions, certificate: string): Promise<void> {
+/**
+ * The certificates to check checkpoints against: a PEM file (one
+ * certificate or a bundle), or the JSON the hub publishes at
+ * /.well-known/audit-signing-certificates.json (every certificate it has
+ * signed with). Without --cert: the current and previous signing
+ * certificates in HUB_CERT_DIR.
+ */
+async function loadCertificates(file: string | undefined, config: ReturnType<typeof loadConfig>): Promise<X509Certificate[]> {
+  if (!file) {
+    const current = hubSigningCertFile(config);
+    const previous = path.join(path.dirname(current), 'previous', path.basename(current));
+    const files = [current, ...(existsSync(previous) ? [previous] : [])];
+    return (await Promise.all(files.map((name) => readText(name, 'hub certificate')))).flatMap((text) => readHubCertificates(text));
+  }
+  const text = await readText(file, 'hub certificate');
+  if (!text.startsWith('{')) return readHubCertificates(text);
+  let published: { certificates?: Array<{ x5c?: unknown }> };
+  try {
+    published = JSON.parse(text) as typeof published;
+  } catch {
+    throw new HubError('BAD_REQUEST', `the certificate file ${file} is neither PEM nor the hub's published certificate history`);
+  }
+  const certificates = (published.certificates ?? []).map((record) => (Array.isArray(record.x5c) ? record.x5c[0] : undefined));
+  if (certificates.length === 0 || certificates.some((der) => typeof der !== 'string')) {
+    throw new HubError('BAD_REQUEST', `the certificate history ${file} lists no certificates (expected { certificates: [{ x5c: [base64 DER] }] })`);
+  }
+  try {
+    return certificates.map((der) => new X509Certificate(Buffer.from(der as string, 'base64')));
+  } catch {
+    throw new HubError('CERT_MALFORMED', `a certificate in ${file} cannot be read`);
+  }
+}
+
+async function verifyFiles(options: VerifyOptions, certificate: X509Certificate[]): Promise<void> {
   if (!options.checkpoint) throw new HubError('BAD_REQUEST', 'give --checkpoint <file> (with --proof), or --full');
   const checkpoint = await verifyCheckpoint(await readText(options.checkpoint, 'checkpoint'), certificate);
   process.stdout.write(`checkpoint OK: ${describe(checkpoint)}\n`);
@@ -67,14 +103,24 @@ async function verifyFiles(options: VerifyOptions, certificate: string): Promise
   if (proof.type === 'consistency') {
     if (!options.oldCheckpoint) throw new HubError('BAD_REQUEST', 'a consistency proof needs --old-checkpoint <file>');
     const older = await verifyCheckpoint(await readText(options.oldCheckpoint, 'old checkpoint'), certificate);
-    verifyConsistency(proof, older, checkpoint);
+    try {
+      verifyConsistency(proof, older, checkpoint);
+    } catch (error) {
+      // Both checkpoints carry valid hub signatures, so this is not tampering with one of them: the hub signed a fork.
+      const reason = error instanceof HubError ? error.message : 'the proof does not hold';
+      throw new HubError(
+        'AUDIT_PROOF_INVALID',
+        `fork: the signed tree of size ${checkpoint.treeSize} does not extend the signed tree of size ${older.treeSize} (${reason}); the hub's log was rolled back or forked (docs/operations.md)`,
+        { reason: 'fork', olderSize: older.treeSize, newerSize: checkpoint.treeSize },
+      );
+    }
     process.stdout.write(`consistency OK: the tree of size ${checkpoint.treeSize} extends the tree of size ${older.treeSize} unchanged\n`);
     return;
   }
   throw new HubError('AUDIT_PROOF_INVALID', 'the proof file is neither an inclusion nor a consistency proof');
 }
 
-async function verifyEverything(options: VerifyOptions, certificate: string, config: ReturnType<typeof loadConfig>): Promise<void> {
+async function verifyEverything(options: VerifyOptions, certificate: X509Certificate[], config: ReturnType<typeof loadConfig>): Promise<void> {
   if (!config.REDIS_URL) throw new HubError('CONFIG_INVALID', 'verify --full reads the log from Redis: set REDIS_URL (and REDIS_KEY_PREFIX)');
   const extraCheckpoints = options.checkpoint ? [await readText(options.checkpoint, 'checkpoint')] : [];
   const redis = connectRedis({ url: config.REDIS_URL }, { connectionName: 'isp-hub-audit-verify' });
@@ -113,7 +159,7 @@ export function register(program: Command): void {
   auditGroup(program)
     .command('verify')
     .description('verify a signed checkpoint and a proof, or (--full) every entry of the log, trusting only the hub certificate')
-    .option('--cert <file>', 'the hub signing certificate (PEM); default $HUB_CERT_DIR/signing-cert.pem')
+    .option('--cert <file>', 'the hub signing certificates: PEM (one or a bundle) or the published /.well-known/audit-signing-certificates.json; default the current and previous in $HUB_CERT_DIR')
     .option('--checkpoint <file>', 'a checkpoint JWS file; with --full, one held outside the hub to check against')
     .option('--proof <file>', 'an inclusion or consistency proof (JSON, docs/audit-format.md)')
     .option('--entry <file>', 'the entry (JSON) an inclusion proof is for; otherwise the proof\'s leafHash is checked')
@@ -122,7 +168,7 @@ export function register(program: Command): void {
     .option('--archive-dir <dir>', 'the archive folder; default AUDIT_ARCHIVE_DIR or $DATA_DIR/audit-archive')
     .action(async (options: VerifyOptions) => {
       const config = loadConfig(process.env);
-      const certificate = await readText(options.cert ?? hubSigningCertFile(config), 'hub certificate');
+      const certificate = await loadCertificates(options.cert, config);
       if (options.full) await verifyEverything(options, certificate, config);
       else await verifyFiles(options, certificate);
     });

@@ -16,7 +16,7 @@ export interface FullVerifyOutcome {
   ok: boolean;
   treeSize: number;
   checkedEntries: number;
-  problem?: { kind: string; seq?: number; id?: string; file?: string; message: string };
+  problem?: { kind: string; seq?: number; id?: string; file?: string; index?: string; message: string };
 }
 
 export type FullVerifier = (onProgress: (checked: number, total: number) => void) => Promise<FullVerifyOutcome>;

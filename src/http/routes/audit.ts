@@ -32,6 +32,10 @@ export interface AuditLogReader {
   append(input: AuditEntryInput): Promise<unknown>;
   size(): Promise<number>;
   getEntries(seqs: number[]): Promise<AuditEntry[]>;
+  /** The exact stored bytes by seq (RFC 8785 canonical JSON, what the leaf hashes). */
+  readRawEntries(seqs: number[]): Promise<Map<number, Buffer>>;
+  /** Checkpoints with a tree larger than `after`, smallest first, at most `limit`. */
+  checkpointsAfter(after: number, limit: number): Promise<SignedCheckpoint[]>;
   latestCheckpoint(): Promise<SignedCheckpoint | undefined>;
   checkpointAt(treeSize: number): Promise<SignedCheckpoint | undefined>;
   inclusionProof(seq: number, treeSize: number): Promise<InclusionProof>;
@@ -95,6 +99,11 @@ const inclusionQuery = z.strictObject({ seq: count, treeSize: count });
 const consistencyQuery = z.strictObject({ from: count, to: count });
 const overviewQuery = z.strictObject({ from: isoDay.optional(), to: isoDay.optional() });
 const jobParams = z.strictObject({ job: z.string().regex(/^vj_[0-9a-f]{24}$/) });
+const checkpointListQuery = z.strictObject({
+  after: count.optional().meta({ description: 'Only checkpoints of trees larger than this (the nextAfter of the previous page)' }),
+  limit: z.coerce.number().int().min(1).max(500).optional().meta({ description: 'At most this many (default 100)' }),
+});
+const CHECKPOINT_PAGE = 100;
 
 const signedCheckpointSchema = z.object({
   jws: z.string().meta({ description: 'Compact JWS, ES256, x5t#S256 of the hub signing certificate (docs/audit-format.md)' }),
@@ -129,7 +138,10 @@ const verifyJobSchema = z.object({
   finishedAt: z.string().optional(),
   checked: z.number(),
   total: z.number(),
-  problem: z.object({ kind: z.string(), seq: z.number().optional(), id: z.string().optional(), file: z.string().optional(), message: z.string() }).optional(),
+  problem: z
+    .object({ kind: z.string(), seq: z.number().optional(), id: z.string().optional(), file: z.string().optional(), index: z.string().optional(), message: z.string() })
+    .optional()
+    .meta({ description: 'The first problem found; kinds are listed in docs/audit-format.md "What verify reports"' }),
 });
 const bearerErrors = {
   400: { description: 'A parameter is malformed', schema: errorBodySchema },
@@ -310,6 +322,32 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
       responses: { 200: { description: 'The entry', schema: entryViewSchema }, ...bearerErrors, 404: { description: 'AUDIT_NOT_FOUND (also for another agency\'s entry)', schema: errorBodySchema } },
     });
 
+    // --- one entry's exact stored bytes, for a verifier that hashes the leaf itself
+    router.get('/v1/audit/entries/:seq/canonical', bearer, async (req, res) => {
+      const { scope, dpo } = caller(res);
+      const { seq } = parse(seqParams, req.params, 'entry number');
+      const body = (await options.auditLog.readRawEntries([seq])).get(seq);
+      // getEntries checks the stored position against the entry's own seq, and gives the scope check its fields.
+      const [entry] = body ? await options.auditLog.getEntries([seq]) : [];
+      if (!body || !entry || !inScope(entry, scope)) {
+        await readLogged(dpo, 'not-found', `canonical bytes of entry ${seq} asked for; none in scope`);
+        throw new HubError('AUDIT_NOT_FOUND', 'no such audit entry');
+      }
+      await readLogged(dpo, 'view-canonical', `canonical bytes of entry ${seq} served`);
+      res.status(200).setHeader('Content-Type', 'application/json');
+      res.end(body);
+    });
+    deps.registerOperation({
+      method: 'get',
+      path: '/v1/audit/entries/:seq/canonical',
+      summary: 'The exact bytes stored for one entry (RFC 8785 canonical JSON): SHA-256 of 0x00 and these bytes is its leaf hash; logged as audit-read',
+      description: 'The other entry routes parse the stored entry and write it again; this one serves the stored bytes unchanged.',
+      tags: ['audit'],
+      security: 'bearer',
+      request: { params: seqParams },
+      responses: { 200: { description: 'The stored bytes', contentType: 'application/json', schema: auditEntrySchema }, ...bearerErrors, 404: { description: 'AUDIT_NOT_FOUND (also for another agency\'s entry)', schema: errorBodySchema } },
+    });
+
     // --- exports
     for (const format of ['csv', 'jsonl'] as const) {
       router.get(`/v1/audit/export.${format}`, bearer, async (req, res) => {
@@ -360,6 +398,31 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     });
 
     // --- checkpoints and proofs
+    router.get('/v1/audit/checkpoints', bearer, async (req, res) => {
+      const { dpo } = caller(res);
+      const query = parse(checkpointListQuery, req.query, 'checkpoint list');
+      const limit = query.limit ?? CHECKPOINT_PAGE;
+      const after = query.after ?? -1;
+      // One more than asked tells whether a next page exists.
+      const found = await options.auditLog.checkpointsAfter(after, limit + 1);
+      const page = found.slice(0, limit);
+      const last = page[page.length - 1];
+      await readLogged(dpo, 'list-checkpoints', `checkpoints listed (after tree size ${after < 0 ? 'none' : after}, ${page.length} returned)`);
+      res.json({ checkpoints: page, ...(found.length > limit && last ? { nextAfter: last.checkpoint.treeSize } : {}) });
+    });
+    deps.registerOperation({
+      method: 'get',
+      path: '/v1/audit/checkpoints',
+      summary: 'Every signed checkpoint, smallest tree first, in pages (follow nextAfter); logged as audit-read',
+      tags: ['audit'],
+      security: 'bearer',
+      request: { query: checkpointListQuery },
+      responses: {
+        200: { description: 'One page', schema: z.object({ checkpoints: z.array(signedCheckpointSchema), nextAfter: z.number().optional() }) },
+        ...bearerErrors,
+      },
+    });
+
     router.get('/v1/audit/checkpoints/latest', bearer, async (_req, res) => {
       const { dpo } = caller(res);
       const latest = await options.auditLog.latestCheckpoint();
@@ -371,7 +434,7 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     deps.registerOperation({
       method: 'get',
       path: '/v1/audit/checkpoints/latest',
-      summary: 'The newest signed checkpoint, and the one before it (for a consistency check)',
+      summary: 'The newest signed checkpoint, and the one before it (for a consistency check); logged as audit-read',
       tags: ['audit'],
       security: 'bearer',
       responses: {
@@ -382,15 +445,17 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     });
 
     router.get('/v1/audit/checkpoints/:size', bearer, async (req, res) => {
+      const { dpo } = caller(res);
       const { size } = parse(sizeParams, req.params, 'tree size');
       const found = await options.auditLog.checkpointAt(size);
+      await readLogged(dpo, found ? 'view-checkpoint' : 'not-found', `checkpoint at tree size ${size} ${found ? 'viewed' : 'asked for; none signed'}`);
       if (!found) throw new HubError('AUDIT_CHECKPOINT_NOT_FOUND', 'no checkpoint was signed at that tree size');
       res.json(found);
     });
     deps.registerOperation({
       method: 'get',
       path: '/v1/audit/checkpoints/:size',
-      summary: 'The signed checkpoint at one tree size',
+      summary: 'The signed checkpoint at one tree size; logged as audit-read',
       tags: ['audit'],
       security: 'bearer',
       request: { params: sizeParams },
@@ -398,19 +463,24 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     });
 
     router.get('/v1/audit/proofs/inclusion', bearer, async (req, res) => {
-      const { scope } = caller(res);
+      const { scope, dpo } = caller(res);
       const query = parse(inclusionQuery, req.query, 'inclusion proof');
       if (scope.kind === 'agency') {
         // Even a leaf hash is not given for an entry the DPO may not see.
         const [entry] = await options.auditLog.getEntries([query.seq]);
-        if (!entry || !inScope(entry, scope)) throw new HubError('AUDIT_NOT_FOUND', 'no such audit entry');
+        if (!entry || !inScope(entry, scope)) {
+          await readLogged(dpo, 'not-found', `inclusion proof of entry ${query.seq} asked for; not in scope`);
+          throw new HubError('AUDIT_NOT_FOUND', 'no such audit entry');
+        }
       }
-      res.json(await options.auditLog.inclusionProof(query.seq, query.treeSize));
+      const proof = await options.auditLog.inclusionProof(query.seq, query.treeSize);
+      await readLogged(dpo, 'proof-inclusion', `inclusion proof of entry ${query.seq} in tree size ${query.treeSize} served`);
+      res.json(proof);
     });
     deps.registerOperation({
       method: 'get',
       path: '/v1/audit/proofs/inclusion',
-      summary: 'RFC 6962 s.2.1.1 inclusion proof of entry `seq` in the tree of size `treeSize`',
+      summary: 'RFC 6962 s.2.1.1 inclusion proof of entry `seq` in the tree of size `treeSize`; logged as audit-read',
       tags: ['audit'],
       security: 'bearer',
       request: { query: inclusionQuery },
@@ -418,13 +488,16 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     });
 
     router.get('/v1/audit/proofs/consistency', bearer, async (req, res) => {
+      const { dpo } = caller(res);
       const query = parse(consistencyQuery, req.query, 'consistency proof');
-      res.json(await options.auditLog.consistencyProof(query.from, query.to));
+      const proof = await options.auditLog.consistencyProof(query.from, query.to);
+      await readLogged(dpo, 'proof-consistency', `consistency proof from tree size ${query.from} to ${query.to} served`);
+      res.json(proof);
     });
     deps.registerOperation({
       method: 'get',
       path: '/v1/audit/proofs/consistency',
-      summary: 'RFC 6962 s.2.1.2 consistency proof between tree sizes `from` and `to`',
+      summary: 'RFC 6962 s.2.1.2 consistency proof between tree sizes `from` and `to`; logged as audit-read',
       tags: ['audit'],
       security: 'bearer',
       request: { query: consistencyQuery },
@@ -442,20 +515,23 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     deps.registerOperation({
       method: 'post',
       path: '/v1/audit/verify',
-      summary: 'Start full verification of the log (or join the running one); poll the job',
+      summary: 'Start full verification of the log (or join the running one); poll the job; logged as audit-read',
       tags: ['audit'],
       security: 'bearer',
       responses: { 202: { description: 'The job', schema: verifyJobSchema }, ...bearerErrors },
     });
 
     router.get('/v1/audit/verify/:job', bearer, async (req, res) => {
+      const { dpo } = caller(res);
       const { job } = parse(jobParams, req.params, 'job');
-      res.json(await jobs.get(job));
+      const found = await jobs.get(job);
+      await readLogged(dpo, 'verify-progress', `verification job ${job} viewed (${found.state})`);
+      res.json(found);
     });
     deps.registerOperation({
       method: 'get',
       path: '/v1/audit/verify/:job',
-      summary: 'Progress of a verification job, and the first bad entry when it failed',
+      summary: 'Progress of a verification job, and the first bad entry when it failed; logged as audit-read',
       tags: ['audit'],
       security: 'bearer',
       request: { params: jobParams },

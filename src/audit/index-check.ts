@@ -1,0 +1,107 @@
+import type { RedisClient } from '../redis/index.js';
+import type { AuditEntry } from './entry.js';
+import { indexKeysOf, type AuditKeys, type IndexKind } from './keys.js';
+
+/**
+ * The search indexes are outside the Merkle tree: an entry removed from the
+ * agency or subject index disappears from a DPO's search while every hash
+ * still matches. Full verification therefore rebuilds, from the verified
+ * entries, which index sets each belongs to (src/audit/keys.ts indexKeysOf,
+ * the same function the append uses), and compares that with Redis:
+ *
+ * - missing: an entry absent from an index it belongs to (or filed in the
+ *   time index under another time);
+ * - misfiled: an index holding an entry that does not belong there, or a seq
+ *   the log does not have.
+ *
+ * Index sets are sorted sets whose member and score are the seq; the time
+ * index scores each seq by its entry's time in milliseconds.
+ */
+export interface IndexProblem {
+  kind: 'index-missing' | 'index-misfiled';
+  seq: number;
+  /** The index, as `<kind>:<value>` (values are codes or pseudonymous subject keys). */
+  index: string;
+  message: string;
+}
+
+const INDEX_KINDS: readonly IndexKind[] = ['subject', 'agency', 'actor', 'purpose', 'event', 'decision'];
+const SCAN_COUNT = 500;
+const MEMBER_CHUNK = 1000;
+
+export function createIndexCheck(redis: RedisClient, keys: AuditKeys, readBodies: (seqs: number[]) => Promise<Map<number, Buffer>>) {
+  const indexPrefix = keys.index('event', '').slice(0, -'event:'.length);
+  /** How many entries each index set should hold. */
+  const expected = new Map<string, number>();
+  const name = (key: string) => (key === keys.time ? 'time' : key.slice(indexPrefix.length));
+
+  function belongsTo(entry: AuditEntry): string[] {
+    return indexKeysOf(keys, entry);
+  }
+
+  return {
+    /** Checks that each verified entry of a batch is in every index it belongs to; the first problem, if any. */
+    async checkBatch(entries: Array<{ seq: number; body: Buffer }>): Promise<IndexProblem | undefined> {
+      const pipeline = redis.pipeline();
+      const asked: Array<{ seq: number; key: string; score: number }> = [];
+      for (const { seq, body } of entries) {
+        const entry = JSON.parse(body.toString('utf8')) as AuditEntry;
+        asked.push({ seq, key: keys.time, score: Date.parse(entry.time) });
+        pipeline.zscore(keys.time, String(seq));
+        for (const key of belongsTo(entry)) {
+          expected.set(key, (expected.get(key) ?? 0) + 1);
+          asked.push({ seq, key, score: seq });
+          pipeline.zscore(key, String(seq));
+        }
+      }
+      expected.set(keys.time, (expected.get(keys.time) ?? 0) + entries.length);
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [position, [error, score]] of replies.entries()) {
+        if (error) throw error;
+        const { seq, key, score: wanted } = asked[position] as { seq: number; key: string; score: number };
+        if (score === null || Number(score) !== wanted) {
+          return {
+            kind: 'index-missing',
+            seq,
+            index: name(key),
+            message: score === null ? `entry ${seq} is missing from the ${name(key)} index` : `entry ${seq} is filed in the ${name(key)} index under ${String(score)}, not ${wanted}`,
+          };
+        }
+      }
+      return undefined;
+    },
+
+    /**
+     * After every entry was checked: an index set holding more than the
+     * entries that belong to it holds a misfiled one. Finds and names it.
+     */
+    async findMisfiled(size: number): Promise<IndexProblem | undefined> {
+      const found = new Set<string>([keys.time]);
+      // Only the index kinds the append writes: other keys may live beside them.
+      for (const kind of INDEX_KINDS) {
+        let cursor = '0';
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', `${indexPrefix}${kind}:*`, 'COUNT', SCAN_COUNT);
+          cursor = next;
+          for (const key of batch) found.add(key);
+        } while (cursor !== '0');
+      }
+      for (const key of [...found].sort()) {
+        const count = await redis.zcard(key);
+        if (count <= (expected.get(key) ?? 0)) continue;
+        for (let start = 0; start < count; start += MEMBER_CHUNK) {
+          const seqs = (await redis.zrange(key, start, start + MEMBER_CHUNK - 1)).map(Number);
+          const bodies = await readBodies(seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 0 && seq < size));
+          for (const seq of seqs) {
+            const body = bodies.get(seq);
+            const belongs = body ? key === keys.time || belongsTo(JSON.parse(body.toString('utf8')) as AuditEntry).includes(key) : false;
+            if (!belongs) {
+              return { kind: 'index-misfiled', seq, index: name(key), message: `the ${name(key)} index holds entry ${seq}, which does not belong there` };
+            }
+          }
+        }
+      }
+      return undefined;
+    },
+  };
+}
