@@ -17,6 +17,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     });
   }
   const config = parsed.data;
+  enforceConsistency(config);
   enforceProductionRules(config);
   return Object.freeze(config);
 }
@@ -29,6 +30,16 @@ function pickKnownVariables(env: NodeJS.ProcessEnv): Record<string, string> {
     if (value !== undefined && value !== '') picked[name] = value;
   }
   return picked;
+}
+
+/** Settings that bound one another. */
+function enforceConsistency(config: HubConfig): void {
+  if (config.DPO_TOKEN_TTL_SECONDS > config.DPO_TOKEN_MAX_LIFETIME_SECONDS) {
+    // The embedded issuer would mint tokens the hub itself refuses.
+    throw new HubError('CONFIG_INVALID', 'invalid configuration: DPO_TOKEN_TTL_SECONDS must not exceed DPO_TOKEN_MAX_LIFETIME_SECONDS', {
+      variables: ['DPO_TOKEN_TTL_SECONDS', 'DPO_TOKEN_MAX_LIFETIME_SECONDS'],
+    });
+  }
 }
 
 /** Secrets have no defaults in production: fail closed rather than run with demo keys. */

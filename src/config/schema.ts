@@ -78,6 +78,8 @@ export const configSchema = z.object({
   DPO_JWKS_URL: z.string().url().optional(),
   DPO_AUDIENCE: z.string().min(1).default('isp-hub-console'),
   DPO_TOKEN_TTL_SECONDS: integer(60, 24 * 3600).default(15 * 60),
+  /** Longest `exp - iat` a DPO token may have, whoever issued it; DPO_TOKEN_TTL_SECONDS must not exceed it. */
+  DPO_TOKEN_MAX_LIFETIME_SECONDS: integer(60, 24 * 3600).default(3600),
 
   ALLOW_DEMO_CERTS: booleanFlag.optional(),
 });

@@ -34,8 +34,8 @@ export async function dpoRoutes(parts: HubParts): Promise<RouteModule[]> {
 
 async function dpoVerifier({ config }: HubParts): Promise<DpoTokenVerifier> {
   if (config.DPO_ISSUER && config.DPO_JWKS_URL) {
-    return createDpoTokenVerifier({ issuer: config.DPO_ISSUER, audience: config.DPO_AUDIENCE, jwks: new URL(config.DPO_JWKS_URL) });
+    return createDpoTokenVerifier({ issuer: config.DPO_ISSUER, audience: config.DPO_AUDIENCE, jwks: new URL(config.DPO_JWKS_URL), maxLifetimeSeconds: config.DPO_TOKEN_MAX_LIFETIME_SECONDS });
   }
   const issuer = await loadOrCreateEmbeddedDpoIssuer(config.DATA_DIR, embeddedDpoIssuerUrl(config.HUB_ID));
-  return createDpoTokenVerifier({ issuer: issuer.issuer, audience: config.DPO_AUDIENCE, jwks: issuer.jwks });
+  return createDpoTokenVerifier({ issuer: issuer.issuer, audience: config.DPO_AUDIENCE, jwks: issuer.jwks, maxLifetimeSeconds: config.DPO_TOKEN_MAX_LIFETIME_SECONDS });
 }

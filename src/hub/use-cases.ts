@@ -76,6 +76,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
             reseal: parts.reseal,
             deliveries: parts.delivery.service,
             clock: () => new Date(),
+            flagReviewHorizon: () => parts.policy.current().catalog.flagReview,
             onFlagUpdate,
           },
           caller,
