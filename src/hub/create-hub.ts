@@ -23,7 +23,7 @@ import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
 import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
 import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
-import { createDelivery, deliverySettingsFrom, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
+import { createDelivery, deliverySettingsFrom, inboxCursorKey, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
 import type { IntakeAnswer } from '../routing/intake.js';
 import type { MessageRecord } from '../routing/ports.js';
@@ -174,6 +174,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       settings: deliverySettingsFrom(config),
       audit,
       routeFor: (agencyId) => policy.current().registry.get(agencyId)?.delivery,
+      inboxCursorKey: inboxCursorKey(secrets.flagEncryptionKey),
       tls: { key: keys.tls.keyPem, cert: keys.tls.certificatePem + keys.tls.chainPem, ca: trust.caCertificates.map((certificate) => certificate.toString()) },
       metrics: {
         delivered: (_recipient, latencyMs) => metrics.observeDeliveryLatency({ mode: 'push' }, latencyMs / 1000),
