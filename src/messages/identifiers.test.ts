@@ -38,7 +38,7 @@ describe('characters an identifier may hold', () => {
     ['crn', 'x123456\u200b', 'a zero-width space'],
     ['localChildId', 'NV-C-000123\u2028', 'a line separator'],
     ['prisonNumber', 'A1234B\uff23', 'a full-width letter'],
-  ] as const)('refuses %s %j (%s) as characters, not a format', (kind, value) => {
+  ] as const)('refuses %s %j (%s) as characters, not a format', (kind, value, _what) => {
     expect(identifierProblem(kind, value)).toBe('characters');
   });
 
