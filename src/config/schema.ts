@@ -21,6 +21,12 @@ export const configSchema = z.object({
   HUB_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: integer(0, 65535).default(8443),
+  /** Where Prometheus metrics are served (plain HTTP, GET /metrics only; never on the API port). */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Unset: 9464, or a free port when PORT is 0 (tests, `demo --start`). */
+  METRICS_PORT: integer(0, 65535).optional(),
+  /** Scrape credential (`Authorization: Bearer`); required when METRICS_HOST is not a loopback address. */
+  METRICS_TOKEN: z.string().regex(/^[A-Za-z0-9._~+/=-]{32,256}$/, 'expected 32 to 256 token characters').optional(),
   /** The hub's identity in `aud` and `iss` claims and audit checkpoints. */
   HUB_ID: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/).default('isp-hub'),
 

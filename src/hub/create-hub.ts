@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import type { HubConfig } from '../config/index.js';
+import { metricsPortOf, type HubConfig } from '../config/index.js';
 import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AuditEntryInput } from '../audit/index.js';
 import { createFlagCipher, createFlagRegister } from '../flags/index.js';
 import {
@@ -10,6 +10,7 @@ import {
   createApp,
   createHubMetrics,
   createHubServer,
+  createMetricsServer,
   createRedisRateLimiter,
   redisPingCheck,
   workersCheck,
@@ -63,6 +64,8 @@ export interface Hub {
   readonly parts: HubParts;
   /** The HTTPS URL when the role serves the API. */
   readonly url: string | undefined;
+  /** Where this process serves Prometheus metrics (METRICS_HOST, METRICS_PORT), in every role. */
+  readonly metricsUrl: string;
   /** Re-reads POLICY_DIR (SIGHUP does this for `isp-hub start`). */
   reloadPolicy(): Promise<{ ok: boolean; version: string | undefined }>;
   close(): Promise<void>;
@@ -207,8 +210,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       closers.push(every(15 * 60_000, () => auditLog.archive({ olderThan: new Date(Date.now() - archiveAfterMs) }), (error) => logger.error('audit archive failed', { error })));
     }
 
+    const metricsServer = createMetricsServer({ metrics, host: config.METRICS_HOST, port: metricsPortOf(config), token: config.METRICS_TOKEN, logger });
+    const { url: metricsUrl } = await metricsServer.listen();
+    closers.push(() => metricsServer.close());
+
     const parts: HubParts = { config, redis, auditLog, policy, delivery, subjectKeyer, keys, archiveDir };
-    if (role === 'worker') return { parts, url: undefined, close, reloadPolicy };
+    if (role === 'worker') return { parts, url: undefined, metricsUrl, close, reloadPolicy };
 
     const useCases = bindUseCases({
       openMessage,
@@ -255,7 +262,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const { url } = await server.listen();
     // Stop accepting HTTP first (DESIGN.md "Conventions": shutdown order).
     closers.push(() => server.close());
-    return { parts, url, close, reloadPolicy };
+    return { parts, url, metricsUrl, close, reloadPolicy };
   }
 
 
