@@ -84,6 +84,8 @@ export const configSchema = z.object({
   DPO_JWKS_URL: z.string().url().optional(),
   DPO_AUDIENCE: z.string().min(1).default('isp-hub-console'),
   DPO_TOKEN_TTL_SECONDS: integer(60, 24 * 3600).default(15 * 60),
+  /** Audit API requests per DPO (token subject) per minute; past it 429 and one audit entry for the flood. */
+  DPO_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(300),
   /** Longest `exp - iat` a DPO token may have, whoever issued it; DPO_TOKEN_TTL_SECONDS must not exceed it. */
   DPO_TOKEN_MAX_LIFETIME_SECONDS: integer(60, 24 * 3600).default(3600),
 

@@ -1,7 +1,7 @@
 import { createAuditSearch } from '../audit/search/index.js';
 import { verifyFullLog } from '../audit/index.js';
 import { createDpoTokenVerifier, embeddedDpoIssuerUrl, loadOrCreateEmbeddedDpoIssuer, type DpoTokenVerifier } from '../dpo/index.js';
-import type { RouteModule } from '../http/index.js';
+import { createRedisRateLimiter, type RouteModule } from '../http/index.js';
 import { auditRoutes } from '../http/routes/audit.js';
 import { auditCatalogFromPolicySet } from '../http/routes/audit-catalog.js';
 import { consoleRoutes } from '../http/routes/console.js';
@@ -25,6 +25,7 @@ export async function dpoRoutes(parts: HubParts): Promise<RouteModule[]> {
       catalog,
       redis,
       prefix: config.REDIS_KEY_PREFIX,
+      rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.REDIS_KEY_PREFIX}:rate`, limit: config.DPO_RATE_LIMIT_PER_MINUTE }),
       verifyFull: (onProgress) =>
         verifyFullLog({ redis, prefix: config.REDIS_KEY_PREFIX, archiveDir: parts.archiveDir, hubCertificate: parts.keys.signing.certificate, onProgress }),
     }),
