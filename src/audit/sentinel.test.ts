@@ -67,6 +67,7 @@ function sentinelRecord(position: number): MessageRecord {
 const policy: PolicyPort = {
   agencyExists: () => true,
   recipientsFor: () => ['northvale-probation', 'northvale-housing'],
+  forbidding: () => undefined,
   decide: (_record, _sender, recipient): PolicyDecision =>
     recipient === 'northvale-probation'
       ? {

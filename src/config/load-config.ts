@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { HubError } from '../errors.js';
 import { configSchema, type HubConfig } from './schema.js';
 
@@ -17,6 +18,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     });
   }
   const config = parsed.data;
+  enforceConsistency(config);
   enforceProductionRules(config);
   return Object.freeze(config);
 }
@@ -30,6 +32,34 @@ function pickKnownVariables(env: NodeJS.ProcessEnv): Record<string, string> {
   }
   return picked;
 }
+
+/** Settings that bound one another. */
+function enforceConsistency(config: HubConfig): void {
+  if (!isLoopback(config.METRICS_HOST) && !config.METRICS_TOKEN) {
+    // Metrics show sharing volumes per rule (children's included): off the machine only with a scrape credential.
+    throw new HubError('CONFIG_INVALID', 'invalid configuration: METRICS_TOKEN must be set when METRICS_HOST is not a loopback address', {
+      variables: ['METRICS_HOST', 'METRICS_TOKEN'],
+    });
+  }
+  if (config.DPO_TOKEN_TTL_SECONDS > config.DPO_TOKEN_MAX_LIFETIME_SECONDS) {
+    // The embedded issuer would mint tokens the hub itself refuses.
+    throw new HubError('CONFIG_INVALID', 'invalid configuration: DPO_TOKEN_TTL_SECONDS must not exceed DPO_TOKEN_MAX_LIFETIME_SECONDS', {
+      variables: ['DPO_TOKEN_TTL_SECONDS', 'DPO_TOKEN_MAX_LIFETIME_SECONDS'],
+    });
+  }
+}
+
+/** Loopback: 127.0.0.0/8, ::1 and `localhost`. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  return isIP(host) === 4 ? host.startsWith('127.') : host === '::1';
+}
+
+/** The port metrics are served on: METRICS_PORT, else 9464 (a free one when the API itself takes a free port). */
+export function metricsPortOf(config: Pick<HubConfig, 'METRICS_PORT' | 'PORT'>): number {
+  return config.METRICS_PORT ?? (config.PORT === 0 ? 0 : DEFAULT_METRICS_PORT);
+}
+export const DEFAULT_METRICS_PORT = 9464;
 
 /** Secrets have no defaults in production: fail closed rather than run with demo keys. */
 function enforceProductionRules(config: HubConfig): void {

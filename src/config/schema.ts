@@ -21,6 +21,12 @@ export const configSchema = z.object({
   HUB_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: integer(0, 65535).default(8443),
+  /** Where Prometheus metrics are served (plain HTTP, GET /metrics only; never on the API port). */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Unset: 9464, or a free port when PORT is 0 (tests, `demo --start`). */
+  METRICS_PORT: integer(0, 65535).optional(),
+  /** Scrape credential (`Authorization: Bearer`); required when METRICS_HOST is not a loopback address. */
+  METRICS_TOKEN: z.string().regex(/^[A-Za-z0-9._~+/=-]{32,256}$/, 'expected 32 to 256 token characters').optional(),
   /** The hub's identity in `aud` and `iss` claims and audit checkpoints. */
   HUB_ID: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/).default('isp-hub'),
 
@@ -78,6 +84,10 @@ export const configSchema = z.object({
   DPO_JWKS_URL: z.string().url().optional(),
   DPO_AUDIENCE: z.string().min(1).default('isp-hub-console'),
   DPO_TOKEN_TTL_SECONDS: integer(60, 24 * 3600).default(15 * 60),
+  /** Audit API requests per DPO (token subject) per minute; past it 429 and one audit entry for the flood. */
+  DPO_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(300),
+  /** Longest `exp - iat` a DPO token may have, whoever issued it; DPO_TOKEN_TTL_SECONDS must not exceed it. */
+  DPO_TOKEN_MAX_LIFETIME_SECONDS: integer(60, 24 * 3600).default(3600),
 
   ALLOW_DEMO_CERTS: booleanFlag.optional(),
 });

@@ -76,6 +76,53 @@ describe('DPO tokens', () => {
   });
 });
 
+describe('DPO token type and lifetime (RFC 8725 s.3.10-3.11)', () => {
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const now = () => Math.floor(Date.now() / 1000);
+  const sign = (header: { typ?: string }, iat: number, exp: number) =>
+    new SignJWT({ agency: 'nv-yot', name: 'Sam Example', scope: 'scheme' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'dpo-1', ...header })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject('nv-yot/sam-example')
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(key);
+  const verifierFor = async (maxLifetimeSeconds?: number) => {
+    const issuer = await createEmbeddedDpoIssuer(ISSUER, key);
+    return createDpoTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: issuer.jwks, ...(maxLifetimeSeconds ? { maxLifetimeSeconds } : {}) });
+  };
+
+  it('accepts typ JWT and at+jwt (any case, with or without application/)', async () => {
+    const verifier = await verifierFor();
+    for (const typ of ['JWT', 'at+jwt', 'application/at+JWT']) {
+      await expect(verifier.verify(await sign({ typ }, now(), now() + 600))).resolves.toMatchObject({ agencyId: 'nv-yot' });
+    }
+  });
+
+  it('refuses a token of another type, or with no type, as TOKEN_INVALID', async () => {
+    const verifier = await verifierFor();
+    for (const header of [{ typ: 'isp-message+jws' }, { typ: 'dpop+jwt' }, { typ: 'logout+jwt' }, {}]) {
+      await expect(verifier.verify(await sign(header, now(), now() + 600))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    }
+  });
+
+  it('refuses exp - iat above the configured maximum, and accepts it at the maximum', async () => {
+    const verifier = await verifierFor(1800);
+    await expect(verifier.verify(await sign({ typ: 'JWT' }, now(), now() + 1801))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(verifier.verify(await sign({ typ: 'JWT' }, now(), now() + 1800))).resolves.toMatchObject({ agencyId: 'nv-yot' });
+    // Without a setting, one hour.
+    const byDefault = await verifierFor();
+    await expect(byDefault.verify(await sign({ typ: 'JWT' }, now(), now() + 30 * 24 * 3600))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it('refuses an iat in the future beyond the clock skew, and accepts one within it', async () => {
+    const verifier = await verifierFor();
+    await expect(verifier.verify(await sign({ typ: 'JWT' }, now() + 600, now() + 900))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(verifier.verify(await sign({ typ: 'JWT' }, now() + 10, now() + 900))).resolves.toMatchObject({ agencyId: 'nv-yot' });
+  });
+});
+
 describe('DPO tokens against a remote key set', () => {
   const served = async (answer: (res: import('node:http').ServerResponse) => void) => {
     const { createServer } = await import('node:http');

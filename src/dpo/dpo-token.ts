@@ -34,18 +34,50 @@ export interface DpoTokenVerifier {
   verify(token: string): Promise<DpoIdentity>;
 }
 
-export function createDpoTokenVerifier(options: { issuer: string; audience: string; jwks: { keys: JWK[] } | URL }): DpoTokenVerifier {
+/**
+ * The `typ` header values a sign-in token may carry (RFC 8725 s.3.11,
+ * explicit typing): a plain JWT (RFC 7519 s.5.1), or an OAuth access token
+ * (RFC 9068 s.2.1). Any other type, or none, is some other kind of JWS (the
+ * hub's own `isp-message+jws`, a DPoP proof, a logout token) and is refused,
+ * so a token minted for another purpose cannot sign a DPO in. Compared
+ * case-insensitively without an `application/` prefix (RFC 7515 s.4.1.9).
+ */
+export const DPO_TOKEN_TYPES = ['jwt', 'at+jwt'] as const;
+/** How far the verifier's clock may be behind the issuer's. */
+export const DPO_CLOCK_SKEW_SECONDS = 30;
+/** The longest `exp - iat` accepted unless configured (DPO_TOKEN_MAX_LIFETIME_SECONDS). */
+export const DEFAULT_DPO_TOKEN_MAX_LIFETIME_SECONDS = 3600;
+
+export interface DpoTokenVerifierOptions {
+  issuer: string;
+  audience: string;
+  jwks: { keys: JWK[] } | URL;
+  /**
+   * Refuse a token whose `exp - iat` is longer: an external identity
+   * provider's lifetime is not the hub's to set, and a long-lived bearer
+   * token is a long-lived stolen one (RFC 6750 s.5.3, RFC 8725 s.3.10).
+   */
+  maxLifetimeSeconds?: number;
+  now?: () => number;
+}
+
+export function createDpoTokenVerifier(options: DpoTokenVerifierOptions): DpoTokenVerifier {
   const keySet = options.jwks instanceof URL ? createRemoteJWKSet(options.jwks) : createLocalJWKSet(options.jwks);
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_DPO_TOKEN_MAX_LIFETIME_SECONDS;
+  const nowSeconds = () => Math.floor((options.now?.() ?? Date.now()) / 1000);
   return {
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, keySet, {
+        const { payload, protectedHeader } = await jwtVerify(token, keySet, {
           algorithms: [...DPO_TOKEN_ALGORITHMS],
           issuer: options.issuer,
           audience: options.audience,
           requiredClaims: ['exp', 'iat', 'sub'],
-          clockTolerance: 30,
+          clockTolerance: DPO_CLOCK_SKEW_SECONDS,
+          ...(options.now ? { currentDate: new Date(options.now()) } : {}),
         });
+        assertTokenType(protectedHeader.typ);
+        assertIssuedSensibly(payload.iat as number, payload.exp as number, nowSeconds(), maxLifetime);
         const claims = dpoClaimsSchema.parse(payload);
         return {
           subject: claims.sub,
@@ -64,6 +96,20 @@ export function createDpoTokenVerifier(options: { issuer: string; audience: stri
   };
 }
 
+/** A refusal whose reason is the token's own, kept apart from key-set failures. */
+class TokenRefused extends Error {}
+
+function assertTokenType(typ: string | undefined): void {
+  const type = typ?.toLowerCase().replace(/^application\//, '');
+  if (!(DPO_TOKEN_TYPES as readonly string[]).includes(type ?? '')) throw new TokenRefused('typ');
+}
+
+/** jose checks `iat` only as a number; a token from the future or living too long is refused here. */
+function assertIssuedSensibly(iat: number, exp: number, now: number, maxLifetime: number): void {
+  if (iat > now + DPO_CLOCK_SKEW_SECONDS) throw new TokenRefused('iat');
+  if (exp - iat > maxLifetime) throw new TokenRefused('lifetime');
+}
+
 /**
  * A failure to fetch the remote JWKS rather than a fault in the token: a
  * timeout, an answer that is not a key set, a non-200 answer (jose's generic
@@ -73,7 +119,7 @@ export function createDpoTokenVerifier(options: { issuer: string; audience: stri
 function isKeySetUnavailable(error: unknown): boolean {
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
   if (error instanceof errors.JOSEError) return error.code === 'ERR_JOSE_GENERIC';
-  return !(error instanceof z.ZodError);
+  return !(error instanceof z.ZodError || error instanceof TokenRefused);
 }
 
 export interface EmbeddedDpoIssuer {

@@ -26,6 +26,15 @@ const flagRecordSchema = z.strictObject({
   note: z.string().optional(),
   setAt: z.string(),
   holder: z.string(),
+  /**
+   * The holder's view of the subject when the flag was set: whether they were
+   * a child, and their DPA 2018 s.38 category. A query is answered under the
+   * more protective of this and the asker's own claim (routing/query.ts), so
+   * an asker cannot unlock a child's flags by giving an adult's date of birth.
+   * Absent on flags set before the register kept it.
+   */
+  concernsChild: z.boolean().optional(),
+  subjectCategory: z.string().optional(),
 });
 export type FlagRecord = z.infer<typeof flagRecordSchema>;
 
@@ -47,6 +56,8 @@ export interface FlagChangeContext {
   ruleIds?: string[];
   policyVersion?: string;
   isChild?: boolean;
+  /** The subject's category in the update that set the flag (kept with it, see FlagRecord). */
+  subjectCategory?: string;
 }
 
 export interface FlagRegister {
@@ -84,6 +95,8 @@ export function createFlagRegister(deps: FlagRegisterDeps): FlagRegister {
       ...(change.note ? { note: change.note } : {}),
       setAt: clock().toISOString(),
       holder: context.holder,
+      ...(context.isChild !== undefined ? { concernsChild: context.isChild } : {}),
+      ...(context.subjectCategory !== undefined ? { subjectCategory: context.subjectCategory } : {}),
     };
     await deps.redis
       .multi()

@@ -16,7 +16,8 @@ import type { AppDeps, RouteDeps } from './types.js';
 /**
  * The one place the hub's express app is built. Order matters:
  * request id and logging first (so every later line carries the id), then
- * security headers, then the public service endpoints and public route
+ * security headers, then the public service endpoints (/metrics is not one:
+ * it has its own listener, metrics-server.ts) and public route
  * modules, then everything else behind identity and the per-agency rate
  * limit, then 404, then the error mapper.
  */
@@ -50,11 +51,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
 
   app.get('/health', healthHandler(deps.health ?? []));
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body: text } = await deps.metrics.render();
-    res.setHeader('Cache-Control', 'no-store');
-    res.type(contentType).send(text);
-  });
+  // /metrics is not served here: it shows sharing volumes per rule, so it has a listener of its own (metrics-server.ts).
   app.get('/.well-known/jwks.json', jwksHandler(deps.hubKeys));
   app.get('/openapi.json', (_req, res) => {
     res.json(operations.document(deps.apiInfo ?? { title: 'isp-hub', version: '0.1.0' }));
@@ -94,14 +91,6 @@ function registerServiceOperations(register: RouteDeps['registerOperation']): vo
     tags: ['service'],
     security: 'none',
     responses: { 200: { description: 'No check failed', schema: health }, 503: { description: 'A check failed', schema: health } },
-  });
-  register({
-    method: 'get',
-    path: '/metrics',
-    summary: 'Prometheus metrics (text exposition format)',
-    tags: ['service'],
-    security: 'none',
-    responses: { 200: { description: 'Metrics', contentType: 'text/plain', schema: z.string() } },
   });
   const jwk = z
     .object({ kty: z.string(), kid: z.string(), use: z.enum(['sig', 'enc']), alg: z.string(), x5c: z.array(z.string()), 'x5t#S256': z.string() })

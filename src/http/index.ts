@@ -10,6 +10,7 @@ export { loggerOf, requestIdOf, REQUEST_ID_HEADER } from './request-context.js';
 export { createBodyReaders, readRawBody, type BodyReaders, type BodyLimits } from './body.js';
 export { assertJsonDepth } from './json-depth.js';
 export { createRedisRateLimiter, type RateLimiter, type RateDecision } from './rate-limit.js';
+export { createMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
 export { createHubMetrics, type HubMetrics, type HubMetricsOptions, type QueueDepthSource } from './metrics.js';
 export {
   auditCheckpointCheck,

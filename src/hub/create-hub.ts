@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import type { HubConfig } from '../config/index.js';
+import { metricsPortOf, type HubConfig } from '../config/index.js';
 import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AuditEntryInput } from '../audit/index.js';
 import { createFlagCipher, createFlagRegister } from '../flags/index.js';
 import {
@@ -11,6 +11,7 @@ import {
   createApp,
   createHubMetrics,
   createHubServer,
+  createMetricsServer,
   createRedisRateLimiter,
   redisPingCheck,
   workersCheck,
@@ -26,7 +27,7 @@ import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
 import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
 import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
-import { createDelivery, deliverySettingsFrom, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
+import { createDelivery, deliverySettingsFrom, inboxCursorKey, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
 import type { IntakeAnswer } from '../routing/intake.js';
 import type { MessageRecord } from '../routing/ports.js';
@@ -66,6 +67,8 @@ export interface Hub {
   readonly parts: HubParts;
   /** The HTTPS URL when the role serves the API. */
   readonly url: string | undefined;
+  /** Where this process serves Prometheus metrics (METRICS_HOST, METRICS_PORT), in every role. */
+  readonly metricsUrl: string;
   /** Re-reads POLICY_DIR (SIGHUP does this for `isp-hub start`). */
   reloadPolicy(): Promise<{ ok: boolean; version: string | undefined }>;
   close(): Promise<void>;
@@ -185,6 +188,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       settings: deliverySettingsFrom(config),
       audit,
       routeFor: (agencyId) => policy.current().registry.get(agencyId)?.delivery,
+      inboxCursorKey: inboxCursorKey(secrets.flagEncryptionKey),
       tls: { key: keys.tls.keyPem, cert: keys.tls.certificatePem + keys.tls.chainPem, ca: trust.caCertificates.map((certificate) => certificate.toString()) },
       metrics: {
         delivered: (_recipient, latencyMs) => metrics.observeDeliveryLatency({ mode: 'push' }, latencyMs / 1000),
@@ -217,8 +221,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       closers.push(every(15 * 60_000, () => auditLog.archive({ olderThan: new Date(Date.now() - archiveAfterMs) }), (error) => logger.error('audit archive failed', { error })));
     }
 
+    const metricsServer = createMetricsServer({ metrics, host: config.METRICS_HOST, port: metricsPortOf(config), token: config.METRICS_TOKEN, logger });
+    const { url: metricsUrl } = await metricsServer.listen();
+    closers.push(() => metricsServer.close());
+
     const parts: HubParts = { config, redis, auditLog, policy, delivery, subjectKeyer, keys, archiveDir };
-    if (role === 'worker') return { parts, url: undefined, close, reloadPolicy };
+    if (role === 'worker') return { parts, url: undefined, metricsUrl, close, reloadPolicy };
 
     const useCases = bindUseCases({
       openMessage,
@@ -266,7 +274,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const { url } = await server.listen();
     // Stop accepting HTTP first, so no request starts on a half-closed hub.
     closers.push(() => server.close());
-    return { parts, url, close, reloadPolicy };
+    return { parts, url, metricsUrl, close, reloadPolicy };
   }
 
 

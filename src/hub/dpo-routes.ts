@@ -1,7 +1,7 @@
 import { createAuditSearch } from '../audit/search/index.js';
 import { verifyFullLog } from '../audit/index.js';
 import { createDpoTokenVerifier, embeddedDpoIssuerUrl, loadOrCreateEmbeddedDpoIssuer, type DpoTokenVerifier } from '../dpo/index.js';
-import type { RouteModule } from '../http/index.js';
+import { createRedisRateLimiter, type RouteModule } from '../http/index.js';
 import { auditRoutes } from '../http/routes/audit.js';
 import { auditCatalogFromPolicySet } from '../http/routes/audit-catalog.js';
 import { consoleRoutes } from '../http/routes/console.js';
@@ -26,6 +26,7 @@ export async function dpoRoutes(parts: HubParts): Promise<RouteModule[]> {
       catalog,
       redis,
       prefix: config.REDIS_KEY_PREFIX,
+      rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${config.REDIS_KEY_PREFIX}:rate`, limit: config.DPO_RATE_LIMIT_PER_MINUTE }),
       verifyFull: async (onProgress) => {
         // Each checkpoint is checked against the certificate it names, among every one the hub has used.
         const previous = parts.keys.previous.signing ? [parts.keys.previous.signing.certificate] : [];
@@ -40,8 +41,8 @@ export async function dpoRoutes(parts: HubParts): Promise<RouteModule[]> {
 
 async function dpoVerifier({ config }: HubParts): Promise<DpoTokenVerifier> {
   if (config.DPO_ISSUER && config.DPO_JWKS_URL) {
-    return createDpoTokenVerifier({ issuer: config.DPO_ISSUER, audience: config.DPO_AUDIENCE, jwks: new URL(config.DPO_JWKS_URL) });
+    return createDpoTokenVerifier({ issuer: config.DPO_ISSUER, audience: config.DPO_AUDIENCE, jwks: new URL(config.DPO_JWKS_URL), maxLifetimeSeconds: config.DPO_TOKEN_MAX_LIFETIME_SECONDS });
   }
   const issuer = await loadOrCreateEmbeddedDpoIssuer(config.DATA_DIR, embeddedDpoIssuerUrl(config.HUB_ID));
-  return createDpoTokenVerifier({ issuer: issuer.issuer, audience: config.DPO_AUDIENCE, jwks: issuer.jwks });
+  return createDpoTokenVerifier({ issuer: issuer.issuer, audience: config.DPO_AUDIENCE, jwks: issuer.jwks, maxLifetimeSeconds: config.DPO_TOKEN_MAX_LIFETIME_SECONDS });
 }

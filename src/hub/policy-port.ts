@@ -8,10 +8,16 @@ import type { MessageRecord, PolicyPort } from '../routing/ports.js';
  */
 export function createPolicyPort(store: PolicyStore): PolicyPort {
   const party = (agencyId: string) => store.current().registry.require(agencyId);
+  const decideNow: PolicyPort['decide'] = (record, senderId, recipientId, at, view) => {
+    const decision = decide(store.current(), record as unknown as PolicyMessage, party(senderId), party(recipientId), { now: at, ...(view?.child ? { knownChild: true } : {}) });
+    return { ...decision, obligations: decision.obligations ?? undefined };
+  };
   return {
-    decide(record, senderId, recipientId, at) {
-      const decision = decide(store.current(), record as unknown as PolicyMessage, party(senderId), party(recipientId), { now: at });
-      return { ...decision, obligations: decision.obligations ?? undefined };
+    decide: decideNow,
+    forbidding(record, senderId, recipientId, at, view) {
+      const decision = decideNow(record, senderId, recipientId, at, view);
+      // A deny naming rules is a forbid's; the default deny names none.
+      return decision.effect === 'deny' && decision.ruleIds.length > 0 ? decision : undefined;
     },
     minimise(record, obligations) {
       const { type, purpose, actor, subject, body } = record;

@@ -33,8 +33,8 @@ type FlagChanges = Parameters<FlagRegister['apply']>[1];
 export function bindUseCases(parts: UseCaseParts): MessageUseCases {
   const countedPolicy: PolicyPort = {
     ...parts.policyPort,
-    decide(record, senderId, recipientId, at) {
-      const decision = parts.policyPort.decide(record, senderId, recipientId, at);
+    decide(record, senderId, recipientId, at, view) {
+      const decision = parts.policyPort.decide(record, senderId, recipientId, at, view);
       parts.metrics.policyDecision({ rule: decision.ruleIds[0] ?? 'default-deny', decision: decision.effect });
       return decision;
     },
@@ -42,7 +42,14 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
   const onFlagUpdate: IntakeDeps['onFlagUpdate'] = async (opened, messageId, subjectKeys, basis) => {
     const { flags } = opened.record.body as { flags: FlagChanges };
     // The permitting rules are the change's lawful basis in its alteration entries (DPA 2018 s.62(1)(b)).
-    await parts.flags.apply(subjectKeys, flags, { holder: opened.signerAgencyId, actor: opened.record.actor, messageId, purpose: opened.record.purpose, ...basis });
+    await parts.flags.apply(subjectKeys, flags, {
+      holder: opened.signerAgencyId,
+      actor: opened.record.actor,
+      messageId,
+      purpose: opened.record.purpose,
+      subjectCategory: opened.record.subject.category,
+      ...basis,
+    });
   };
 
   /** Runs a use case, counting the message by its type (once opened) and outcome. */
@@ -76,6 +83,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
             reseal: parts.reseal,
             deliveries: parts.delivery.service,
             clock: () => new Date(),
+            flagReviewHorizon: () => parts.policy.current().catalog.flagReview,
             onFlagUpdate,
           },
           caller,

@@ -27,6 +27,27 @@ describe('modulus23CheckLetter', () => {
   });
 });
 
+describe('characters an identifier may hold', () => {
+  // Each of these upper-cases or strips to a valid number, so it would be keyed as that number
+  // while the record forwarded to recipients still held the character as sent.
+  it.each([
+    ['pnc', '17/0345678V\u00a0', 'a trailing no-break space'],
+    ['pnc', '17/\u30000345678V', 'an ideographic space'],
+    ['pnc', '17/0345678V\t', 'a tab'],
+    ['cro', '\u017fF83/50058Z', 'a long s for S'],
+    ['crn', 'x123456\u200b', 'a zero-width space'],
+    ['localChildId', 'NV-C-000123\u2028', 'a line separator'],
+    ['prisonNumber', 'A1234B\uff23', 'a full-width letter'],
+  ] as const)('refuses %s %j (%s) as characters, not a format', (kind, value, _what) => {
+    expect(identifierProblem(kind, value)).toBe('characters');
+  });
+
+  it('still accepts ASCII spaces, lower case, / and -', () => {
+    expect(identifierProblem('pnc', ' 17 / 0345678v ')).toBeUndefined();
+    expect(identifierProblem('localChildId', 'nv-c-000123')).toBeUndefined();
+  });
+});
+
 describe('PNC ID', () => {
   it.each(['17/0345678V', '2002/0073319Z', '99/123456X', '1999/1234567B', '20/9N', ' 17/0345678v '])('accepts %s', (value) => {
     expect(identifierProblem('pnc', value)).toBeUndefined();

@@ -32,9 +32,19 @@ export function modulus23CheckLetter(digits: string): string {
   return MODULUS_23_LETTERS[Number(digits) % 23] as string;
 }
 
-/** Upper case, all white space removed: the first step of every identifier form. */
+/**
+ * The characters an identifier may be written with: ASCII letters, digits,
+ * `/`, `-` and the ASCII space. Anything else is refused rather than folded:
+ * JavaScript's upper-casing turns `ſ` (long s) into `S` and `ß` into `SS`,
+ * and `\s` matches a no-break or ideographic space, so such a value would be
+ * keyed as a valid number while the record, signed and forwarded exactly as
+ * sent, carries something a recipient's system cannot match.
+ */
+const IDENTIFIER_CHARACTERS = /^[A-Za-z0-9/ -]*$/;
+
+/** Upper case, spaces removed: the first step of every identifier form (only ever on IDENTIFIER_CHARACTERS). */
 function compact(value: string): string {
-  return value.replace(/\s+/g, '').toUpperCase();
+  return value.replace(/ +/g, '').toUpperCase();
 }
 
 // --- PNC ID ---------------------------------------------------------------
@@ -103,10 +113,11 @@ const CRN_FORM = /^[A-Z]\d{6}$/;
 const LOCAL_CHILD_ID_FORM = /^([A-Z]{2})-?C-?(\d{6})$/;
 
 /** Why an identifier failed, as a stable reason code (never the value). */
-export type IdentifierProblem = 'format' | 'check-character';
+export type IdentifierProblem = 'characters' | 'format' | 'check-character';
 
 /** Checks one identifier; `undefined` means it is valid. */
 export function identifierProblem(kind: IdentifierKind, value: string): IdentifierProblem | undefined {
+  if (!IDENTIFIER_CHARACTERS.test(value)) return 'characters';
   switch (kind) {
     case 'pnc': {
       const parts = pncParts(value);
@@ -190,9 +201,11 @@ export function identifierSchema(kind: IdentifierKind): z.ZodString {
         ctx.addIssue({
           code: 'custom',
           message:
-            problem === 'format'
-              ? `not a ${IDENTIFIER_TITLES[kind]}`
-              : `${IDENTIFIER_TITLES[kind]}: check character does not match`,
+            problem === 'characters'
+              ? `${IDENTIFIER_TITLES[kind]}: only ASCII letters, digits, '/', '-' and spaces are allowed`
+              : problem === 'format'
+                ? `not a ${IDENTIFIER_TITLES[kind]}`
+                : `${IDENTIFIER_TITLES[kind]}: check character does not match`,
           params: { identifierKind: kind, problem },
         });
       }

@@ -34,6 +34,22 @@ export const markingSchema = z.strictObject({
   level: z.number().int().min(0).max(100),
 });
 
+/**
+ * The longest a risk flag may stand before its review date (days from the
+ * day it is set). A flag nobody reviews is erased on that date, so an
+ * unbounded date would keep it for ever (DPA 2018 s.39: no longer than
+ * necessary); a child's circumstances change faster, so their flags are
+ * reviewed sooner.
+ */
+export const DEFAULT_FLAG_REVIEW_HORIZON = { maxDays: 365, maxDaysForChildren: 183 } as const;
+export const flagReviewSchema = z
+  .strictObject({
+    maxDays: z.number().int().min(1).max(3650),
+    maxDaysForChildren: z.number().int().min(1).max(3650),
+  })
+  .refine((horizon) => horizon.maxDaysForChildren <= horizon.maxDays, { message: 'maxDaysForChildren must not exceed maxDays', path: ['maxDaysForChildren'] });
+export type FlagReviewHorizon = z.output<typeof flagReviewSchema>;
+
 export const catalogFileSchema = z.strictObject({
   version: z.literal(1),
   purposes: z.record(catalogCode, purposeSchema),
@@ -42,6 +58,7 @@ export const catalogFileSchema = z.strictObject({
   /** After DPA 2018 s.38: the categories of data subject the controller must distinguish. */
   subjectCategories: z.record(catalogCode, describedEntrySchema),
   markings: z.record(markingCode, markingSchema),
+  flagReview: flagReviewSchema.default(DEFAULT_FLAG_REVIEW_HORIZON),
 });
 
 export type CatalogFile = z.output<typeof catalogFileSchema>;

@@ -9,6 +9,11 @@ import { plainPath } from './field-paths.js';
 export interface DecideOptions {
   /** The message date: the subject's age and date conditions are judged on it. */
   readonly now: Date;
+  /**
+   * Another source (the flag register) knows the subject to be a child,
+   * whatever date of birth the record gives: the children's rules apply.
+   */
+  readonly knownChild?: boolean;
 }
 
 function partyMatches(parties: CompiledRule['from'], party: Party): boolean {
@@ -130,7 +135,7 @@ export function decide(set: PolicySet, message: PolicyMessage, sender: Party, re
   const subjectAge = context.subjectAge();
   // No usable date of birth: the record is not treated as a child's here, but
   // the message schemas require one, so this only arises for hand-built records.
-  const isChild = subjectAge !== undefined && subjectAge < 18;
+  const isChild = (subjectAge !== undefined && subjectAge < 18) || options.knownChild === true;
   const base = { purpose: message.purpose, isChild, policyVersion: set.version, sender: sender.id, recipient: recipient.id };
 
   const candidates = set.index.candidates(message.type, message.purpose, sender, recipient);

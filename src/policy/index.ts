@@ -3,7 +3,7 @@
  * errors), the compiled index, decide(), minimise(), recipientsFor(), lint
  * and the policy test runner.
  */
-export { catalogFileSchema, type Catalog } from './catalog-schema.js';
+export { catalogFileSchema, DEFAULT_FLAG_REVIEW_HORIZON, type Catalog, type FlagReviewHorizon } from './catalog-schema.js';
 export { ruleFileSchema, GENERALISATIONS, type Generalisation, type RuleSpec } from './rule-schema.js';
 export { loadPolicySet, readPolicySet } from './load-policy-set.js';
 export { compilePolicySet, policyVersion } from './compile-policy-set.js';

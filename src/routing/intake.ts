@@ -2,7 +2,7 @@ import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
-import { assertFlagReviewDatesAhead } from './flag-review-dates.js';
+import { assertFlagReviewDatesAhead, type FlagReviewHorizon } from './flag-review-dates.js';
 import { messageIdFor } from './message-id.js';
 import type {
   AuditPort,
@@ -39,6 +39,8 @@ export interface IntakeDeps {
   reseal: ResealPort;
   deliveries: DeliveryPort;
   clock: () => Date;
+  /** The catalog's review horizon for flags; without one, the shipped catalog's (365 days, 183 for a child). */
+  flagReviewHorizon?: () => FlagReviewHorizon;
   /**
    * Called for a risk-flag-update that the policy let the sender share with
    * at least one recipient (the flag register), with the permitting rules as
@@ -54,6 +56,8 @@ export interface FlagUpdateBasis {
   policyVersion: string;
   isChild: boolean;
 }
+
+const DEFAULT_HORIZON: FlagReviewHorizon = { maxDays: 365, maxDaysForChildren: 183 };
 
 export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, compact: string): Promise<IntakeAnswer> {
   let opened: OpenedMessage;
@@ -76,7 +80,7 @@ async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: 
   const collection = collectionEntry(opened, messageId, subjectKeys);
   let routed: RoutingPlan;
   try {
-    assertFlagReviewDatesAhead(opened.record, deps.clock());
+    assertFlagReviewDatesAhead(opened.record, deps.clock(), deps.flagReviewHorizon?.() ?? DEFAULT_HORIZON);
     routed = await routeToRecipients(deps, caller, opened, messageId, subjectKeys);
   } catch (error) {
     // The hub did collect the message, and then refused it as a whole (DPA 2018 s.62(1)(a)).

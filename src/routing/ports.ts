@@ -61,8 +61,20 @@ export interface Minimised {
   withheld: readonly string[];
 }
 
+/** What another source (the flag register) knows of the subject, to be decided under as well as the record's own claim. */
+export interface SubjectView {
+  child?: boolean;
+}
+
 export interface PolicyPort {
-  decide(record: MessageRecord, senderId: string, recipientId: string, at: Date): PolicyDecision;
+  decide(record: MessageRecord, senderId: string, recipientId: string, at: Date, view?: SubjectView): PolicyDecision;
+  /**
+   * The forbid that refuses a flow from `senderId` to `recipientId`, if one
+   * does (a permit or the default deny gives undefined). Not a sharing
+   * decision of its own, so not counted as one: a query checks with it that
+   * the answer's flow, holder to asker, is not forbidden.
+   */
+  forbidding(record: MessageRecord, senderId: string, recipientId: string, at: Date, view?: SubjectView): PolicyDecision | undefined;
   minimise(record: MessageRecord, obligations: PolicyObligations): Minimised;
   recipientsFor(record: MessageRecord, senderId: string, at: Date): string[];
   agencyExists(agencyId: string): boolean;

@@ -2,7 +2,7 @@ import { HubError } from '../errors.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
-import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, ResealPort } from './ports.js';
+import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, ResealPort, SubjectView } from './ports.js';
 
 /**
  * The query use case: decided like a message, then answered from the hub's
@@ -17,12 +17,26 @@ import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDec
  * The answer is the query record with `body.flags` filled in from the
  * register and then minimised by the permitting rule, so the same `disclose`
  * allow-list machinery governs it as every other disclosure.
+ *
+ * The asker's record is the asker's claim about the subject. Two things keep
+ * it from widening what the asker sees:
+ *
+ * - the answer flows from holder to asker, so a forbid refusing that flow
+ *   (one scoped by `to:` to the asker's role) refuses the question, as well
+ *   as one refusing the question's own flow;
+ * - each flag is disclosed only if the holder's own view of the subject, kept
+ *   with the flag (child or not, its category), permits it too: an asker
+ *   giving an adult's date of birth, or calling a victim a suspect, does not
+ *   see flags the register holds about a child or a victim.
  */
 export interface HeldFlag {
   code: string;
   level: string;
   reviewDate: string;
   holder: string;
+  /** The holder's view when it set the flag (absent on flags set before the register kept it). */
+  concernsChild?: boolean;
+  subjectCategory?: string;
 }
 
 export interface HolderContact {
@@ -69,28 +83,35 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
   const decisions = deps
     .candidateHolders()
     .filter((holder) => holder !== caller.agencyId)
-    .map((holder) => ({ holder, decision: deps.policy.decide(opened.record, caller.agencyId, holder, opened.issuedAt) }));
+    .map((holder) => ({ holder, decision: decideQuestion(deps, opened, caller, holder, opened.record) }));
   const permitted = decisions.filter((entry) => entry.decision.effect === 'permit' && entry.decision.obligations);
 
   const disclosedFlags: Array<Record<string, unknown>> = [];
   const fieldsDisclosed = new Set<string>();
   const fieldsWithheld = new Set<string>();
+  const heldBack: PolicyDecision[] = [];
   if (permitted.length > 0) {
     const requested = asStringArray(opened.record.body['flagCodes']);
     const held = await deps.lookupFlags(subjectKeys, requested);
-    for (const { holder, decision } of permitted) {
-      const flags = held.filter((flag) => flag.holder === holder);
-      if (flags.length === 0) continue;
-      const answerRecord = { ...opened.record, body: { ...opened.record.body, flags: flags.map(({ code, level, reviewDate }) => ({ code, level, reviewDate })) } };
-      const minimised = deps.policy.minimise(answerRecord, decision.obligations!);
-      const minimisedFlags = asObjectArray((minimised.record.body as Record<string, unknown> | undefined)?.['flags']);
-      minimised.disclosed.filter((path) => path.startsWith('body.flags')).forEach((path) => fieldsDisclosed.add(path));
-      minimised.withheld.filter((path) => path.startsWith('body.flags')).forEach((path) => fieldsWithheld.add(path));
-      for (const flag of minimisedFlags) disclosedFlags.push({ ...flag, holder: deps.holderContact(holder) });
+    for (const { holder, decision: askersView } of permitted) {
+      for (const [view, flags] of byRegisterView(held.filter((flag) => flag.holder === holder))) {
+        const decision = registerViewDecision(deps, opened, caller, holder, askersView, view);
+        if (decision.effect !== 'permit' || !decision.obligations) {
+          heldBack.push(decision);
+          fieldsWithheld.add('body.flags');
+          continue;
+        }
+        const answerRecord = { ...opened.record, body: { ...opened.record.body, flags: flags.map(({ code, level, reviewDate }) => ({ code, level, reviewDate })) } };
+        const minimised = deps.policy.minimise(answerRecord, decision.obligations);
+        const minimisedFlags = asObjectArray((minimised.record.body as Record<string, unknown> | undefined)?.['flags']);
+        minimised.disclosed.filter((path) => path.startsWith('body.flags')).forEach((path) => fieldsDisclosed.add(path));
+        minimised.withheld.filter((path) => path.startsWith('body.flags')).forEach((path) => fieldsWithheld.add(path));
+        for (const flag of minimisedFlags) disclosedFlags.push({ ...flag, holder: deps.holderContact(holder) });
+      }
     }
   }
 
-  await deps.audit.append(consultationEntry(opened, queryId, subjectKeys, permitted, decisions, disclosedFlags.length, fieldsDisclosed, fieldsWithheld));
+  await deps.audit.append(consultationEntry(opened, queryId, subjectKeys, permitted, decisions, disclosedFlags.length, fieldsDisclosed, fieldsWithheld, heldBack));
   const answer = await deps.reseal.sealForRecipient(caller.agencyId, {
     type: 'risk-flag-answer',
     purpose: opened.record.purpose,
@@ -98,6 +119,49 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
     provenance: { messageId: queryId, originalJti: opened.jti, originalHash: opened.originalHash },
   });
   return { id: queryId, answer };
+}
+
+/**
+ * Whether `caller` may ask `holder` about the subject as `record` describes
+ * it: the question's own flow (asker to holder) must be permitted, and the
+ * answer's flow (holder to asker) not forbidden.
+ */
+function decideQuestion(deps: QueryDeps, opened: OpenedMessage, caller: CallerIdentity, holder: string, record: MessageRecord, view?: SubjectView): PolicyDecision {
+  const question = deps.policy.decide(record, caller.agencyId, holder, opened.issuedAt, view);
+  if (question.effect !== 'permit') return question;
+  return deps.policy.forbidding(record, holder, caller.agencyId, opened.issuedAt, view) ?? question;
+}
+
+/** The holder's view of the subject as kept with a flag; flags set before it was kept have none. */
+interface RegisterView {
+  child: boolean;
+  category: string | undefined;
+}
+
+function byRegisterView(flags: HeldFlag[]): Array<[RegisterView, HeldFlag[]]> {
+  const groups = new Map<string, [RegisterView, HeldFlag[]]>();
+  for (const flag of flags) {
+    const view: RegisterView = { child: flag.concernsChild === true, category: flag.subjectCategory };
+    const key = `${view.child}|${view.category ?? ''}`;
+    const group = groups.get(key) ?? [view, []];
+    group[1].push(flag);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * The decision for flags held under `view`: the asker's decision where the
+ * register adds nothing, otherwise the question decided again with the
+ * register's category and child status (the asker's own child status stays:
+ * the more protective of the two wins).
+ */
+function registerViewDecision(deps: QueryDeps, opened: OpenedMessage, caller: CallerIdentity, holder: string, askersView: PolicyDecision, view: RegisterView): PolicyDecision {
+  const category = view.category ?? opened.record.subject.category;
+  const addsChild = view.child && !askersView.isChild;
+  if (!addsChild && category === opened.record.subject.category) return askersView;
+  const record = { ...opened.record, subject: { ...opened.record.subject, category } };
+  return decideQuestion(deps, opened, caller, holder, record, { child: view.child || askersView.isChild });
 }
 
 function consultationEntry(
@@ -109,13 +173,15 @@ function consultationEntry(
   flagCount: number,
   fieldsDisclosed: Set<string>,
   fieldsWithheld: Set<string>,
+  heldBack: PolicyDecision[],
 ) {
   const common = {
     agency: opened.signerAgencyId,
     actor: opened.record.actor,
     subjectKeys,
     subjectCategory: opened.record.subject.category as 'suspect',
-    isChild: decisions.some((entry) => entry.decision.isChild),
+    // The register knowing the subject as a child makes this a consultation about a child, whatever the asker said.
+    isChild: decisions.some((entry) => entry.decision.isChild) || heldBack.some((decision) => decision.isChild),
     messageId: queryId,
     correlationId: opened.jti.slice(0, 128),
     messageType: opened.record.type,
@@ -133,20 +199,25 @@ function consultationEntry(
       reason: `The question was refused before the register was read: no rule lets ${opened.signerAgencyId} ask for this purpose.`,
     };
   }
+  const heldBackNote =
+    heldBack.length > 0
+      ? ` Flags held under the holder's own view of the subject (${[...new Set(heldBack.map((decision) => (decision.isChild ? 'a child' : 'another category')))].join(', ')}) were withheld: ${heldBack.map((decision) => decision.explanation).join(' ')}`
+      : '';
   return {
     ...common,
     event: 'consultation' as const,
     decision: 'permit' as const,
-    ruleIds: [...new Set(permitted.flatMap((entry) => entry.decision.ruleIds))],
+    ruleIds: [...new Set([...permitted.flatMap((entry) => entry.decision.ruleIds), ...heldBack.flatMap((decision) => decision.ruleIds)])],
     legalBases: [...new Set(permitted.flatMap((entry) => entry.decision.legalBases))],
     fieldsDisclosed: [...fieldsDisclosed],
     fieldsWithheld: [...fieldsWithheld],
     recipients: [opened.signerAgencyId],
-    outcome: flagCount > 0 ? 'flags-disclosed' : 'nothing-held',
-    reason:
-      flagCount > 0
+    outcome: flagCount > 0 ? 'flags-disclosed' : heldBack.length > 0 ? 'flags-withheld' : 'nothing-held',
+    reason: (
+      (flagCount > 0
         ? `${flagCount} risk flag(s) disclosed from ${permitted.map((entry) => entry.holder).join(', ')}.`
-        : 'The register held nothing the asker may see for this subject.',
+        : 'The register held nothing the asker may see for this subject.') + heldBackNote
+    ).slice(0, 1000),
   };
 }
 

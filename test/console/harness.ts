@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createAuditLog, createSubjectKeyer, verifyFullLog, type AuditEntryInput, type AuditLog } from '../../src/audit/index.js';
 import { createAuditSearch } from '../../src/audit/search/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createDpoTokenVerifier, createEmbeddedDpoIssuer, type EmbeddedDpoIssuer } from '../../src/dpo/index.js';
 import { createApp, createHubMetrics, createHubServer, createRedisRateLimiter, type HubPublicKey } from '../../src/http/index.js';
 import { auditRoutes } from '../../src/http/routes/audit.js';
@@ -176,6 +177,8 @@ export async function startConsoleHub(): Promise<ConsoleHub> {
           redis,
           prefix,
           verifyFull: (onProgress) => verifyFullLog({ redis, prefix, hubCertificate: certificate, onProgress, batchSize: 16 }),
+          // The hub's own default, so the browser tests show the console works within it.
+          rateLimiter: createRedisRateLimiter({ redis, keyPrefix: `${prefix}:dpo`, limit: loadConfig({}).DPO_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
         }),
         consoleRoutes(),
       ],

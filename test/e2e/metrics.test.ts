@@ -21,7 +21,9 @@ describe('/metrics on a running hub', () => {
     const refused = await police.request('POST', '/v1/messages', 'not.a.jwe');
     expect(refused.status).toBe(400);
 
-    const text = (await police.request('GET', '/metrics')).body.toString();
+    // Not on the API port (it shows sharing volumes per rule); on the loopback metrics listener.
+    expect((await police.request('GET', '/metrics')).status).toBe(404);
+    const text = await (await fetch(hub.hub.metricsUrl)).text();
     expect(text).toMatch(/isp_hub_messages_total\{type="arrest-notification",outcome="accepted"\} 1/);
     expect(text).toMatch(/isp_hub_messages_total\{type="unopened",outcome="ENVELOPE_MALFORMED"\} 1/);
     expect(text).toMatch(/isp_hub_policy_decisions_total\{rule="cc-arrest-to-offender-manager",decision="permit"\} 1/);

@@ -82,7 +82,7 @@ describe('a flood of failed sign-ins', () => {
     // The operator learns which address to block; it is the one place an address is logged.
     expect(hub.logLines().filter((line) => line.event === 'auth-failures.limited')).toEqual([expect.objectContaining({ level: 'warn', network: '127.0.0.11' })]);
 
-    const metrics = await call(hub, scheme, { path: '/metrics' });
+    const metrics = { text: (await hub.deps.metrics.render()).body };
     expect(metrics.text).toMatch(/isp_hub_authentication_failures_total\{recorded="yes"\} 4/);
     expect(metrics.text).toMatch(/isp_hub_authentication_failures_total\{recorded="no"\} 2/);
   });

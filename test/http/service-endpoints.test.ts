@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { auditCheckpointCheck, certificateExpiryCheck, redisPingCheck, workersCheck, type RouteModule } from '../../src/http/index.js';
+import { auditCheckpointCheck, certificateExpiryCheck, createMetricsServer, redisPingCheck, workersCheck, type RouteModule } from '../../src/http/index.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { call, createTestScheme, startTestHub, testHubKey, type TestHub, type TestScheme } from './support/hub-fixture.js';
 
@@ -96,7 +96,13 @@ describe('/health', () => {
 });
 
 describe('/metrics', () => {
-  it('serves the Prometheus text format with the hub metrics, including the queue depth callback', async () => {
+  it('is not served on the API port: without a certificate it is any unknown path (401), with one 404', async () => {
+    const anonymous = await call(hub, scheme, { path: '/metrics' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).not.toContain('isp_hub_');
+  });
+
+  it('serves the Prometheus text format with the hub metrics on its own listener, including the queue depth callback', async () => {
     const { metrics } = hub.deps;
     metrics.messageReceived({ type: 'arrest-notification', outcome: 'accepted' });
     metrics.policyDecision({ rule: 'police-to-probation-arrest', decision: 'permit' });
@@ -104,9 +110,13 @@ describe('/metrics', () => {
     metrics.deadLetter({ type: 'release-notice' });
     metrics.observeAuditAppend(0.0008);
     metrics.setQueueDepthSource(async () => [{ queue: 'delivery', state: 'waiting', depth: 7 }]);
-    const response = await call(hub, scheme, { path: '/metrics' });
+    const server = createMetricsServer({ metrics, host: '127.0.0.1', port: 0 });
+    const { url } = await server.listen();
+    const fetched = await fetch(url).finally(() => undefined);
+    const response = { status: fetched.status, contentType: fetched.headers.get('content-type') ?? '', text: await fetched.text() };
+    await server.close();
     expect(response.status).toBe(200);
-    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(response.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.]+(e[-+]?[0-9]+)?|NaN|[+-]Inf)$/;
     const lines = response.text.split('\n').filter((line) => line.length > 0);
     for (const line of lines) {
@@ -152,7 +162,8 @@ describe('/openapi.json', () => {
     expect(response.status).toBe(200);
     const document = response.json();
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/metrics', '/.well-known/jwks.json', '/openapi.json', '/v1/things/{id}']));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/.well-known/jwks.json', '/openapi.json', '/v1/things/{id}']));
+    expect(Object.keys(document.paths)).not.toContain('/metrics');
     const operation = document.paths['/v1/things/{id}'].get;
     expect(operation.security).toEqual([{ mtls: [] }]);
     expect(operation.parameters).toEqual([

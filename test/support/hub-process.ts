@@ -57,6 +57,8 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
     LOG_LEVEL: 'error',
     HOST: '127.0.0.1',
     PORT: String(options.port),
+    // A free port: several hub processes run side by side in the tests.
+    METRICS_PORT: '0',
     ...exampleSchemeEnv(options.dataDir, options.policyDir),
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: options.prefix,

@@ -58,6 +58,7 @@ function sentinelRecord(): MessageRecord {
 const policy: PolicyPort = {
   agencyExists: (id) => ['nv-police', 'nv-probation', 'nv-housing'].includes(id),
   recipientsFor: () => ['nv-probation', 'nv-housing'],
+  forbidding: () => undefined,
   decide(_record, _sender, recipient): PolicyDecision {
     const common = { purpose: 'ppo-offender-management', isChild: false, policyVersion: 'a1b2c3d4e5f60718' };
     if (recipient === 'nv-probation') {

@@ -32,8 +32,10 @@ export function register(program: Command): void {
       const name = options.name.trim();
       if (name.length < 1 || name.length > 200) throw new HubError('BAD_REQUEST', '--name must be 1 to 200 characters');
       const ttlSeconds = options.ttl === undefined ? config.DPO_TOKEN_TTL_SECONDS : Number(options.ttl);
-      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 60 || ttlSeconds > 24 * 3600) {
-        throw new HubError('BAD_REQUEST', '--ttl must be a whole number of seconds from 60 to 86400');
+      // The hub refuses a token living longer than DPO_TOKEN_MAX_LIFETIME_SECONDS, so none is minted.
+      const maxTtl = config.DPO_TOKEN_MAX_LIFETIME_SECONDS;
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 60 || ttlSeconds > maxTtl) {
+        throw new HubError('BAD_REQUEST', `--ttl must be a whole number of seconds from 60 to ${maxTtl} (DPO_TOKEN_MAX_LIFETIME_SECONDS)`);
       }
       const base = options.url ?? `https://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
       if (!/^https:\/\/[^/?#\s]+$/.test(base.replace(/\/$/, ''))) throw new HubError('BAD_REQUEST', '--url must be an https origin such as https://hub.example:8443');

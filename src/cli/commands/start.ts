@@ -25,7 +25,7 @@ export function register(program: Command): void {
 }
 
 function announce(hub: Hub, role: string): void {
-  const lines = [`isp-hub is running (${role})${hub.url ? ` at ${hub.url}` : ''}`];
+  const lines = [`isp-hub is running (${role})${hub.url ? ` at ${hub.url}` : ''}`, `metrics: ${hub.metricsUrl}`];
   if (hub.url) {
     lines.push(
       '',

@@ -3,7 +3,8 @@ import { clear, h, statusBox, timeElement } from '../dom.js';
 import { base64ToBytes, bytesToHex, checkConsistency, verifyCheckpointJws } from '../verify.js';
 import { describeError } from './search.js';
 
-const POLL_MS = 400;
+// Once a second: polls count against the DPO's rate limit (DPO_RATE_LIMIT_PER_MINUTE) like every call.
+const POLL_MS = 1000;
 
 function checksList(checks) {
   return h(

@@ -111,6 +111,7 @@ export function describeError(error) {
   if (error?.code === 'FORBIDDEN') return 'You may only ask for your own agency\'s entries.';
   if (error?.code === 'AUDIT_NOT_FOUND') return 'No such entry (or it is outside what you may see).';
   if (error?.code === 'BAD_REQUEST') return `The hub did not accept the search: ${error.message}`;
+  if (error?.code === 'RATE_LIMITED') return 'Too many requests in the last minute; wait a moment and try again.';
   return error?.message ?? 'Something went wrong.';
 }
 

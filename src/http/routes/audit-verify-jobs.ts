@@ -7,8 +7,14 @@ import { keyspace, type RedisClient } from '../../redis/index.js';
  * Full verification of the audit log as a background job a DPO starts from
  * the console and follows by polling. State lives in Redis (not in this
  * process) so any hub process behind a load balancer can answer the poll.
- * One job runs at a time across the hubs: a second start while one runs gets
- * the running job, so the button cannot be used to load the hub.
+ * One job runs at a time across the hubs: a start while one runs joins the
+ * running job, so the button cannot be used to load the hub. The job record
+ * is written before the lock is taken, so a start racing another always
+ * finds the job the lock names, never an empty lock it would take over.
+ *
+ * A job's result names entries (the first that fails), so it is readable
+ * only by the DPOs who started or joined it, and by scheme DPOs; to anyone
+ * else it answers like a job that does not exist.
  */
 
 /** What src/audit verifyFullLog reports (FullVerifyReport), as far as this needs it. */
@@ -32,14 +38,22 @@ export interface VerifyJob {
   problem?: FullVerifyOutcome['problem'];
 }
 
+/** Who asks for a job: the DPO's token subject, and whether they read for the whole scheme. */
+export interface JobAsker {
+  subject: string;
+  scheme: boolean;
+}
+
 const JOB_TTL_SECONDS = 24 * 3600;
 const LOCK_TTL_SECONDS = 3600;
 const PROGRESS_EVERY_MS = 200;
 const JOB_ID = /^vj_[0-9a-f]{24}$/;
+const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export function createVerifyJobs(deps: { redis: RedisClient; prefix: string; verifyFull: FullVerifier; logger?: Logger; now?: () => Date }) {
   const key = keyspace(deps.prefix);
   const jobKey = (id: string) => key('console', 'verify', id);
+  const readersKey = (id: string) => key('console', 'verify', id, 'readers');
   const lockKey = key('console', 'verify', 'running');
   const now = deps.now ?? (() => new Date());
 
@@ -47,11 +61,27 @@ export function createVerifyJobs(deps: { redis: RedisClient; prefix: string; ver
     await deps.redis.set(jobKey(job.id), JSON.stringify(job), 'EX', JOB_TTL_SECONDS);
   }
 
-  async function get(id: string): Promise<VerifyJob> {
-    if (!JOB_ID.test(id)) throw new HubError('NOT_FOUND', 'no such verification job');
+  async function read(id: string): Promise<VerifyJob | undefined> {
     const text = await deps.redis.get(jobKey(id));
-    if (!text) throw new HubError('NOT_FOUND', 'no such verification job');
-    return JSON.parse(text) as VerifyJob;
+    return text ? (JSON.parse(text) as VerifyJob) : undefined;
+  }
+
+  async function addReader(id: string, asker: JobAsker): Promise<void> {
+    await deps.redis.multi().sadd(readersKey(id), asker.subject).expire(readersKey(id), JOB_TTL_SECONDS).exec();
+  }
+
+  /** Deletes the lock only while it still names `id` (a later job may hold it). */
+  async function releaseLock(id: string): Promise<void> {
+    await deps.redis.eval(RELEASE_IF_HELD, 1, lockKey, id);
+  }
+
+  async function get(id: string, asker: JobAsker): Promise<VerifyJob> {
+    const missing = () => new HubError('NOT_FOUND', 'no such verification job');
+    if (!JOB_ID.test(id)) throw missing();
+    const job = await read(id);
+    if (!job) throw missing();
+    if (!asker.scheme && (await deps.redis.sismember(readersKey(id), asker.subject)) !== 1) throw missing();
+    return job;
   }
 
   async function run(job: VerifyJob): Promise<void> {
@@ -81,30 +111,35 @@ export function createVerifyJobs(deps: { redis: RedisClient; prefix: string; ver
     job.finishedAt = now().toISOString();
     await pending;
     await write(job);
-    await deps.redis.del(lockKey);
+    await releaseLock(job.id);
     deps.logger?.info('audit verification job finished', { job: job.id, state: job.state, checked: job.checked });
   }
 
   return {
-    /** Starts a job, or returns the one already running. `started` says which. */
-    async start(): Promise<{ job: VerifyJob; started: boolean }> {
-      const id = `vj_${randomBytes(12).toString('hex')}`;
-      const taken = await deps.redis.set(lockKey, id, 'EX', LOCK_TTL_SECONDS, 'NX');
-      if (taken !== 'OK') {
-        const running = await deps.redis.get(lockKey);
-        if (running) {
-          try {
-            return { job: await get(running), started: false };
-          } catch {
-            // The lock outlived its job (a hub stopped mid-run): take it over.
+    /** Starts a job, or joins the one already running. `started` says which. */
+    async start(asker: JobAsker): Promise<{ job: VerifyJob; started: boolean }> {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const runningId = await deps.redis.get(lockKey);
+        if (runningId) {
+          const running = await read(runningId);
+          if (running) {
+            await addReader(runningId, asker);
+            return { job: running, started: false };
           }
+          // The lock names a job that is gone (its record was removed): free it, then start afresh.
+          await releaseLock(runningId);
         }
-        await deps.redis.set(lockKey, id, 'EX', LOCK_TTL_SECONDS);
+        const job: VerifyJob = { id: `vj_${randomBytes(12).toString('hex')}`, state: 'running', startedAt: now().toISOString(), checked: 0, total: 0 };
+        await write(job);
+        await addReader(job.id, asker);
+        if ((await deps.redis.set(lockKey, job.id, 'EX', LOCK_TTL_SECONDS, 'NX')) === 'OK') {
+          void run(job);
+          return { job: { ...job }, started: true };
+        }
+        // Another start took the lock first: join that one instead.
+        await deps.redis.del(jobKey(job.id), readersKey(job.id));
       }
-      const job: VerifyJob = { id, state: 'running', startedAt: now().toISOString(), checked: 0, total: 0 };
-      await write(job);
-      void run(job);
-      return { job: { ...job }, started: true };
+      throw new HubError('UNAVAILABLE', 'a verification could not be started; try again shortly');
     },
     get,
   };

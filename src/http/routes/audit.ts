@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { auditEntrySchema, AUDIT_EVENTS, DECISIONS, type AuditEntry, type AuditEntryInput } from '../../audit/entry.js';
 import type { CatalogLookup, SubjectReport } from '../../audit/search/index.js';
@@ -9,8 +9,10 @@ import type { DpoIdentity, DpoTokenVerifier } from '../../dpo/index.js';
 import { HubError } from '../../errors.js';
 import { keyspace, type RedisClient } from '../../redis/index.js';
 import { errorBodySchema } from '../openapi.js';
+import type { RateLimiter } from '../rate-limit.js';
 import type { RouteDeps, RouteModule } from '../types.js';
 import { dpoActor, dpoBearer, dpoOf } from './audit-bearer.js';
+import { dpoRateLimit } from './audit-rate-limit.js';
 import { createAuditOverview, type OverviewLabels } from './audit-overview.js';
 import { createVerifyJobs, type FullVerifier } from './audit-verify-jobs.js';
 
@@ -71,6 +73,8 @@ export interface AuditRoutesDeps {
   prefix: string;
   /** Full verification (src/audit verifyFullLog bound to the hub's certificate, archive and Redis). */
   verifyFull: FullVerifier;
+  /** Requests per DPO (token subject) per window (DPO_RATE_LIMIT_PER_MINUTE). */
+  rateLimiter: RateLimiter;
   now?: () => Date;
 }
 
@@ -146,7 +150,7 @@ const verifyJobSchema = z.object({
 const bearerErrors = {
   400: { description: 'A parameter is malformed', schema: errorBodySchema },
   401: { description: 'TOKEN_MISSING, TOKEN_INVALID or TOKEN_EXPIRED (WWW-Authenticate: Bearer)', schema: errorBodySchema },
-  429: { description: 'AUTH_FAILURES_LIMITED: too many refused sign-ins; details.refused holds the refusal it stands for; Retry-After', schema: errorBodySchema },
+  429: { description: 'RATE_LIMITED: this DPO is over DPO_RATE_LIMIT_PER_MINUTE, or AUTH_FAILURES_LIMITED: too many refused sign-ins (details.refused holds the refusal it stands for); Retry-After', schema: errorBodySchema },
   503: { description: "UNAVAILABLE: the identity provider's keys could not be fetched; try again", schema: errorBodySchema },
 };
 
@@ -164,7 +168,8 @@ const DELIVERY_LOOKAHEAD = 500;
 
 export function auditRoutes(options: AuditRoutesDeps): RouteModule {
   return (router, deps) => {
-    const bearer = dpoBearer(options.verifier, deps.authenticationFailures);
+    // Every route: the token first, then the DPO's own rate limit.
+    const bearer = inTurn(dpoBearer(options.verifier, deps.authenticationFailures), dpoRateLimit(options.rateLimiter, options.auditLog));
     const keys = auditIndexKeys(options.prefix);
     const checkpointsKey = keyspace(options.prefix)('audit', 'checkpoints');
     const overview = createAuditOverview({
@@ -176,6 +181,7 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     });
     const jobs = createVerifyJobs({ redis: options.redis, prefix: options.prefix, verifyFull: options.verifyFull, logger: deps.logger, ...(options.now ? { now: options.now } : {}) });
 
+    const jobAsker = (dpo: DpoIdentity) => ({ subject: dpo.subject, scheme: dpo.scope.kind === 'scheme' });
     const caller = (res: Response) => {
       const dpo = dpoOf(res);
       const scope: Scope = dpo.scope.kind === 'scheme' ? { kind: 'scheme' } : { kind: 'agency', agencyId: dpo.scope.agencyId };
@@ -507,7 +513,7 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     // --- full verification
     router.post('/v1/audit/verify', bearer, async (_req, res) => {
       const { dpo } = caller(res);
-      const { job, started } = await jobs.start();
+      const { job, started } = await jobs.start(jobAsker(dpo));
       await readLogged(dpo, 'verify-full', started ? `full verification started (job ${job.id})` : `full verification joined (job ${job.id})`);
       res.status(202).setHeader('Location', `/v1/audit/verify/${job.id}`);
       res.json(job);
@@ -524,14 +530,21 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     router.get('/v1/audit/verify/:job', bearer, async (req, res) => {
       const { dpo } = caller(res);
       const { job } = parse(jobParams, req.params, 'job');
-      const found = await jobs.get(job);
+      let found;
+      try {
+        found = await jobs.get(job, jobAsker(dpo));
+      } catch (error) {
+        // Asking for a job one did not start or join (or none at all) is a refused read, logged like one.
+        await readLogged(dpo, 'not-found', `asked for verification job ${job}, which it did not start or join or which does not exist`);
+        throw error;
+      }
       await readLogged(dpo, 'verify-progress', `verification job ${job} viewed (${found.state})`);
       res.json(found);
     });
     deps.registerOperation({
       method: 'get',
       path: '/v1/audit/verify/:job',
-      summary: 'Progress of a verification job, and the first bad entry when it failed; logged as audit-read',
+      summary: 'Progress of a verification job, and the first bad entry when it failed; only for the DPOs who started or joined it, and scheme DPOs (others: 404); logged as audit-read',
       tags: ['audit'],
       security: 'bearer',
       request: { params: jobParams },
@@ -564,3 +577,13 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
 }
 
 export type { FullVerifier };
+
+/** Two middlewares as one: the second runs once the first has called next() without an error. */
+function inTurn(first: RequestHandler, second: RequestHandler): RequestHandler {
+  return async (req, res, next) => {
+    await new Promise<void>((resolve, reject) => {
+      Promise.resolve(first(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).catch(reject);
+    });
+    await second(req, res, next);
+  };
+}

@@ -6,6 +6,7 @@ import { createDeliveryQueue, type DeliveryQueue } from './delivery-queue.js';
 import { createDeliveryService, type DeliveryService } from './delivery-service.js';
 import { createDeliveryWorkers, type DeliveryWorkers } from './delivery-workers.js';
 import { createInbox, type Inbox } from './inbox.js';
+import { createInboxCursors } from './inbox-cursor.js';
 import { createInboxStore } from './inbox-store.js';
 import type { AuditSink, Clock, DeliveryMetrics, DeliveryRoute } from './ports.js';
 import { createPushClient, type PushClient, type PushTls } from './push-client.js';
@@ -56,6 +57,8 @@ export interface DeliveryDependencies {
   tls?: PushTls;
   metrics?: DeliveryMetrics;
   clock?: Clock;
+  /** Key sealing inbox cursors (inbox-cursor.ts inboxCursorKey), shared by every hub process; random when absent. */
+  inboxCursorKey?: Buffer;
   onError?: (error: Error) => void;
 }
 
@@ -90,7 +93,8 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
   const inboxStore = createInboxStore(stores);
   const deadLetters = createDeadLetterStore(stores);
   const queue = createDeliveryQueue({ connection: queueConnection, prefix, attempts: settings.attempts, backoffMs: settings.backoffMs });
-  const inbox = createInbox({ store: inboxStore, tracking, audit, ttlSeconds: settings.inboxTtlSeconds, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(clock ? { clock } : {}) });
+  const cursors = createInboxCursors(deps.inboxCursorKey);
+  const inbox = createInbox({ store: inboxStore, tracking, audit, cursors, ttlSeconds: settings.inboxTtlSeconds, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(clock ? { clock } : {}) });
   const service = createDeliveryService({ queue, tracking, deadLetters, audit, routeFor: deps.routeFor, ...(clock ? { clock } : {}) });
 
   const started: Array<{ workers: DeliveryWorkers; push: PushClient; sweeper: NodeJS.Timeout }> = [];

@@ -7,10 +7,11 @@ import type { StoreDependencies } from './ports.js';
  * Redis storage of pull inboxes. No audit and no tracking here (see inbox.ts):
  * only keys, atomic scripts and ownership checks.
  *
- *   inbox:<agency>        ZSET  score = arrival sequence, member = item id (the list order)
+ *   inbox:agency:<agency> ZSET  score = arrival sequence, member = item id (the list order)
  *   inbox:item:<id>       HASH  the item, with its owner, expiry and collection time
  *   inbox:expiry          ZSET  score = expiry (epoch ms), member = item id (the sweeper's work list)
- *   inbox:seq             STRING the arrival counter
+ *   inbox:seq:<agency>    STRING that recipient's arrival counter: one per recipient, so a
+ *                                position in one inbox says nothing about deliveries to another
  *
  * An item expires at `expiresAt` whether or not the sweeper has run yet: list
  * and ack treat an item past that time as gone.
@@ -74,10 +75,16 @@ export function inboxItemIdFor(messageId: string, agencyId: string): string {
   return `ibx_${createHash('sha256').update(`${messageId}\u0000${agencyId}`).digest('base64url').slice(0, 32)}`;
 }
 
-// KEYS: item hash, agency zset, expiry zset, seq counter.
+// KEYS: item hash, agency zset, expiry zset, the agency's seq counter.
 // ARGV: id, agency, messageId, sender, messageType, jwe, receivedAt, expiresAt.
+// A counter not yet there starts from the inbox's highest position, so items
+// stored before counters were per recipient keep their order.
 const PUT = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  local top = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  if top[2] then redis.call('SET', KEYS[4], top[2]) end
+end
 local seq = redis.call('INCR', KEYS[4])
 redis.call('HSET', KEYS[1], 'agency', ARGV[2], 'seq', seq, 'messageId', ARGV[3], 'sender', ARGV[4],
   'messageType', ARGV[5], 'jwe', ARGV[6], 'receivedAt', ARGV[7], 'expiresAt', ARGV[8])
@@ -120,7 +127,7 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
   const itemKey = (id: string) => key('inbox', 'item', id);
   const agencyKey = (agencyId: string) => key('inbox', 'agency', agencyId);
   const expiryKey = key('inbox', 'expiry');
-  const seqKey = key('inbox', 'seq');
+  const seqKey = (agencyId: string) => key('inbox', 'seq', agencyId);
 
   function toItem(id: string, fields: Record<string, string>): InboxItem | undefined {
     if (!fields.agency) return undefined;
@@ -147,7 +154,7 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
       const id = inboxItemIdFor(item.messageId, item.agencyId);
       const created = await PUT.run(
         redis,
-        [itemKey(id), agencyKey(item.agencyId), expiryKey, seqKey],
+        [itemKey(id), agencyKey(item.agencyId), expiryKey, seqKey(item.agencyId)],
         [id, item.agencyId, item.messageId, item.sender, item.messageType, item.jwe, item.receivedAt, item.expiresAt],
       );
       return { id, created: created === 1 };

@@ -29,7 +29,7 @@ function setup() {
     await tracking.recordAccepted(messageId, sender, [{ recipient, status: 'queued' }]);
     return store.put({ agencyId: recipient, messageId, sender, messageType: 'arrest-notification', jwe: JWE, receivedAt: now, expiresAt: now + TTL_SECONDS * 1000 });
   }
-  return { inbox, store, tracking, audit, deliver, advance: (ms: number) => (now += ms) };
+  return { inbox, store, tracking, audit, deliver, prefix, client, advance: (ms: number) => (now += ms) };
 }
 
 describe('pull inbox', () => {
@@ -57,6 +57,50 @@ describe('pull inbox', () => {
     await expect(inbox.list('nv-probation', { cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(inbox.list('nv-probation', { limit: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(inbox.list('nv-probation', { limit: 101 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it("numbers each recipient's items on its own counter, so deliveries to others never move it", async () => {
+    const { store, deliver } = setup();
+    await deliver('msg_a1', 'nv-probation');
+    for (let i = 1; i <= 7; i++) await deliver(`msg_other${i}`, 'nv-yot');
+    await deliver('msg_a2', 'nv-probation');
+    const page = await store.page('nv-probation', 0, 10, Date.UTC(2025, 2, 3, 9, 0, 1));
+    expect(page.items.map((item) => item.seq)).toEqual([1, 2]);
+  });
+
+  it("gives cursors that carry no readable position and work on the recipient's own inbox only", async () => {
+    const { inbox, deliver } = setup();
+    for (let i = 1; i <= 3; i++) await deliver(`msg_c${i}`, 'nv-probation');
+    for (let i = 1; i <= 3; i++) await deliver(`msg_h${i}`, 'nv-housing');
+    const first = await inbox.list('nv-probation', { limit: 1 });
+    const cursor = first.nextCursor as string;
+    const bytes = Buffer.from(cursor, 'base64url');
+    expect(bytes.toString('latin1')).not.toMatch(/i1\.|\b1\b/);
+    // Listing the same page again gives another cursor that leads to the same place.
+    const again = await inbox.list('nv-probation', { limit: 1 });
+    expect(again.nextCursor).not.toBe(cursor);
+    expect((await inbox.list('nv-probation', { limit: 1, cursor: again.nextCursor as string })).items.map((item) => item.messageId)).toEqual(['msg_c2']);
+    // Housing presenting probation's cursor is refused, not served from that position.
+    await expect(inbox.list('nv-housing', { cursor })).rejects.toMatchObject({ code: 'BAD_REQUEST', details: { field: 'cursor' } });
+    // The old readable form is refused too.
+    await expect(inbox.list('nv-probation', { cursor: Buffer.from('i1.1').toString('base64url') })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('keeps the order of items stored before counters were per recipient', async () => {
+    const { store, deliver, prefix, client } = setup();
+    await deliver('msg_old1', 'nv-probation');
+    await deliver('msg_old2', 'nv-probation');
+    // As an older hub left it: a position from the one shared counter, and no counter of the inbox's own.
+    const [counter] = (await client.keys(`${prefix}*inbox:seq:nv-probation`)) as [string];
+    await client.zadd(counter.replace('inbox:seq:nv-probation', 'inbox:agency:nv-probation'), 40, 'ibx_legacyitem000000000000000000000');
+    await client.del(counter);
+    await deliver('msg_new', 'nv-probation');
+    const page = await store.page('nv-probation', 0, 10, Date.UTC(2025, 2, 3, 9, 0, 1));
+    expect(page.items.map((item) => [item.messageId, item.seq])).toEqual([
+      ['msg_old1', 1],
+      ['msg_old2', 2],
+      ['msg_new', 41],
+    ]);
   });
 
   it('puts one item per delivery even when the job runs twice', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HubError } from '../../errors.js';
+import { createInboxCursors, type InboxCursors } from './inbox-cursor.js';
 import type { InboxItem, InboxStore } from './inbox-store.js';
 import type { AuditSink, Clock, DeliveryMetrics } from './ports.js';
 import { systemClock } from './ports.js';
@@ -48,6 +49,8 @@ export interface InboxOptions {
   ttlSeconds: number;
   metrics?: DeliveryMetrics;
   clock?: Clock;
+  /** Seals `nextCursor`; without one, a random key good for this process only (tests). */
+  cursors?: InboxCursors;
 }
 
 export const INBOX_PAGE_DEFAULT = 20;
@@ -59,16 +62,6 @@ const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(INBOX_PAGE_MAX).optional(),
 });
 const itemIdSchema = z.string().regex(/^ibx_[A-Za-z0-9_-]{32}$/);
-
-/** Opaque to agencies; only this file reads it. */
-function encodeCursor(seq: number): string {
-  return Buffer.from(`i1.${seq}`, 'utf8').toString('base64url');
-}
-function decodeCursor(cursor: string): number {
-  const match = /^i1\.(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new HubError('BAD_REQUEST', 'invalid inbox cursor');
-  return Number(match[1]);
-}
 
 function describeDuration(seconds: number): string {
   const [amount, unit] = seconds % 3600 === 0 ? [seconds / 3600, 'hour'] : seconds % 60 === 0 ? [seconds / 60, 'minute'] : [seconds, 'second'];
@@ -90,6 +83,7 @@ function toEntry(item: InboxItem): InboxEntry {
 export function createInbox(options: InboxOptions): Inbox {
   const { store, tracking, audit, metrics } = options;
   const clock = options.clock ?? systemClock;
+  const cursors = options.cursors ?? createInboxCursors();
 
   async function collect(agencyId: string, items: readonly InboxItem[]): Promise<void> {
     const fresh = items.filter((item) => item.collectedAt === undefined);
@@ -124,13 +118,13 @@ export function createInbox(options: InboxOptions): Inbox {
     async list(agencyId, query = {}) {
       const parsed = listQuerySchema.safeParse(query);
       if (!parsed.success) throw new HubError('BAD_REQUEST', 'invalid inbox query', { fields: parsed.error.issues.map((i) => i.path.join('.')) });
-      const afterSeq = parsed.data.cursor ? decodeCursor(parsed.data.cursor) : 0;
+      const afterSeq = parsed.data.cursor ? cursors.decode(agencyId, parsed.data.cursor) : 0;
       const limit = parsed.data.limit ?? INBOX_PAGE_DEFAULT;
       const page = await store.page(agencyId, afterSeq, limit, clock());
       await collect(agencyId, page.items);
       return {
         items: page.items.map(toEntry),
-        ...(page.lastSeq !== undefined ? { nextCursor: encodeCursor(page.lastSeq) } : {}),
+        ...(page.lastSeq !== undefined ? { nextCursor: cursors.encode(agencyId, page.lastSeq) } : {}),
       };
     },
 

@@ -6,6 +6,7 @@
 export { createDelivery, type Delivery, type DeliveryDependencies, type DeliverySettings } from './create-delivery.js';
 export { deliverySettingsFrom } from './settings-from-config.js';
 export { createDeliveryService, type DeliveryService, type DeliveryRequest, type ReplayOptions } from './delivery-service.js';
+export { createInboxCursors, inboxCursorKey, type InboxCursors } from './inbox-cursor.js';
 export { createInbox, type Inbox, type InboxEntry, type InboxListing, INBOX_PAGE_DEFAULT, INBOX_PAGE_MAX } from './inbox.js';
 export { createInboxStore, type InboxStore } from './inbox-store.js';
 export {
