@@ -35,6 +35,11 @@ function pickKnownVariables(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** Settings that bound one another. */
 function enforceConsistency(config: HubConfig): void {
+  if (config.PORT !== 0 && metricsPortOf(config) === config.PORT) {
+    throw new HubError('CONFIG_INVALID', 'invalid configuration: METRICS_PORT must differ from PORT (metrics are never served on the API port)', {
+      variables: ['METRICS_PORT', 'PORT'],
+    });
+  }
   if (!isLoopback(config.METRICS_HOST) && !config.METRICS_TOKEN) {
     // Metrics show sharing volumes per rule (children's included): off the machine only with a scrape credential.
     throw new HubError('CONFIG_INVALID', 'invalid configuration: METRICS_TOKEN must be set when METRICS_HOST is not a loopback address', {

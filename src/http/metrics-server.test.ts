@@ -60,5 +60,6 @@ describe('metrics settings', () => {
     expect(metricsPortOf(loadConfig({}))).toBe(9464);
     expect(metricsPortOf(loadConfig({ PORT: '0' }))).toBe(0);
     expect(metricsPortOf(loadConfig({ PORT: '0', METRICS_PORT: '9100' }))).toBe(9100);
+    expect(() => loadConfig({ PORT: '9464' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { variables: ['METRICS_PORT', 'PORT'] } }));
   });
 });

@@ -90,12 +90,14 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
   const fieldsDisclosed = new Set<string>();
   const fieldsWithheld = new Set<string>();
   const heldBack: PolicyDecision[] = [];
+  let registerKnowsChild = false;
   if (permitted.length > 0) {
     const requested = asStringArray(opened.record.body['flagCodes']);
     const held = await deps.lookupFlags(subjectKeys, requested);
     for (const { holder, decision: askersView } of permitted) {
       for (const [view, flags] of byRegisterView(held.filter((flag) => flag.holder === holder))) {
         const decision = registerViewDecision(deps, opened, caller, holder, askersView, view);
+        registerKnowsChild ||= view.child;
         if (decision.effect !== 'permit' || !decision.obligations) {
           heldBack.push(decision);
           fieldsWithheld.add('body.flags');
@@ -111,7 +113,7 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
     }
   }
 
-  await deps.audit.append(consultationEntry(opened, queryId, subjectKeys, permitted, decisions, disclosedFlags.length, fieldsDisclosed, fieldsWithheld, heldBack));
+  await deps.audit.append(consultationEntry(opened, queryId, subjectKeys, permitted, decisions, disclosedFlags.length, fieldsDisclosed, fieldsWithheld, heldBack, registerKnowsChild));
   const answer = await deps.reseal.sealForRecipient(caller.agencyId, {
     type: 'risk-flag-answer',
     purpose: opened.record.purpose,
@@ -174,6 +176,7 @@ function consultationEntry(
   fieldsDisclosed: Set<string>,
   fieldsWithheld: Set<string>,
   heldBack: PolicyDecision[],
+  registerKnowsChild: boolean,
 ) {
   const common = {
     agency: opened.signerAgencyId,
@@ -181,7 +184,7 @@ function consultationEntry(
     subjectKeys,
     subjectCategory: opened.record.subject.category as 'suspect',
     // The register knowing the subject as a child makes this a consultation about a child, whatever the asker said.
-    isChild: decisions.some((entry) => entry.decision.isChild) || heldBack.some((decision) => decision.isChild),
+    isChild: decisions.some((entry) => entry.decision.isChild) || registerKnowsChild,
     messageId: queryId,
     correlationId: opened.jti.slice(0, 128),
     messageType: opened.record.type,

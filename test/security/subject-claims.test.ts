@@ -49,6 +49,20 @@ rules:
       disclose: [subject, body]
       marking: OFFICIAL-SENSITIVE
       retainDays: 30
+  - id: t-housing-asks-police
+    effect: permit
+    description: Test only - housing may ask the police whether a tenant carries a risk flag.
+    clause: "T.4"
+    messageTypes: [risk-flag-query]
+    from: { roles: [housing] }
+    to: { roles: [police] }
+    purposes: [resettlement-housing]
+    legalBases: [dpa-2018-part3]
+    dataCategories: [identity, risk-assessment]
+    obligations:
+      disclose: [subject, body]
+      marking: OFFICIAL-SENSITIVE
+      retainDays: 30
   - id: t-police-flags-adults-to-probation
     effect: permit
     description: Test only - the police may set an adult offender's risk flags for probation.
@@ -122,6 +136,31 @@ describe("a query is answered under the more protective of the asker's and the r
       ['exploitation', 'nv-police'],
       ['missing-episodes', 'nv-police'],
     ]);
+  });
+
+  it("records a consultation about a child as one, when a panel partner's question gives an adult's date of birth", async () => {
+    const before = (await auditEntries(hub)).length;
+    const yot = await hub.client('nv-yot');
+    const query = await example('risk-flag-query');
+    const { id, answer } = await yot.query({ ...query, subject: { ...query.subject, dateOfBirth: '1990-01-01' } });
+    // The children's annex permits this question for a child too, so the flags are answered ...
+    expect((answer as unknown as FlagAnswer).body.flags.map((flag) => flag.code).sort()).toEqual(['exploitation', 'missing-episodes']);
+    // ... and the log counts it among consultations about children, whatever the asker claimed.
+    const [entry] = await entriesAfter(before, (candidate) => candidate.messageId === id);
+    expect(entry).toMatchObject({ event: 'consultation', outcome: 'flags-disclosed', isChild: true });
+  });
+
+  it("gives an asker who calls a victim an offender none of the victim's flags: the forbid on victims' records to housing holds", async () => {
+    const victim = { identifiers: { pnc: '99/123456X' }, name: { given: 'Drew', family: 'Placeholder' }, dateOfBirth: '1985-06-01', category: 'victim' };
+    const set = await (await hub.client('nv-police')).send<IntakeBody>({ ...update, purpose: 'offender-management', subject: victim, to: ['nv-probation'] });
+    expect(set.body.recipients).toEqual([{ agency: 'nv-probation', status: 'queued' }]);
+    const before = (await auditEntries(hub)).length;
+    const housing = await hub.client('nv-housing');
+    const { id, answer } = await housing.query(askAbout({ purpose: 'resettlement-housing', actor: { id: 'HSG-0031', role: 'housing-officer' } }, { ...victim, category: 'convicted' }));
+    expect((answer as unknown as FlagAnswer).body).toEqual({ queryId: id, flags: [] });
+    const [entry] = await entriesAfter(before, (candidate) => candidate.messageId === id);
+    expect(entry).toMatchObject({ event: 'consultation', outcome: 'flags-withheld', isChild: false, fieldsWithheld: ['body.flags'] });
+    expect(entry?.ruleIds).toContain('f-victims-and-witnesses-not-to-services');
   });
 
   it("refuses education's question: the answer would flow to education, which a forbid scoped to: education refuses", async () => {
