@@ -82,33 +82,40 @@ export function createIndexCheck(redis: RedisClient, keys: AuditKeys, readBodies
   return {
     /** Checks that each verified entry of a batch is in every index it belongs to; the first problem, if any. */
     async checkBatch(entries: Array<{ seq: number; body: Buffer }>): Promise<IndexProblem | undefined> {
-      const pipeline = redis.pipeline();
-      const asked: Array<{ seq: number; key: string; score: number }> = [];
+      // One ZMSCORE per index set the batch touches, not one command per membership.
+      const wanted = new Map<string, Array<{ seq: number; score: number }>>([[keys.time, []]]);
       for (const { seq, body } of entries) {
         const entry = JSON.parse(body.toString('utf8')) as AuditEntry;
-        asked.push({ seq, key: keys.time, score: Date.parse(entry.time) });
-        pipeline.zscore(keys.time, String(seq));
+        (wanted.get(keys.time) as Array<{ seq: number; score: number }>).push({ seq, score: Date.parse(entry.time) });
         for (const key of belongsTo(entry)) {
           expected.set(key, (expected.get(key) ?? 0) + 1);
-          asked.push({ seq, key, score: seq });
-          pipeline.zscore(key, String(seq));
+          let list = wanted.get(key);
+          if (!list) wanted.set(key, (list = []));
+          list.push({ seq, score: seq });
         }
       }
       expected.set(keys.time, (expected.get(keys.time) ?? 0) + entries.length);
+      const pipeline = redis.pipeline();
+      const asked = [...wanted.entries()];
+      for (const [key, list] of asked) pipeline.zmscore(key, ...list.map((item) => String(item.seq)));
       const replies = (await pipeline.exec()) ?? [];
-      for (const [position, [error, score]] of replies.entries()) {
+      let first: IndexProblem | undefined;
+      replies.forEach(([error, scores], position) => {
         if (error) throw error;
-        const { seq, key, score: wanted } = asked[position] as { seq: number; key: string; score: number };
-        if (score === null || Number(score) !== wanted) {
-          return {
+        const [key, list] = asked[position] as [string, Array<{ seq: number; score: number }>];
+        (scores as Array<string | null>).forEach((score, index) => {
+          const { seq, score: want } = list[index] as { seq: number; score: number };
+          if (score !== null && Number(score) === want) return;
+          if (first && first.seq <= seq) return;
+          first = {
             kind: 'index-missing',
             seq,
             index: name(key),
-            message: score === null ? `entry ${seq} is missing from the ${name(key)} index` : `entry ${seq} is filed in the ${name(key)} index under ${String(score)}, not ${wanted}`,
+            message: score === null ? `entry ${seq} is missing from the ${name(key)} index` : `entry ${seq} is filed in the ${name(key)} index under ${score}, not ${want}`,
           };
-        }
-      }
-      return undefined;
+        });
+      });
+      return first;
     },
 
     /**
