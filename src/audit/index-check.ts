@@ -39,36 +39,83 @@ export function createIndexCheck(redis: RedisClient, keys: AuditKeys, readBodies
     return indexKeysOf(keys, entry);
   }
 
+  function misfiled(key: string, seq: number): IndexProblem {
+    return { kind: 'index-misfiled', seq, index: name(key), message: `the ${name(key)} index holds entry ${seq}, which does not belong there` };
+  }
+
+  /**
+   * Index sets score each member by its seq. Members scored in [size, sizeNow)
+   * are entries appended while verification ran; the rest must be exactly the
+   * `expected` entries that belong there, so only a set holding more is read.
+   */
+  async function misfiledIn(key: string, size: number, sizeNow: number): Promise<IndexProblem | undefined> {
+    const [total, later] = await Promise.all([redis.zcard(key), redis.zcount(key, size, `(${sizeNow}`)]);
+    if (total - later <= (expected.get(key) ?? 0)) return undefined;
+    for (const [min, max] of [['-inf', `(${size}`], [sizeNow, '+inf']] as const) {
+      for (let offset = 0; ; offset += MEMBER_CHUNK) {
+        const members = await redis.zrangebyscore(key, min, max, 'LIMIT', offset, MEMBER_CHUNK);
+        if (members.length === 0) break;
+        const seqs = members.map(Number);
+        const bodies = await readBodies(seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 0 && seq < size));
+        for (const seq of seqs) {
+          const body = bodies.get(seq);
+          if (!body || !belongsTo(JSON.parse(body.toString('utf8')) as AuditEntry).includes(key)) return misfiled(key, seq);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** The time index scores by time, not seq: every entry below `size` was found in it, so any extra member is a seq the log does not hold. */
+  async function misfiledInTime(sizeNow: number): Promise<IndexProblem | undefined> {
+    const total = await redis.zcard(keys.time);
+    if (total <= sizeNow) return undefined;
+    for (let start = 0; start < total; start += MEMBER_CHUNK) {
+      for (const member of await redis.zrange(keys.time, start, start + MEMBER_CHUNK - 1)) {
+        const seq = Number(member);
+        if (!Number.isSafeInteger(seq) || seq < 0 || seq >= sizeNow) return misfiled(keys.time, seq);
+      }
+    }
+    return undefined;
+  }
+
   return {
     /** Checks that each verified entry of a batch is in every index it belongs to; the first problem, if any. */
     async checkBatch(entries: Array<{ seq: number; body: Buffer }>): Promise<IndexProblem | undefined> {
-      const pipeline = redis.pipeline();
-      const asked: Array<{ seq: number; key: string; score: number }> = [];
+      // One ZMSCORE per index set the batch touches, not one command per membership.
+      const wanted = new Map<string, Array<{ seq: number; score: number }>>([[keys.time, []]]);
       for (const { seq, body } of entries) {
         const entry = JSON.parse(body.toString('utf8')) as AuditEntry;
-        asked.push({ seq, key: keys.time, score: Date.parse(entry.time) });
-        pipeline.zscore(keys.time, String(seq));
+        (wanted.get(keys.time) as Array<{ seq: number; score: number }>).push({ seq, score: Date.parse(entry.time) });
         for (const key of belongsTo(entry)) {
           expected.set(key, (expected.get(key) ?? 0) + 1);
-          asked.push({ seq, key, score: seq });
-          pipeline.zscore(key, String(seq));
+          let list = wanted.get(key);
+          if (!list) wanted.set(key, (list = []));
+          list.push({ seq, score: seq });
         }
       }
       expected.set(keys.time, (expected.get(keys.time) ?? 0) + entries.length);
+      const pipeline = redis.pipeline();
+      const asked = [...wanted.entries()];
+      for (const [key, list] of asked) pipeline.zmscore(key, ...list.map((item) => String(item.seq)));
       const replies = (await pipeline.exec()) ?? [];
-      for (const [position, [error, score]] of replies.entries()) {
+      let first: IndexProblem | undefined;
+      replies.forEach(([error, scores], position) => {
         if (error) throw error;
-        const { seq, key, score: wanted } = asked[position] as { seq: number; key: string; score: number };
-        if (score === null || Number(score) !== wanted) {
-          return {
+        const [key, list] = asked[position] as [string, Array<{ seq: number; score: number }>];
+        (scores as Array<string | null>).forEach((score, index) => {
+          const { seq, score: want } = list[index] as { seq: number; score: number };
+          if (score !== null && Number(score) === want) return;
+          if (first && first.seq <= seq) return;
+          first = {
             kind: 'index-missing',
             seq,
             index: name(key),
-            message: score === null ? `entry ${seq} is missing from the ${name(key)} index` : `entry ${seq} is filed in the ${name(key)} index under ${String(score)}, not ${wanted}`,
+            message: score === null ? `entry ${seq} is missing from the ${name(key)} index` : `entry ${seq} is filed in the ${name(key)} index under ${score}, not ${want}`,
           };
-        }
-      }
-      return undefined;
+        });
+      });
+      return first;
     },
 
     /**
@@ -76,6 +123,9 @@ export function createIndexCheck(redis: RedisClient, keys: AuditKeys, readBodies
      * entries that belong to it holds a misfiled one. Finds and names it.
      */
     async findMisfiled(size: number): Promise<IndexProblem | undefined> {
+      // Entries appended while verification ran (seq from `size` on) are outside what it checked;
+      // a seq the log does not hold even now is misfiled.
+      const sizeNow = Math.max(size, Number((await redis.get(keys.size)) ?? '0'));
       const found = new Set<string>([keys.time]);
       // Only the index kinds the append writes: other keys may live beside them.
       for (const kind of INDEX_KINDS) {
@@ -87,22 +137,8 @@ export function createIndexCheck(redis: RedisClient, keys: AuditKeys, readBodies
         } while (cursor !== '0');
       }
       for (const key of [...found].sort()) {
-        // Entries appended since the verified size are outside this check (a
-        // running hub keeps appending, the verification's own reads included).
-        const count = key === keys.time ? await redis.zcard(key) : await redis.zcount(key, '-inf', `(${size}`);
-        if (count <= (expected.get(key) ?? 0)) continue;
-        for (let start = 0; start < count; start += MEMBER_CHUNK) {
-          const seqs = (await redis.zrange(key, start, start + MEMBER_CHUNK - 1)).map(Number);
-          const bodies = await readBodies(seqs.filter((seq) => Number.isSafeInteger(seq) && seq >= 0 && seq < size));
-          for (const seq of seqs) {
-            if (Number.isSafeInteger(seq) && seq >= size) continue;
-            const body = bodies.get(seq);
-            const belongs = body ? key === keys.time || belongsTo(JSON.parse(body.toString('utf8')) as AuditEntry).includes(key) : false;
-            if (!belongs) {
-              return { kind: 'index-misfiled', seq, index: name(key), message: `the ${name(key)} index holds entry ${seq}, which does not belong there` };
-            }
-          }
-        }
+        const problem = key === keys.time ? await misfiledInTime(sizeNow) : await misfiledIn(key, size, sizeNow);
+        if (problem) return problem;
       }
       return undefined;
     },

@@ -106,6 +106,15 @@ describe('search indexes rebuilt and compared', () => {
     expect((await f.verify()).problem).toMatchObject({ kind: 'index-misfiled', seq: 5, index: 'agency:nv-education' });
   });
 
+  it('an index naming a seq the log does not hold: index-misfiled; entries appended while verifying are not', async () => {
+    const f = await log40();
+    const verifying = f.verify();
+    await f.log.appendMany([input(40), input(41)]);
+    expect(await verifying).toMatchObject({ ok: true });
+    await f.client.zadd(f.index('agency:nv-police'), 999, '999');
+    expect((await f.verify()).problem).toMatchObject({ kind: 'index-misfiled', seq: 999, index: 'agency:nv-police' });
+  });
+
   it('an entry moved in the time index: index-missing naming the time index', async () => {
     const f = await log40();
     await f.client.zadd(f.index('time'), 1, '9');
