@@ -1,5 +1,6 @@
 import { HubError } from '../errors.js';
 import type { AuditPort, CallerIdentity, OpenedMessage } from './ports.js';
+import { SignedEnvelopeRefused } from './signed-refusal.js';
 
 export type EnvelopeKind = 'message' | 'query';
 
@@ -13,12 +14,15 @@ export function assertSignedByCaller(opened: OpenedMessage, caller: CallerIdenti
 /**
  * Every refusal is logged (DPA 2018 s.62): an envelope refused before any
  * decision, whether by the body reader, the envelope or the caller checks,
- * is audited against the calling agency with its error code.
+ * is audited against the calling agency with its error code; one refused
+ * after its signature verified also names the actor and the jti (either
+ * replaced by a placeholder where it broke the rule).
  */
 export async function auditRefusedEnvelope(audit: Pick<AuditPort, 'append'>, agencyId: string, kind: EnvelopeKind, error: HubError): Promise<void> {
   await audit.append({
     event: 'refusal',
     agency: agencyId,
+    ...(error instanceof SignedEnvelopeRefused ? error.asserted : {}),
     decision: 'not-applicable',
     outcome: error.code,
     reason: `A ${kind} from ${agencyId} was refused: ${error.code}.`,

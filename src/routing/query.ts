@@ -1,3 +1,4 @@
+import { parseAuditInput } from '../audit/appender.js';
 import { HubError } from '../errors.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
 import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
@@ -76,6 +77,10 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
   const fieldsDisclosed = new Set<string>();
   const fieldsWithheld = new Set<string>();
   if (permitted.length > 0) {
+    // The entry that will record this reading is checked against the audit
+    // schema before the register is touched: a query the log could not
+    // record is never read for (its fields other than the counts are known now).
+    parseAuditInput(consultationEntry(opened, queryId, subjectKeys, permitted, decisions, 0, new Set(), new Set()));
     const requested = asStringArray(opened.record.body['flagCodes']);
     const held = await deps.lookupFlags(subjectKeys, requested);
     for (const { holder, decision } of permitted) {
@@ -117,7 +122,7 @@ function consultationEntry(
     subjectCategory: opened.record.subject.category as 'suspect',
     isChild: decisions.some((entry) => entry.decision.isChild),
     messageId: queryId,
-    correlationId: opened.jti.slice(0, 128),
+    correlationId: opened.jti,
     messageType: opened.record.type,
     purpose: opened.record.purpose,
     policyVersion: decisions[0]?.decision.policyVersion,
