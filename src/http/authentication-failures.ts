@@ -22,7 +22,8 @@ import type { AuditSink } from './types.js';
  * - any other refusal counts against the caller's network address (an IPv4
  *   address, or the /64 an IPv6 host is given: RFC 4291 s.2.5.1, RFC 7421)
  *   and against all addresses together (ten times the limit), so neither one
- *   host nor many can write more than that.
+ *   host nor many can write more than that: the bucket for all addresses
+ *   counts each address's limit entry too.
  *
  * Up to the limit each refusal is answered as before (401 and its code) and
  * audited. The first one over it writes one entry saying which limit was
@@ -40,6 +41,15 @@ export interface AuthenticationFailures {
 
 /** All addresses together may have this many times one address's limit audited per window. */
 const ALL_ADDRESSES_FACTOR = 10;
+
+interface Over {
+  bucket: Bucket;
+  decision: RateDecision;
+  limit: number;
+}
+
+/** What one refusal writes: its own entry, the limit entry of the bucket it filled, or nothing. */
+type Verdict = { over?: undefined; write: 'entry' } | { over: Over; write: 'limit-entry' | 'nothing' };
 
 interface Bucket {
   key: string;
@@ -70,21 +80,32 @@ export function createAuthenticationFailures(deps: {
     ];
   }
 
-  /** The first bucket over its limit, with its decision; undefined when all are within (or cannot be counted). */
-  async function overLimit(req: Request, buckets: Bucket[]): Promise<{ bucket: Bucket; decision: RateDecision; limit: number } | undefined> {
+  /**
+   * Counts the refusal in each bucket in turn and says what to write. Each
+   * bucket counts what would be written: the refusal's own entry while every
+   * bucket is within its limit, else the one limit entry of the bucket that
+   * has just reached its limit, which the later buckets must still have room
+   * for. So the bucket for all addresses together bounds every entry
+   * refusals from anywhere can write, each address's limit entry included.
+   * A bucket already past its limit stops the count: nothing is written.
+   */
+  async function verdictFor(req: Request, buckets: Bucket[]): Promise<Verdict> {
+    let over: Over | undefined;
     try {
       for (const bucket of buckets) {
         const decision = await deps.limiter.consume(bucket.key);
         const limit = bucket.limit(decision.limit);
-        if (decision.count > limit) return { bucket, decision, limit };
+        if (decision.count <= limit) continue;
+        over = { bucket, decision, limit };
+        if (decision.count > limit + 1) return { over, write: 'nothing' };
       }
-      return undefined;
     } catch (error) {
       // Cannot count (Redis unreachable): audit as if under the limit. The append most likely fails too
       // and says so in the log; the caller is refused either way.
       loggerOf(req).warn('authentication failures could not be counted', { event: 'auth-failures.count-failed', error });
-      return undefined;
+      return { write: 'entry' };
     }
+    return over ? { over, write: 'limit-entry' } : { write: 'entry' };
   }
 
   async function append(req: Request, entry: AuditEntryInput): Promise<void> {
@@ -98,15 +119,15 @@ export function createAuthenticationFailures(deps: {
 
   return {
     async refuse(req, res, error, entry) {
-      const over = await overLimit(req, bucketsFor(req, entry));
-      if (!over) {
+      const verdict = await verdictFor(req, bucketsFor(req, entry));
+      if (!verdict.over) {
         deps.metrics?.authenticationFailure({ recorded: true });
         await append(req, entry);
         return error;
       }
-      const { bucket, decision, limit } = over;
+      const { bucket, decision, limit } = verdict.over;
       const retryAfterSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
-      if (decision.count === limit + 1) {
+      if (verdict.write === 'limit-entry') {
         const until = new Date(now() + decision.resetMs).toISOString();
         deps.metrics?.authenticationFailure({ recorded: true });
         // The one place the hub logs a network address: an operator has to know what to block.
