@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { HubError } from '../errors.js';
 import type { HubMetrics } from './metrics.js';
-import type { RateDecision, RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from './rate-limit.js';
+import { foldVerdict, limitEntryOf, retryAfterSecondsOf, type FoldBucket, type FoldVerdict } from './refusal-folding.js';
 import { loggerOf } from './request-context.js';
 import type { AuditSink } from './types.js';
 
@@ -42,24 +43,6 @@ export interface AuthenticationFailures {
 /** All addresses together may have this many times one address's limit audited per window. */
 const ALL_ADDRESSES_FACTOR = 10;
 
-interface Over {
-  bucket: Bucket;
-  decision: RateDecision;
-  limit: number;
-}
-
-/** What one refusal writes: its own entry, the limit entry of the bucket it filled, or nothing. */
-type Verdict = { over?: undefined; write: 'entry' } | { over: Over; write: 'limit-entry' | 'nothing' };
-
-interface Bucket {
-  key: string;
-  /** Who the bucket counts, for the limit entry's reason. */
-  whose: string;
-  limit: (limit: number) => number;
-  /** The agency the limit entry is filed against. */
-  agency: string;
-}
-
 export function createAuthenticationFailures(deps: {
   limiter: RateLimiter;
   audit: AuditSink;
@@ -70,7 +53,7 @@ export function createAuthenticationFailures(deps: {
 }): AuthenticationFailures {
   const now = deps.now ?? Date.now;
 
-  function bucketsFor(req: Request, entry: AuditEntryInput): Bucket[] {
+  function bucketsFor(req: Request, entry: AuditEntryInput): FoldBucket[] {
     if (entry.agency !== 'unknown') {
       return [{ key: `auth-failures:agency:${entry.agency}`, whose: `with certificates the scheme issued to ${entry.agency}`, limit: (limit) => limit, agency: entry.agency }];
     }
@@ -80,32 +63,15 @@ export function createAuthenticationFailures(deps: {
     ];
   }
 
-  /**
-   * Counts the refusal in each bucket in turn and says what to write. Each
-   * bucket counts what would be written: the refusal's own entry while every
-   * bucket is within its limit, else the one limit entry of the bucket that
-   * has just reached its limit, which the later buckets must still have room
-   * for. So the bucket for all addresses together bounds every entry
-   * refusals from anywhere can write, each address's limit entry included.
-   * A bucket already past its limit stops the count: nothing is written.
-   */
-  async function verdictFor(req: Request, buckets: Bucket[]): Promise<Verdict> {
-    let over: Over | undefined;
+  async function verdictFor(req: Request, buckets: FoldBucket[]): Promise<FoldVerdict> {
     try {
-      for (const bucket of buckets) {
-        const decision = await deps.limiter.consume(bucket.key);
-        const limit = bucket.limit(decision.limit);
-        if (decision.count <= limit) continue;
-        over = { bucket, decision, limit };
-        if (decision.count > limit + 1) return { over, write: 'nothing' };
-      }
+      return await foldVerdict(deps.limiter, buckets);
     } catch (error) {
       // Cannot count (Redis unreachable): audit as if under the limit. The append most likely fails too
       // and says so in the log; the caller is refused either way.
       loggerOf(req).warn('authentication failures could not be counted', { event: 'auth-failures.count-failed', error });
       return { write: 'entry' };
     }
-    return over ? { over, write: 'limit-entry' } : { write: 'entry' };
   }
 
   async function append(req: Request, entry: AuditEntryInput): Promise<void> {
@@ -125,19 +91,14 @@ export function createAuthenticationFailures(deps: {
         await append(req, entry);
         return error;
       }
-      const { bucket, decision, limit } = verdict.over;
-      const retryAfterSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
+      const { over } = verdict;
+      const retryAfterSeconds = retryAfterSecondsOf(over);
       if (verdict.write === 'limit-entry') {
-        const until = new Date(now() + decision.resetMs).toISOString();
+        const limited = limitEntryOf(entry, over, error.code, 'AUTH_FAILURES_LIMITED', now(), 'authentication failures');
         deps.metrics?.authenticationFailure({ recorded: true });
         // The one place the hub logs a network address: an operator has to know what to block.
-        loggerOf(req).warn('authentication failures over the limit', { event: 'auth-failures.limited', whose: bucket.whose, network: bucket.agency === 'unknown' ? networkOf(deps.addressOf(req)) : undefined, until });
-        await append(req, {
-          ...entry,
-          agency: bucket.agency,
-          outcome: 'AUTH_FAILURES_LIMITED',
-          reason: `More than ${limit} authentication failures within ${Math.round(decision.windowMs / 1000)} s ${bucket.whose} (this one: ${error.code}); further ones are answered 429 without an entry each until ${until}.`,
-        });
+        loggerOf(req).warn('authentication failures over the limit', { event: 'auth-failures.limited', whose: over.bucket.whose, network: over.bucket.agency === 'unknown' ? networkOf(deps.addressOf(req)) : undefined, until: limited.until });
+        await append(req, limited.entry);
       } else {
         deps.metrics?.authenticationFailure({ recorded: false });
       }

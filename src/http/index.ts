@@ -15,6 +15,7 @@ export {
   auditCheckpointCheck,
   certificateExpiryCheck,
   redisPingCheck,
+  redisMemoryCheck,
   workersCheck,
   type HealthCheck,
   type HealthResult,

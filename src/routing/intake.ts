@@ -1,7 +1,7 @@
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
-import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
+import { assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope } from './caller-checks.js';
 import { assertFlagReviewDatesAhead } from './flag-review-dates.js';
 import { messageIdFor } from './message-id.js';
 import type {
@@ -14,6 +14,7 @@ import type {
   PolicyDecision,
   PolicyPort,
   RecipientOutcome,
+  RefusalPort,
   ResealPort,
 } from './ports.js';
 
@@ -34,6 +35,8 @@ export interface IntakeDeps {
   openMessage(compact: string): Promise<OpenedMessage>;
   policy: PolicyPort;
   audit: AuditPort;
+  /** How a refused envelope is audited and answered; default: an entry each (caller-checks.ts). */
+  refusals?: RefusalPort;
   subjectKeysOf(record: MessageRecord): string[];
   idempotency: IdempotencyStore<IntakeAnswer>;
   reseal: ResealPort;
@@ -62,7 +65,7 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
     assertSignedByCaller(opened, caller, 'message');
     assertNamedRecipientsExist(deps.policy, opened.record);
   } catch (error) {
-    if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'message', error);
+    if (error instanceof HubError) throw await auditRefusedEnvelope(deps.refusals ?? auditEveryRefusal(deps.audit), caller.agencyId, 'message', error);
     throw error;
   }
 
@@ -78,6 +81,7 @@ async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: 
   try {
     assertFlagReviewDatesAhead(opened.record, deps.clock());
     routed = await routeToRecipients(deps, caller, opened, messageId, subjectKeys);
+    await deps.deliveries.assertRoom?.(routed.deliveries);
   } catch (error) {
     // The hub did collect the message, and then refused it as a whole (DPA 2018 s.62(1)(a)).
     await deps.audit.appendMany([collection, routingFailedEntry(opened, messageId, subjectKeys, error)]);

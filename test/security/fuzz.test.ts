@@ -39,7 +39,8 @@ let tokens: { police: string; scheme: string; expiredish: string };
 
 beforeAll(async () => {
   redis = await startTestRedis({ appendOnly: false });
-  hub = await startTestHub(redis, { env: { RATE_LIMIT_PER_MINUTE: '10000000', ENVELOPE_MAX_BYTES: String(MAX_BYTES), AUDIT_CHECKPOINT_SECONDS: '5' } });
+  // Request and refusal limits far above the fuzzer's rate: it is to reach every path, not be folded into 429s (the limits have their own tests).
+  hub = await startTestHub(redis, { env: { RATE_LIMIT_PER_MINUTE: '10000000', REFUSALS_AUDITED_PER_MINUTE: '1000000', ENVELOPE_MAX_BYTES: String(MAX_BYTES), AUDIT_CHECKPOINT_SECONDS: '5' } });
   callers = {
     police: await caller(hub.url, await agencyCredentials('nv-police'), { maxSockets: IN_FLIGHT }),
     housing: await caller(hub.url, await agencyCredentials('nv-housing'), { maxSockets: IN_FLIGHT }),

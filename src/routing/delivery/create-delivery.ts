@@ -7,6 +7,7 @@ import { createDeliveryService, type DeliveryService } from './delivery-service.
 import { createDeliveryWorkers, type DeliveryWorkers } from './delivery-workers.js';
 import { createInbox, type Inbox } from './inbox.js';
 import { createInboxStore } from './inbox-store.js';
+import type { InboxQuota } from './inbox-quota.js';
 import type { AuditSink, Clock, DeliveryMetrics, DeliveryRoute } from './ports.js';
 import { createPushClient, type PushClient, type PushTls } from './push-client.js';
 import { createTrackingStore, type TrackingStore } from './tracking-store.js';
@@ -30,6 +31,8 @@ export interface DeliverySettings {
   concurrency: number;
   /** INBOX_TTL_SECONDS */
   inboxTtlSeconds: number;
+  /** INBOX_MAX_ITEMS and INBOX_MAX_MB; unset: no quota. */
+  inboxQuota?: InboxQuota;
   /** How often the inbox sweeper runs; default a minute. */
   sweepIntervalMs?: number;
   /** How long close() waits for deliveries in flight; default DELIVERY_TIMEOUT_MS + 1 s. */
@@ -91,7 +94,15 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
   const deadLetters = createDeadLetterStore(stores);
   const queue = createDeliveryQueue({ connection: queueConnection, prefix, attempts: settings.attempts, backoffMs: settings.backoffMs });
   const inbox = createInbox({ store: inboxStore, tracking, audit, ttlSeconds: settings.inboxTtlSeconds, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(clock ? { clock } : {}) });
-  const service = createDeliveryService({ queue, tracking, deadLetters, audit, routeFor: deps.routeFor, ...(clock ? { clock } : {}) });
+  const service = createDeliveryService({
+    queue,
+    tracking,
+    deadLetters,
+    audit,
+    routeFor: deps.routeFor,
+    ...(settings.inboxQuota ? { inboxes: { store: inboxStore, quota: settings.inboxQuota } } : {}),
+    ...(clock ? { clock } : {}),
+  });
 
   const started: Array<{ workers: DeliveryWorkers; push: PushClient; sweeper: NodeJS.Timeout }> = [];
   let closing: Promise<void> | undefined;

@@ -11,6 +11,7 @@ import type { StoreDependencies } from './ports.js';
  *   inbox:item:<id>       HASH  the item, with its owner, expiry and collection time
  *   inbox:expiry          ZSET  score = expiry (epoch ms), member = item id (the sweeper's work list)
  *   inbox:seq             STRING the arrival counter
+ *   inbox:usage:<agency>  HASH  `items` and `bytes` (of sealed envelopes) held, for the quota
  *
  * An item expires at `expiresAt` whether or not the sweeper has run yet: list
  * and ack treat an item past that time as gone.
@@ -67,6 +68,13 @@ export interface InboxStore {
   read(itemId: string): Promise<InboxItem | undefined>;
   /** Removes an id from the sweeper's work list (its item is already gone). */
   forgetExpiry(itemId: string): Promise<void>;
+  /** What one agency's inbox holds now: items and bytes of sealed envelopes (the inbox quota's measure). */
+  usage(agencyId: string): Promise<InboxUsage>;
+}
+
+export interface InboxUsage {
+  items: number;
+  bytes: number;
 }
 
 /** Deterministic, so the same delivery always names the same item. */
@@ -74,10 +82,12 @@ export function inboxItemIdFor(messageId: string, agencyId: string): string {
   return `ibx_${createHash('sha256').update(`${messageId}\u0000${agencyId}`).digest('base64url').slice(0, 32)}`;
 }
 
-// KEYS: item hash, agency zset, expiry zset, seq counter.
+// KEYS: item hash, agency zset, expiry zset, seq counter, agency usage hash.
 // ARGV: id, agency, messageId, sender, messageType, jwe, receivedAt, expiresAt.
 const PUT = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HINCRBY', KEYS[5], 'items', 1)
+redis.call('HINCRBY', KEYS[5], 'bytes', string.len(ARGV[6]))
 local seq = redis.call('INCR', KEYS[4])
 redis.call('HSET', KEYS[1], 'agency', ARGV[2], 'seq', seq, 'messageId', ARGV[3], 'sender', ARGV[4],
   'messageType', ARGV[5], 'jwe', ARGV[6], 'receivedAt', ARGV[7], 'expiresAt', ARGV[8])
@@ -97,9 +107,11 @@ end
 return marked
 `);
 
-// KEYS: item hash, agency zset, expiry zset. ARGV: id, agency.
+// KEYS: item hash, agency zset, expiry zset, agency usage hash. ARGV: id, agency.
 const REMOVE = luaScript(`
 if redis.call('HGET', KEYS[1], 'agency') ~= ARGV[2] then return 0 end
+redis.call('HINCRBY', KEYS[4], 'items', -1)
+redis.call('HINCRBY', KEYS[4], 'bytes', -redis.call('HSTRLEN', KEYS[1], 'jwe'))
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -121,6 +133,7 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
   const agencyKey = (agencyId: string) => key('inbox', 'agency', agencyId);
   const expiryKey = key('inbox', 'expiry');
   const seqKey = key('inbox', 'seq');
+  const usageKey = (agencyId: string) => key('inbox', 'usage', agencyId);
 
   function toItem(id: string, fields: Record<string, string>): InboxItem | undefined {
     if (!fields.agency) return undefined;
@@ -147,7 +160,7 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
       const id = inboxItemIdFor(item.messageId, item.agencyId);
       const created = await PUT.run(
         redis,
-        [itemKey(id), agencyKey(item.agencyId), expiryKey, seqKey],
+        [itemKey(id), agencyKey(item.agencyId), expiryKey, seqKey, usageKey(item.agencyId)],
         [id, item.agencyId, item.messageId, item.sender, item.messageType, item.jwe, item.receivedAt, item.expiresAt],
       );
       return { id, created: created === 1 };
@@ -186,7 +199,7 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
     },
 
     async remove(agencyId, itemId) {
-      return (await REMOVE.run(redis, [itemKey(itemId), agencyKey(agencyId), expiryKey], [itemId, agencyId])) === 1;
+      return (await REMOVE.run(redis, [itemKey(itemId), agencyKey(agencyId), expiryKey, usageKey(agencyId)], [itemId, agencyId])) === 1;
     },
 
     async claimExpired(now, limit, leaseMs) {
@@ -197,6 +210,11 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
 
     async forgetExpiry(itemId) {
       await redis.zrem(expiryKey, itemId);
+    },
+
+    async usage(agencyId) {
+      const [items, bytes] = await redis.hmget(usageKey(agencyId), 'items', 'bytes');
+      return { items: Math.max(0, Number(items ?? 0)), bytes: Math.max(0, Number(bytes ?? 0)) };
     },
   };
 }
