@@ -83,7 +83,11 @@ export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compa
   });
 }
 
-/** The register is read only for permitted holders; the answer is sealed to the asker (answerOnce stores it for retries). */
+/**
+ * The register is read only for permitted holders, and the answer is sealed
+ * to the asker only once the consultation entry is durable (answerOnce then
+ * keeps the answer's hash for retries).
+ */
 async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened: OpenedMessage): Promise<QueryAnswer> {
   const queryId = messageIdFor(caller.agencyId, opened.jti);
   const subjectKeys = deps.subjectKeysOf(opened.record);
