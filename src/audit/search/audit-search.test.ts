@@ -425,6 +425,18 @@ describe('the cursor says nothing about entries outside the scope', () => {
     }
   });
 
+  it('nor does a scan budget smaller than the other agencies\' entries: the page is filled from the scope, never cut short with a cursor', async () => {
+    const prefix = redisServer.newPrefix();
+    const log = createAuditLog({ redis, prefix });
+    await log.append(about('nv-yot', 'nv-police'));
+    await log.appendMany(Array.from({ length: 40 }, () => ({ ...about('nv-yot', 'nv-police'), subjectKeys: [] })));
+    for (let index = 0; index < 30; index += 1) await log.append(about('nv-police', 'nv-probation'));
+    const search = searchFor(log, prefix, { scanBudget: 5 });
+    const page = await search.search({ subject, limit: 1 }, yot, dpo);
+    expect(page.entries.map((entry) => entry.seq)).toEqual([0]);
+    expect(page.nextCursor).toBeUndefined();
+  });
+
   it('a cursor is given when a second own entry is there, and the next page ends the walk', async () => {
     const { search } = await logWith(3, 2);
     const first = await search.search({ subject, limit: 1 }, yot, dpo);
