@@ -188,6 +188,7 @@ function hubEnvironment(dataDir: string, policyDir: string): Record<string, stri
     ...exampleSchemeEnv(dataDir, policyDir),
     // One sender at the peak rate is far above the default 60,000 a minute per agency.
     RATE_LIMIT_PER_MINUTE: '10000000',
+    SEND_MB_PER_MINUTE: '1048576',
     LOG_LEVEL: 'error',
   };
 }

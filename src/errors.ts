@@ -72,6 +72,10 @@ const STATUS_BY_CODE = {
   JSON_TOO_DEEP: 400,
   RATE_LIMITED: 429,
   AUTH_FAILURES_LIMITED: 429,
+  /** Refused requests from one agency past what is audited one by one in a window. */
+  REFUSALS_LIMITED: 429,
+  /** An agency over its budget of bytes sent per window. */
+  SEND_BUDGET_EXCEEDED: 429,
   REQUEST_TIMEOUT: 408,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -98,6 +102,8 @@ const STATUS_BY_CODE = {
 
   // --- delivery and inbox
   INBOX_ITEM_NOT_FOUND: 404,
+  /** A recipient's pull inbox holds its quota of items or bytes. */
+  INBOX_FULL: 429,
   DELIVERY_NOT_FOUND: 404,
 
   // --- the hub is not able to serve right now

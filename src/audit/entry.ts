@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorIdSchema, REFUSED_VALUE_PLACEHOLDER, tokenIdSchema } from '../messages/sender-ids.js';
 
 /**
  * One audit entry: an act DPA 2018 s.62 names (collection, alteration,
@@ -40,6 +41,13 @@ export type AuditDecision = (typeof DECISIONS)[number];
 const subjectKey = z.string().regex(/^[0-9a-f]{64}$/);
 const code = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:\/#()-]+$/);
 const fieldPath = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.\[\]-]+$/);
+/**
+ * A sender's own ids follow the rule the message schemas and the envelope
+ * apply (src/messages/sender-ids.ts), so whatever the hub accepted it can
+ * audit; a refused value is recorded as the placeholder.
+ */
+const actorId = actorIdSchema.or(z.literal(REFUSED_VALUE_PLACEHOLDER));
+const tokenId = tokenIdSchema.or(z.literal(REFUSED_VALUE_PLACEHOLDER));
 
 /** What the caller supplies; `id`, `seq` and `time` are set by the log on append. */
 export const auditEntryInputSchema = z.strictObject({
@@ -47,13 +55,14 @@ export const auditEntryInputSchema = z.strictObject({
   /** The agency that acted (sender, asker, collector), or `hub` for the hub's own acts. */
   agency: code,
   /** The person at the agency, as the agency's system asserted it. */
-  actor: z.strictObject({ id: code, role: code }).optional(),
+  actor: z.strictObject({ id: actorId, role: code }).optional(),
   subjectKeys: z.array(subjectKey).max(16).default([]),
   /** DPA 2018 s.38 category. */
   subjectCategory: z.enum(['suspect', 'convicted', 'victim', 'witness', 'child-at-risk']).optional(),
   isChild: z.boolean().optional(),
   messageId: code.optional(),
-  correlationId: code.optional(),
+  /** The envelope's `jti`. */
+  correlationId: tokenId.optional(),
   messageType: code.optional(),
   purpose: code.optional(),
   legalBases: z.array(code).max(16).default([]),

@@ -43,6 +43,10 @@ export const configSchema = z.object({
   /** Wrapped in {braces} so every key hashes to one Redis Cluster slot (BullMQ needs this). */
   REDIS_KEY_PREFIX: z.string().regex(/^\{[A-Za-z0-9_-]{1,32}\}:?$/, 'expected a {hash tag}, e.g. {isp}').default('{isp}'),
   REDIS_BINARY: z.string().min(1).default('redis-server'),
+  /** The embedded redis-server's maxmemory; unset: half the machine's memory, at least 256 MiB (src/redis/memory-budget.ts). */
+  REDIS_MAXMEMORY_MB: integer(64, 16 * 1024 * 1024).optional(),
+  /** /health warns once Redis uses this share of its maxmemory (of the machine's memory when it has none). */
+  REDIS_MEMORY_WARN_PERCENT: integer(1, 100).default(80),
 
   ENVELOPE_MAX_BYTES: integer(1024, 16 * 1024 * 1024).default(256 * 1024),
   CLOCK_SKEW_SECONDS: integer(0, 3600).default(60),
@@ -66,10 +70,17 @@ export const configSchema = z.object({
   /** BullMQ job lock: a delivery whose worker died (kill -9) runs again after about this long (BullMQ's default 30 s when unset). */
   DELIVERY_LOCK_MS: integer(1000, 600_000).optional(),
   INBOX_TTL_SECONDS: integer(60, 90 * 24 * 3600).default(72 * 3600),
+  /** What one recipient's pull inbox may hold, by count and by megabytes of sealed envelopes; past either, 429 INBOX_FULL (src/routing/delivery/inbox-quota.ts). */
+  INBOX_MAX_ITEMS: integer(1, 10_000_000).default(10_000),
+  INBOX_MAX_MB: integer(1, 1024 * 1024).default(256),
 
   RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(60_000),
   /** Refused sign-ins audited one by one per network address per minute; past it, 429 without an entry each (src/http/authentication-failures.ts). */
   AUTH_FAILURES_AUDITED_PER_MINUTE: integer(1, 1_000_000).default(60),
+  /** Refused requests of one agency audited one by one per minute; past it, one entry and 429 REFUSALS_LIMITED (src/http/refused-requests.ts). */
+  REFUSALS_AUDITED_PER_MINUTE: integer(1, 1_000_000).default(60),
+  /** Megabytes of envelopes one agency may send per minute; past it, 429 SEND_BUDGET_EXCEEDED (src/http/byte-budget.ts). */
+  SEND_MB_PER_MINUTE: integer(1, 1024 * 1024).default(64),
   REQUEST_TIMEOUT_MS: integer(1000, 600_000).default(30_000),
   HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
   /** How long an idle kept-alive connection stays open; above a typical load balancer's 60 s idle timeout. */

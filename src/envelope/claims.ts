@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HubError } from '../errors.js';
+import { TOKEN_ID_MAX_LENGTH, tokenIdSchema } from '../messages/sender-ids.js';
 
 /**
  * The JWT claims the envelope itself answers for (RFC 7519 s.4.1). The rest
@@ -29,7 +30,7 @@ export interface ClaimRules {
   now: Date;
 }
 
-const MAX_JTI_LENGTH = 256;
+const MAX_JTI_LENGTH = TOKEN_ID_MAX_LENGTH;
 const numericDate = z.number().finite().nonnegative();
 
 const claimsShape = z
@@ -87,7 +88,7 @@ export function assertSealableClaims(claims: unknown): asserts claims is Envelop
   const shape = claimsShape.safeParse(claims);
   if (!shape.success) throw new TypeError('seal() needs iss, iat and exp claims');
   const { jti, aud } = claims;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw new TypeError('seal() needs a jti claim');
+  if (!tokenIdSchema.safeParse(jti).success) throw new TypeError('seal() needs a jti claim of the characters a token id may hold');
   const audOk = typeof aud === 'string' ? aud.length > 0 : Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string');
   if (!audOk) throw new TypeError('seal() needs an aud claim');
 }

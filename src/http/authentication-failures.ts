@@ -3,7 +3,8 @@ import type { Request, Response } from 'express';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { HubError } from '../errors.js';
 import type { HubMetrics } from './metrics.js';
-import type { RateDecision, RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from './rate-limit.js';
+import { foldVerdict, limitEntryOf, retryAfterSecondsOf, type FoldBucket, type FoldVerdict } from './refusal-folding.js';
 import { loggerOf } from './request-context.js';
 import type { AuditSink } from './types.js';
 
@@ -22,7 +23,8 @@ import type { AuditSink } from './types.js';
  * - any other refusal counts against the caller's network address (an IPv4
  *   address, or the /64 an IPv6 host is given: RFC 4291 s.2.5.1, RFC 7421)
  *   and against all addresses together (ten times the limit), so neither one
- *   host nor many can write more than that.
+ *   host nor many can write more than that: the bucket for all addresses
+ *   counts each address's limit entry too.
  *
  * Up to the limit each refusal is answered as before (401 and its code) and
  * audited. The first one over it writes one entry saying which limit was
@@ -41,15 +43,6 @@ export interface AuthenticationFailures {
 /** All addresses together may have this many times one address's limit audited per window. */
 const ALL_ADDRESSES_FACTOR = 10;
 
-interface Bucket {
-  key: string;
-  /** Who the bucket counts, for the limit entry's reason. */
-  whose: string;
-  limit: (limit: number) => number;
-  /** The agency the limit entry is filed against. */
-  agency: string;
-}
-
 export function createAuthenticationFailures(deps: {
   limiter: RateLimiter;
   audit: AuditSink;
@@ -60,7 +53,7 @@ export function createAuthenticationFailures(deps: {
 }): AuthenticationFailures {
   const now = deps.now ?? Date.now;
 
-  function bucketsFor(req: Request, entry: AuditEntryInput): Bucket[] {
+  function bucketsFor(req: Request, entry: AuditEntryInput): FoldBucket[] {
     if (entry.agency !== 'unknown') {
       return [{ key: `auth-failures:agency:${entry.agency}`, whose: `with certificates the scheme issued to ${entry.agency}`, limit: (limit) => limit, agency: entry.agency }];
     }
@@ -70,20 +63,14 @@ export function createAuthenticationFailures(deps: {
     ];
   }
 
-  /** The first bucket over its limit, with its decision; undefined when all are within (or cannot be counted). */
-  async function overLimit(req: Request, buckets: Bucket[]): Promise<{ bucket: Bucket; decision: RateDecision; limit: number } | undefined> {
+  async function verdictFor(req: Request, buckets: FoldBucket[]): Promise<FoldVerdict> {
     try {
-      for (const bucket of buckets) {
-        const decision = await deps.limiter.consume(bucket.key);
-        const limit = bucket.limit(decision.limit);
-        if (decision.count > limit) return { bucket, decision, limit };
-      }
-      return undefined;
+      return await foldVerdict(deps.limiter, buckets);
     } catch (error) {
       // Cannot count (Redis unreachable): audit as if under the limit. The append most likely fails too
       // and says so in the log; the caller is refused either way.
       loggerOf(req).warn('authentication failures could not be counted', { event: 'auth-failures.count-failed', error });
-      return undefined;
+      return { write: 'entry' };
     }
   }
 
@@ -98,25 +85,20 @@ export function createAuthenticationFailures(deps: {
 
   return {
     async refuse(req, res, error, entry) {
-      const over = await overLimit(req, bucketsFor(req, entry));
-      if (!over) {
+      const verdict = await verdictFor(req, bucketsFor(req, entry));
+      if (!verdict.over) {
         deps.metrics?.authenticationFailure({ recorded: true });
         await append(req, entry);
         return error;
       }
-      const { bucket, decision, limit } = over;
-      const retryAfterSeconds = Math.max(1, Math.ceil(decision.resetMs / 1000));
-      if (decision.count === limit + 1) {
-        const until = new Date(now() + decision.resetMs).toISOString();
+      const { over } = verdict;
+      const retryAfterSeconds = retryAfterSecondsOf(over);
+      if (verdict.write === 'limit-entry') {
+        const limited = limitEntryOf(entry, over, error.code, 'AUTH_FAILURES_LIMITED', now(), 'authentication failures');
         deps.metrics?.authenticationFailure({ recorded: true });
         // The one place the hub logs a network address: an operator has to know what to block.
-        loggerOf(req).warn('authentication failures over the limit', { event: 'auth-failures.limited', whose: bucket.whose, network: bucket.agency === 'unknown' ? networkOf(deps.addressOf(req)) : undefined, until });
-        await append(req, {
-          ...entry,
-          agency: bucket.agency,
-          outcome: 'AUTH_FAILURES_LIMITED',
-          reason: `More than ${limit} authentication failures within ${Math.round(decision.windowMs / 1000)} s ${bucket.whose} (this one: ${error.code}); further ones are answered 429 without an entry each until ${until}.`,
-        });
+        loggerOf(req).warn('authentication failures over the limit', { event: 'auth-failures.limited', whose: over.bucket.whose, network: over.bucket.agency === 'unknown' ? networkOf(deps.addressOf(req)) : undefined, until: limited.until });
+        await append(req, limited.entry);
       } else {
         deps.metrics?.authenticationFailure({ recorded: false });
       }

@@ -55,6 +55,23 @@ export function redisPingCheck(redis: { ping(): Promise<string> }): HealthCheck 
   };
 }
 
+/**
+ * Redis's memory against its bound: `warn` (still 200) from `warnPercent`,
+ * so an operator can act before a full Redis (noeviction) starts refusing
+ * the writes every request needs; `fail` once the bound is reached.
+ */
+export function redisMemoryCheck(read: () => Promise<{ usedBytes: number; limitBytes: number; maxmemorySet: boolean }>, warnPercent: number): HealthCheck {
+  return {
+    name: 'redis-memory',
+    run: async () => {
+      const { usedBytes, limitBytes, maxmemorySet } = await read();
+      const usedPercent = limitBytes > 0 ? Math.round((usedBytes / limitBytes) * 1000) / 10 : 0;
+      const status = usedPercent >= 100 ? 'fail' : usedPercent >= warnPercent ? 'warn' : 'ok';
+      return { status, detail: { usedBytes, limitBytes, usedPercent, warnPercent, limit: maxmemorySet ? 'maxmemory' : 'machine' } };
+    },
+  };
+}
+
 /** At least `minimum` delivery workers are alive (0 is fine for an api-only process). */
 export function workersCheck(countAlive: () => Promise<number>, minimum = 1): HealthCheck {
   return {

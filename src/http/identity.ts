@@ -2,12 +2,10 @@ import type { Request, RequestHandler } from 'express';
 import { HubError, isHubError } from '../errors.js';
 import { thumbprintS256 } from '../pki/thumbprint.js';
 import type { AuthenticationFailures } from './authentication-failures.js';
-import type { ClientCertificateReader } from './client-certificate.js';
+import type { ClientCertificateReader, PresentedCertificate } from './client-certificate.js';
 import type { AgencyIdentity, IdentifyAgency } from './types.js';
 
 const identities = new WeakMap<Request, AgencyIdentity>();
-/** Per TLS connection: with keep-alive, identify once per connection, re-checked after this long. */
-const CONNECTION_IDENTITY_TTL_MS = 60_000;
 const AUDIT_CODE = /^[A-Za-z0-9_.:\/#()-]{1,128}$/;
 
 /**
@@ -20,26 +18,31 @@ const AUDIT_CODE = /^[A-Za-z0-9_.:\/#()-]{1,128}$/;
  * and the certificate thumbprint, never anything personal. A flood of
  * refusals from one network address is answered 429 past a limit, without
  * an entry each (authentication-failures.ts).
+ *
+ * `identify` runs on every request, kept-alive or not, so a certificate
+ * revoked (or expired) while its connection is open is refused on the next
+ * request on it. What is kept per TLS connection is only the certificate it
+ * presented: reading and parsing the peer's chain is the costly part, and it
+ * cannot change on the connection. The trust store keeps the chain it built
+ * per certificate and checks dates and revocation on each call.
  */
 export function identityMiddleware(deps: { identify: IdentifyAgency; certificates: ClientCertificateReader; failures: AuthenticationFailures }): RequestHandler {
-  const byConnection = new WeakMap<object, { identity: AgencyIdentity; until: number }>();
+  const byConnection = new WeakMap<object, { presented: PresentedCertificate; thumbprint: string }>();
   return async (req, res, next) => {
     let thumbprint: string | undefined;
     try {
       // The server disables TLS renegotiation (server.ts), so a connection's
-      // client certificate cannot change: identify it once per connection.
+      // client certificate cannot change: read it once per connection.
       const fromTls = deps.certificates.sourceOf(req) === 'tls';
-      const cached = fromTls ? byConnection.get(req.socket) : undefined;
-      let identity: AgencyIdentity;
-      if (cached && cached.until > Date.now()) {
-        identity = cached.identity;
-      } else {
+      let known = fromTls ? byConnection.get(req.socket) : undefined;
+      if (!known) {
         const presented = deps.certificates.read(req);
         if (!presented) throw new HubError('CLIENT_CERT_REQUIRED', 'a client certificate issued by the scheme CA is required');
-        thumbprint = thumbprintS256(presented.leaf);
-        identity = await deps.identify(presented.leaf, { chain: presented.chain, source: presented.source });
-        if (fromTls) byConnection.set(req.socket, { identity, until: Date.now() + CONNECTION_IDENTITY_TTL_MS });
+        known = { presented, thumbprint: thumbprintS256(presented.leaf) };
+        if (fromTls) byConnection.set(req.socket, known);
       }
+      thumbprint = known.thumbprint;
+      const identity = await deps.identify(known.presented.leaf, { chain: known.presented.chain, source: known.presented.source });
       identities.set(req, identity);
       res.locals.agencyId = identity.agencyId;
       next();

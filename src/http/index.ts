@@ -17,6 +17,7 @@ export {
   auditConsistencyCheck,
   certificateExpiryCheck,
   redisPingCheck,
+  redisMemoryCheck,
   workersCheck,
   type HealthCheck,
   type HealthResult,

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Redis's memory use and the bound it works within (src/redis readRedisMemory). */
+export type RedisMemorySource = () => Promise<{ usedBytes: number; limitBytes: number }>;
+
 /** Depth of each queue, by state (waiting, delayed, active, failed...). */
 export type QueueDepthSource = () => Promise<ReadonlyArray<{ queue: string; state: string; depth: number }>>;
 
@@ -27,6 +30,8 @@ export interface HubMetrics {
   auditLogHalted(labels: { kind: string }): void;
   /** Where the queue depth gauge reads from at scrape time (set once the queues exist). */
   setQueueDepthSource(source: QueueDepthSource): void;
+  /** Where the Redis memory gauges read from at scrape time. */
+  setRedisMemorySource(source: RedisMemorySource): void;
   /** Prometheus text exposition format 0.0.4. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -43,6 +48,7 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
   const prefix = options.prefix ?? 'isp_hub_';
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
   let queueDepth: QueueDepthSource | undefined = options.queueDepth;
+  let redisMemory: RedisMemorySource | undefined;
 
   const messages = new Counter({
     name: `${prefix}messages_total`,
@@ -106,6 +112,26 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     },
   });
 
+  const readRedisMemory = () => (redisMemory ? redisMemory() : Promise.resolve(undefined));
+  new Gauge({
+    name: `${prefix}redis_memory_used_bytes`,
+    help: 'Memory Redis uses (INFO used_memory), read at scrape time',
+    registers: [registry],
+    async collect() {
+      const memory = await readRedisMemory();
+      if (memory) this.set(memory.usedBytes);
+    },
+  });
+  new Gauge({
+    name: `${prefix}redis_memory_limit_bytes`,
+    help: "Redis's maxmemory, or the machine's memory when it has none, read at scrape time",
+    registers: [registry],
+    async collect() {
+      const memory = await readRedisMemory();
+      if (memory) this.set(memory.limitBytes);
+    },
+  });
+
   return {
     registry,
     messageReceived: ({ type, outcome }) => messages.inc({ type, outcome }),
@@ -118,6 +144,9 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     auditLogHalted: ({ kind }) => auditHalted.set({ kind }, 1),
     setQueueDepthSource: (source) => {
       queueDepth = source;
+    },
+    setRedisMemorySource: (source) => {
+      redisMemory = source;
     },
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };

@@ -11,7 +11,9 @@ import type { CertificateRef, Registry } from '../registry/index.js';
  * agency is encrypted to: its `encryptionCertificate` when agencies.yaml names
  * one (an X25519 key, say), else its one certificate. Every certificate is
  * checked by the pki trust store (chain to the scheme CA, dates, key usage,
- * revocation) on every use, so a revocation takes effect on the next request.
+ * revocation) on every use, kept-alive connections included, so a revocation
+ * takes effect on the next request once the list is re-read (create-hub.ts
+ * re-reads it every 5 s).
  */
 export interface AgencyDirectory {
   identify: IdentifyAgency;

@@ -13,6 +13,7 @@ import {
   createHubServer,
   createMetricsServer,
   createRedisRateLimiter,
+  redisMemoryCheck,
   redisPingCheck,
   workersCheck,
   type HubServer,
@@ -22,16 +23,18 @@ import { auditHaltGate } from '../http/routes/audit-halt-gate.js';
 import { inboxRoutes } from '../http/routes/inbox.js';
 import { messageRoutes } from '../http/routes/messages.js';
 import { isHubError } from '../errors.js';
+import { createRedisByteBudget } from '../http/byte-budget.js';
+import { createRefusedRequests } from '../http/refused-requests.js';
 import type { Logger } from '../logger.js';
 import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
 import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
-import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
+import { connectRedis, readRedisMemory, type EmbeddedRedis } from '../redis/index.js';
 import { createDelivery, deliverySettingsFrom, inboxCursorKey, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
 import type { IntakeAnswer } from '../routing/intake.js';
 import type { MessageRecord } from '../routing/ports.js';
-import type { QueryAnswer } from '../routing/query.js';
+import type { QueryRecord } from '../routing/query.js';
 import { createAgencyDirectory, type AgencyDirectory } from './agency-directory.js';
 import { loadHubKeyRing, type HubKeyRing } from './hub-key-ring.js';
 import { loadHubSecrets } from './local-secrets.js';
@@ -198,6 +201,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     });
     closers.push(() => delivery.close());
 
+    metrics.setRedisMemorySource(() => readRedisMemory(redis));
     metrics.setQueueDepthSource(async () => {
       const recipients = policy.current().registry.agencies.map((agency) => agency.id);
       const depths = await Promise.all(recipients.map(async (recipient) => ({ recipient, depth: await delivery.queue.depth(recipient) })));
@@ -210,7 +214,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const policyPort = createPolicyPort(policy);
     const reseal = createResealer(config, keys, agencies);
     const intakeIdempotency = createIdempotencyStore<IntakeAnswer>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:in`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
-    const queryIdempotency = createIdempotencyStore<QueryAnswer>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:q`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
+    const queryIdempotency = createIdempotencyStore<QueryRecord>({ redis, prefix: `${config.REDIS_KEY_PREFIX}:q`, ttlSeconds: config.REPLAY_WINDOW_SECONDS });
 
     let workers: DeliveryWorkers | undefined;
     if (role !== 'api') {
@@ -228,11 +232,19 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const parts: HubParts = { config, redis, auditLog, policy, delivery, subjectKeyer, keys, archiveDir };
     if (role === 'worker') return { parts, url: undefined, metricsUrl, close, reloadPolicy };
 
+    // Refused envelopes are folded per agency like refused sign-ins (src/http/refused-requests.ts).
+    const refusals = createRefusedRequests({
+      limiter: createRedisRateLimiter({ redis, keyPrefix: `${config.REDIS_KEY_PREFIX}:rate`, limit: config.REFUSALS_AUDITED_PER_MINUTE }),
+      audit,
+      logger,
+    });
+    const sendBudget = createRedisByteBudget({ redis, keyPrefix: `${config.REDIS_KEY_PREFIX}:rate`, maxBytes: config.SEND_MB_PER_MINUTE * 1024 * 1024 });
     const useCases = bindUseCases({
       openMessage,
       policyPort,
       policy,
       audit,
+      refusals,
       subjectKeysOf,
       intakeIdempotency,
       queryIdempotency,
@@ -254,6 +266,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       hubKeys: () => keys.publicKeys(),
       health: [
         redisPingCheck(redis),
+        redisMemoryCheck(() => readRedisMemory(redis), config.REDIS_MEMORY_WARN_PERCENT),
         workersCheck(async () => (workers?.isRunning() ? workers.recipients.length : 0), role === 'api' ? 0 : 1),
         auditCheckpointCheck(async () => {
           const latest = await auditLog.latestCheckpoint();
@@ -262,7 +275,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         certificateExpiryCheck(async () => keys.certificates()),
         auditConsistencyCheck(() => auditLog.checkConsistency()),
       ],
-      routes: { agency: [auditHaltGate(() => auditLog.halted()), messageRoutes(useCases), inboxRoutes(delivery.inbox)], public: publicRoutes },
+      routes: { agency: [auditHaltGate(() => auditLog.halted()), messageRoutes(useCases, { refusals, sendBudget }), inboxRoutes(delivery.inbox)], public: publicRoutes },
       apiInfo: { title: 'isp-hub', version: '0.1.0' },
     });
     const server: HubServer = createHubServer({

@@ -21,7 +21,12 @@ export async function resolveRedisTarget(config: HubConfig): Promise<{ target: R
   const configured = configuredRedisTarget(config);
   if (configured) return { target: configured };
   const dataDir = path.resolve(config.DATA_DIR, 'redis');
-  const embedded = await startEmbeddedRedis({ dataDir, binary: config.REDIS_BINARY, unixSocket: fitsUnixSocketPath(dataDir) });
+  const embedded = await startEmbeddedRedis({
+    dataDir,
+    binary: config.REDIS_BINARY,
+    unixSocket: fitsUnixSocketPath(dataDir),
+    ...(config.REDIS_MAXMEMORY_MB !== undefined ? { maxMemoryBytes: config.REDIS_MAXMEMORY_MB * 1024 * 1024 } : {}),
+  });
   return { target: { url: embedded.url }, embedded };
 }
 

@@ -6,17 +6,19 @@ import type { PolicyStore } from '../policy/index.js';
 import type { Delivery } from '../routing/delivery/index.js';
 import type { IdempotencyStore } from '../routing/idempotency-store.js';
 import { acceptMessage, type IntakeAnswer, type IntakeDeps } from '../routing/intake.js';
-import type { AuditPort, MessageRecord, OpenedMessage, PolicyPort, ResealPort } from '../routing/ports.js';
-import { answerQuery, type QueryAnswer } from '../routing/query.js';
+import type { AuditPort, MessageRecord, OpenedMessage, PolicyPort, RefusalPort, ResealPort } from '../routing/ports.js';
+import { answerQuery, type QueryRecord } from '../routing/query.js';
 
 export interface UseCaseParts {
   openMessage(compact: string): Promise<OpenedMessage>;
   policyPort: PolicyPort;
   policy: PolicyStore;
   audit: AuditPort;
+  /** Refused envelopes, folded per agency and window. */
+  refusals: RefusalPort;
   subjectKeysOf(record: MessageRecord): string[];
   intakeIdempotency: IdempotencyStore<IntakeAnswer>;
-  queryIdempotency: IdempotencyStore<QueryAnswer>;
+  queryIdempotency: IdempotencyStore<QueryRecord>;
   reseal: ResealPort;
   delivery: Delivery;
   flags: FlagRegister;
@@ -78,6 +80,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
             openMessage,
             policy: countedPolicy,
             audit: parts.audit,
+            refusals: parts.refusals,
             subjectKeysOf: parts.subjectKeysOf,
             idempotency: parts.intakeIdempotency,
             reseal: parts.reseal,
@@ -97,6 +100,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
             openMessage,
             policy: countedPolicy,
             audit: parts.audit,
+            refusals: parts.refusals,
             subjectKeysOf: parts.subjectKeysOf,
             idempotency: parts.queryIdempotency,
             reseal: parts.reseal,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HubError } from '../errors.js';
 import { protocolCode } from './common.js';
+import { actorIdSchema } from './sender-ids.js';
 import { subjectSchema } from './subject.js';
 import { arrestNotificationBody } from './types/arrest-notification.js';
 import { chargeNotificationBody } from './types/charge-notification.js';
@@ -48,8 +49,8 @@ export type BodySchemas = typeof bodySchemas;
 
 /** The person at the sending agency who caused the message, as their system asserts it. */
 export const actorSchema = z.strictObject({
-  id: z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/, 'expected a staff id'),
-  role: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case role code'),
+  id: actorIdSchema,
+  role: protocolCode,
 });
 
 function buildRecordSchema<T extends MessageType>(type: T) {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HubError } from '../errors.js';
-import { connectRedis, keyspace, startEmbeddedRedis, type EmbeddedRedis } from './index.js';
+import { totalmem } from 'node:os';
+import { connectRedis, embeddedMaxMemoryBytes, keyspace, startEmbeddedRedis, type EmbeddedRedis } from './index.js';
 
 const started: EmbeddedRedis[] = [];
 const folders: string[] = [];
@@ -37,6 +38,20 @@ describe('embedded redis-server launcher', () => {
     const again = connectRedis({ url: second.url });
     expect(await again.get('durable')).toBe('yes');
     await again.quit();
+  });
+
+  it('sets maxmemory from the machine (half its memory, at least 256 MiB), or as asked, so Redis cannot grow without bound', async () => {
+    const MIB = 1024 * 1024;
+    expect(embeddedMaxMemoryBytes(16 * 1024 * MIB)).toBe(8 * 1024 * MIB);
+    expect(embeddedMaxMemoryBytes(300 * MIB)).toBe(256 * MIB);
+    const byMachine = await startEmbeddedRedis({ dataDir: await newDataDir(), appendOnly: false });
+    started.push(byMachine);
+    const asked = await startEmbeddedRedis({ dataDir: await newDataDir(), appendOnly: false, maxMemoryBytes: 64 * MIB });
+    started.push(asked);
+    const [machineClient, askedClient] = [connectRedis({ url: byMachine.url }), connectRedis({ url: asked.url })];
+    expect(await machineClient.config('GET', 'maxmemory')).toEqual(['maxmemory', String(embeddedMaxMemoryBytes(totalmem()))]);
+    expect(await askedClient.config('GET', 'maxmemory')).toEqual(['maxmemory', String(64 * MIB)]);
+    await Promise.all([machineClient.quit(), askedClient.quit()]);
   });
 
   it('listens on a unix socket when asked', async () => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { HubError } from '../errors.js';
+import { embeddedMaxMemoryBytes } from './memory-budget.js';
 
 export interface EmbeddedRedisOptions {
   /** Folder for the AOF and RDB files. Created when missing. */
@@ -16,6 +17,8 @@ export interface EmbeddedRedisOptions {
   binary?: string;
   /** Turn AOF off (tests of tail loss); on by default, so an accepted message survives a restart. */
   appendOnly?: boolean;
+  /** Redis `maxmemory`; defaults to the machine-sized rule of memory-budget.ts. */
+  maxMemoryBytes?: number;
   startTimeoutMs?: number;
 }
 
@@ -37,7 +40,9 @@ const INSTALL_HINT =
 /**
  * Starts a private redis-server child for the embedded default and for tests.
  * AOF is on and eviction off (`noeviction`): a queue or an audit log that
- * Redis silently evicts would lose accepted messages.
+ * Redis silently evicts would lose accepted messages. `maxmemory` is always
+ * set (memory-budget.ts), so a full Redis refuses writes instead of growing
+ * until the machine runs out.
  */
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const dataDir = path.resolve(options.dataDir);
@@ -51,7 +56,8 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     throw new HubError('REDIS_START_FAILED', `a redis-server already answers on ${socketPath}: another hub is using this DATA_DIR, or one that was killed left its redis-server running (stop that one; give each hub its own DATA_DIR, or set REDIS_URL to share one Redis)`);
   }
   const port = socketPath ? 0 : options.port || (await findFreePort());
-  const args = redisArguments({ dataDir, port, socketPath, appendOnly: options.appendOnly ?? true });
+  const maxMemoryBytes = options.maxMemoryBytes ?? embeddedMaxMemoryBytes();
+  const args = redisArguments({ dataDir, port, socketPath, appendOnly: options.appendOnly ?? true, maxMemoryBytes });
   const child = await spawnRedis(options.binary ?? 'redis-server', args);
   const url = socketPath ? `redis+unix://${socketPath}` : `redis://127.0.0.1:${port}`;
   try {
@@ -70,7 +76,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   };
 }
 
-function redisArguments(settings: { dataDir: string; port: number; socketPath: string | undefined; appendOnly: boolean }): string[] {
+function redisArguments(settings: { dataDir: string; port: number; socketPath: string | undefined; appendOnly: boolean; maxMemoryBytes: number }): string[] {
   const args = [
     '--port', String(settings.port),
     '--bind', '127.0.0.1',
@@ -78,6 +84,7 @@ function redisArguments(settings: { dataDir: string; port: number; socketPath: s
     '--appendonly', settings.appendOnly ? 'yes' : 'no',
     '--appendfsync', 'everysec',
     '--save', '',
+    '--maxmemory', String(settings.maxMemoryBytes),
     '--maxmemory-policy', 'noeviction',
     '--protected-mode', 'yes',
     '--daemonize', 'no',

@@ -1,2 +1,4 @@
 export { startEmbeddedRedis, findFreePort, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
+export { embeddedMaxMemoryBytes, EMBEDDED_MIN_MAXMEMORY_BYTES } from './memory-budget.js';
+export { readRedisMemory, type RedisMemory } from './memory-info.js';
 export { connectRedis, keyspace, type RedisClient, type RedisTarget, type ConnectOptions } from './connect.js';

@@ -102,18 +102,39 @@ export function createIdempotencyStore<Answer>(deps: { redis: Redis; prefix: str
 }
 
 /**
+ * How much of an answer the record keeps. By default the whole answer, which
+ * a same-bytes retry gets back as it was. An answer that may be given again
+ * afresh (a query: reading the register again is a new consultation,
+ * audited as one) need not be kept whole for the replay window: `keep` says
+ * what is stored (a hash of it, say) and `replay` answers a retry from that.
+ */
+export interface KeptAnswer<Answer, Stored> {
+  keep(answer: Answer): Stored;
+  replay(stored: Stored): Promise<Answer>;
+}
+
+/**
  * Answers a request at most once per (agency, jti): claims the jti with the
- * hash of the request's exact bytes, returns the stored answer to a replay,
+ * hash of the request's exact bytes, answers a replay from the stored record,
  * and otherwise runs `work` and stores what it answers. If the work fails,
  * the lease is given up (a failure to give it up is left to the lease's own
  * time limit), so the sender's retry is taken at once rather than waiting.
  */
-export async function answerOnce<Answer>(store: IdempotencyStore<Answer>, agencyId: string, jti: string, requestBytes: string, work: () => Promise<Answer>): Promise<Answer> {
+export async function answerOnce<Answer>(store: IdempotencyStore<Answer>, agencyId: string, jti: string, requestBytes: string, work: () => Promise<Answer>): Promise<Answer>;
+export async function answerOnce<Answer, Stored>(store: IdempotencyStore<Stored>, agencyId: string, jti: string, requestBytes: string, work: () => Promise<Answer>, kept: KeptAnswer<Answer, Stored>): Promise<Answer>;
+export async function answerOnce<Answer, Stored>(
+  store: IdempotencyStore<Stored>,
+  agencyId: string,
+  jti: string,
+  requestBytes: string,
+  work: () => Promise<Answer>,
+  kept?: KeptAnswer<Answer, Stored>,
+): Promise<Answer> {
   const claim = await store.claim(agencyId, jti, createHash('sha256').update(requestBytes, 'utf8').digest('hex'));
-  if (claim.kind === 'replay') return claim.answer;
+  if (claim.kind === 'replay') return kept ? kept.replay(claim.answer) : (claim.answer as unknown as Answer);
   try {
     const answer = await work();
-    await store.complete(agencyId, jti, answer);
+    await store.complete(agencyId, jti, kept ? kept.keep(answer) : (answer as unknown as Stored));
     return answer;
   } catch (error) {
     await store.release(agencyId, jti, claim.lease).catch(() => undefined);

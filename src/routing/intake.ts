@@ -1,7 +1,7 @@
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
-import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
+import { assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope } from './caller-checks.js';
 import { assertFlagReviewDatesAhead, type FlagReviewHorizon } from './flag-review-dates.js';
 import { messageIdFor } from './message-id.js';
 import type {
@@ -14,6 +14,7 @@ import type {
   PolicyDecision,
   PolicyPort,
   RecipientOutcome,
+  RefusalPort,
   ResealPort,
 } from './ports.js';
 
@@ -34,6 +35,8 @@ export interface IntakeDeps {
   openMessage(compact: string): Promise<OpenedMessage>;
   policy: PolicyPort;
   audit: AuditPort;
+  /** How a refused envelope is audited and answered; default: an entry each (caller-checks.ts). */
+  refusals?: RefusalPort;
   subjectKeysOf(record: MessageRecord): string[];
   idempotency: IdempotencyStore<IntakeAnswer>;
   reseal: ResealPort;
@@ -66,7 +69,7 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
     assertSignedByCaller(opened, caller, 'message');
     assertNamedRecipientsExist(deps.policy, opened.record);
   } catch (error) {
-    if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'message', error);
+    if (error instanceof HubError) throw await auditRefusedEnvelope(deps.refusals ?? auditEveryRefusal(deps.audit), caller.agencyId, 'message', error);
     throw error;
   }
 
@@ -82,6 +85,7 @@ async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: 
   try {
     assertFlagReviewDatesAhead(opened.record, deps.clock(), deps.flagReviewHorizon?.() ?? DEFAULT_HORIZON);
     routed = await routeToRecipients(deps, caller, opened, messageId, subjectKeys);
+    await deps.deliveries.assertRoom?.(routed.deliveries);
   } catch (error) {
     // The hub did collect the message, and then refused it as a whole (DPA 2018 s.62(1)(a)).
     await deps.audit.appendMany([collection, routingFailedEntry(opened, messageId, subjectKeys, error)]);
@@ -251,7 +255,7 @@ function decisionFields(opened: OpenedMessage, messageId: string, subjectKeys: s
     subjectCategory: opened.record.subject.category as 'suspect',
     isChild: decision.isChild,
     messageId,
-    correlationId: opened.jti.slice(0, 128),
+    correlationId: opened.jti,
     messageType: opened.record.type,
     purpose: opened.record.purpose,
     legalBases: [...decision.legalBases],
@@ -268,7 +272,7 @@ function collectionEntry(opened: OpenedMessage, messageId: string, subjectKeys: 
     subjectKeys,
     subjectCategory: opened.record.subject.category as 'suspect',
     messageId,
-    correlationId: opened.jti.slice(0, 128),
+    correlationId: opened.jti,
     messageType: opened.record.type,
     purpose: opened.record.purpose,
     outcome: 'accepted',
@@ -290,7 +294,7 @@ function routingFailedEntry(opened: OpenedMessage, messageId: string, subjectKey
     actor: opened.record.actor,
     subjectKeys,
     messageId,
-    correlationId: opened.jti.slice(0, 128),
+    correlationId: opened.jti,
     messageType: opened.record.type,
     purpose: opened.record.purpose,
     decision: 'not-applicable',

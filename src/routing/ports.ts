@@ -1,4 +1,5 @@
 import type { AuditEntryInput } from '../audit/entry.js';
+import type { HubError } from '../errors.js';
 
 /**
  * What the intake and query use cases need from the other parts, stated
@@ -86,6 +87,15 @@ export interface AuditPort {
   appendMany(inputs: AuditEntryInput[]): Promise<unknown>;
 }
 
+/**
+ * Audits a request refused before any decision and says what to answer: the
+ * refusal itself, or, past a flood's limit, a 429 standing for it (the hub
+ * wires src/http/refused-requests.ts).
+ */
+export interface RefusalPort {
+  refuse(agencyId: string, entry: AuditEntryInput, error: HubError): Promise<HubError>;
+}
+
 export interface DeliveryRequest {
   messageId: string;
   sender: string;
@@ -98,6 +108,8 @@ export interface DeliveryRequest {
 export interface DeliveryPort {
   /** Records per-recipient tracking and enqueues; idempotent per (messageId, recipient). */
   accept(messageId: string, sender: string, outcomes: RecipientOutcome[], deliveries: DeliveryRequest[]): Promise<void>;
+  /** Refuses (INBOX_FULL) deliveries a recipient's inbox has no room for; called before anything is audited or stored. */
+  assertRoom?(deliveries: DeliveryRequest[]): Promise<void>;
 }
 
 export type RecipientOutcome =

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
+import { parseAuditInput } from '../audit/appender.js';
 import { HubError } from '../errors.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
-import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
+import { assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
-import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, ResealPort, SubjectView } from './ports.js';
+import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, RefusalPort, ResealPort, SubjectView } from './ports.js';
 
 /**
  * The query use case: decided like a message, then answered from the hub's
@@ -49,8 +51,11 @@ export interface QueryDeps {
   openMessage(compact: string): Promise<OpenedMessage>;
   policy: PolicyPort;
   audit: AuditPort;
+  /** How a refused envelope is audited and answered; default: an entry each (caller-checks.ts). */
+  refusals?: RefusalPort;
   subjectKeysOf(record: MessageRecord): string[];
-  idempotency: IdempotencyStore<QueryAnswer>;
+  /** Keeps, per (asker, jti), the request's hash and the answer's hash only (QueryRecord). */
+  idempotency: IdempotencyStore<QueryRecord>;
   reseal: ResealPort;
   lookupFlags(subjectKeys: string[], codes: readonly string[] | undefined): Promise<HeldFlag[]>;
   /** Every agency that could hold flags (the partner agencies). */
@@ -64,19 +69,39 @@ export interface QueryAnswer {
   answer: string;
 }
 
+/**
+ * What the replay record keeps of an answer: its id and the SHA-256 of the
+ * sealed answer, never the answer itself, which would sit in Redis for the
+ * whole replay window. A same-bytes retry is consulted and answered afresh
+ * (and audited as the consultation it is): reading the register twice for
+ * one question changes nothing, and the asker gets what the register holds now.
+ */
+export interface QueryRecord {
+  id: string;
+  answerSha256: string;
+}
+
 export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compact: string): Promise<QueryAnswer> {
   let opened: OpenedMessage;
   try {
     opened = await openQuery(deps, caller, compact);
   } catch (error) {
     // A refused query is a refusal like a refused message (DPA 2018 s.62): audited, nothing else happens.
-    if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'query', error);
+    if (error instanceof HubError) throw await auditRefusedEnvelope(deps.refusals ?? auditEveryRefusal(deps.audit), caller.agencyId, 'query', error);
     throw error;
   }
-  return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, () => consultAndAnswer(deps, caller, opened));
+  const consult = () => consultAndAnswer(deps, caller, opened);
+  return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, consult, {
+    keep: (answer): QueryRecord => ({ id: answer.id, answerSha256: createHash('sha256').update(answer.answer, 'utf8').digest('hex') }),
+    replay: consult,
+  });
 }
 
-/** The register is read only for permitted holders; the answer is sealed to the asker (answerOnce stores it for retries). */
+/**
+ * The register is read only for permitted holders, and the answer is sealed
+ * to the asker only once the consultation entry is durable (answerOnce then
+ * keeps the answer's hash for retries).
+ */
 async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened: OpenedMessage): Promise<QueryAnswer> {
   const queryId = messageIdFor(caller.agencyId, opened.jti);
   const subjectKeys = deps.subjectKeysOf(opened.record);
@@ -92,6 +117,10 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
   const heldBack: PolicyDecision[] = [];
   let registerKnowsChild = false;
   if (permitted.length > 0) {
+    // The entry that will record this reading is checked against the audit
+    // schema before the register is touched: a query the log could not
+    // record is never read for (its fields other than the counts are known now).
+    parseAuditInput(consultationEntry(opened, queryId, subjectKeys, permitted, decisions, 0, new Set(), new Set(), [], false));
     const requested = asStringArray(opened.record.body['flagCodes']);
     const held = await deps.lookupFlags(subjectKeys, requested);
     for (const { holder, decision: askersView } of permitted) {
@@ -186,7 +215,7 @@ function consultationEntry(
     // The register knowing the subject as a child makes this a consultation about a child, whatever the asker said.
     isChild: decisions.some((entry) => entry.decision.isChild) || registerKnowsChild,
     messageId: queryId,
-    correlationId: opened.jti.slice(0, 128),
+    correlationId: opened.jti,
     messageType: opened.record.type,
     purpose: opened.record.purpose,
     policyVersion: decisions[0]?.decision.policyVersion,

@@ -155,6 +155,27 @@ describe('a flood of failed sign-ins', () => {
     expect(entries[10]).toMatchObject({ agency: 'unknown', outcome: 'AUTH_FAILURES_LIMITED', reason: expect.stringContaining('from all addresses together') });
   });
 
+  it("the cap for all addresses together holds each address's own limit entry too", async () => {
+    // Limit 2, so all addresses together: 20 entries a window, the one saying so included.
+    const capped = await startHub({ authFailureLimit: 2 });
+    const answers = [];
+    for (let host = 1; host <= 25; host += 1) {
+      // Three from each address: two within its own limit, and the one that reaches it.
+      for (let attempt = 0; attempt < 3; attempt += 1) answers.push(await call(capped, scheme, { path: '/v1/whoami', localAddress: `127.0.2.${host}` }));
+    }
+    const entries = authEntries(capped, 0);
+    expect(entries.length).toBeLessThanOrEqual(2 * 10 + 1);
+    expect(entries.filter((entry) => entry.reason?.includes('from all addresses together'))).toHaveLength(1);
+    expect(entries.at(-1)).toMatchObject({ agency: 'unknown', outcome: 'AUTH_FAILURES_LIMITED', reason: expect.stringContaining('from all addresses together') });
+    // Once the cap is spent, every refusal is answered 429 with the code it stands for, and none is written.
+    expect(codes(answers.slice(-3))).toEqual([
+      [429, 'AUTH_FAILURES_LIMITED'],
+      [429, 'AUTH_FAILURES_LIMITED'],
+      [429, 'AUTH_FAILURES_LIMITED'],
+    ]);
+    expect(answers.slice(-3).map((answer) => answer.json().error.details.refused)).toEqual(['CLIENT_CERT_REQUIRED', 'CLIENT_CERT_REQUIRED', 'CLIENT_CERT_REQUIRED']);
+  });
+
   it('audits failures one by one again once the window has passed', async () => {
     const short = await startHub({ authFailureWindowMs: 2000 });
     // However slow the machine, some failure lands over the limit within one window.

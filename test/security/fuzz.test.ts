@@ -39,8 +39,8 @@ let tokens: { police: string; scheme: string; expiredish: string };
 
 beforeAll(async () => {
   redis = await startTestRedis({ appendOnly: false });
-  // The limits are lifted so the fuzzer reaches the handlers (dpo-api-limits.test.ts tests the DPO limit).
-  hub = await startTestHub(redis, { env: { RATE_LIMIT_PER_MINUTE: '10000000', DPO_RATE_LIMIT_PER_MINUTE: '1000000', ENVELOPE_MAX_BYTES: String(MAX_BYTES), AUDIT_CHECKPOINT_SECONDS: '5' } });
+  // The limits are lifted so the fuzzer reaches every handler rather than being folded into 429s (the limits have their own tests).
+  hub = await startTestHub(redis, { env: { RATE_LIMIT_PER_MINUTE: '10000000', DPO_RATE_LIMIT_PER_MINUTE: '1000000', REFUSALS_AUDITED_PER_MINUTE: '1000000', ENVELOPE_MAX_BYTES: String(MAX_BYTES), AUDIT_CHECKPOINT_SECONDS: '5' } });
   callers = {
     police: await caller(hub.url, await agencyCredentials('nv-police'), { maxSockets: IN_FLIGHT }),
     housing: await caller(hub.url, await agencyCredentials('nv-housing'), { maxSockets: IN_FLIGHT }),

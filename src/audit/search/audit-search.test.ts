@@ -383,3 +383,71 @@ describe('search across Redis and the archive', () => {
     }
   });
 });
+
+describe('the cursor says nothing about entries outside the scope', () => {
+  const yot: SearchScope = { kind: 'agency', agencyId: 'nv-yot' };
+  const subject = { kind: 'pnc', value: '2021/0000001Z' };
+  const about = (agency: string, recipient: string): AuditEntryInput => ({
+    event: 'disclosure',
+    agency,
+    subjectKeys: [keyer(subject)],
+    purpose: 'prevent-and-deter',
+    decision: 'permit',
+    recipients: [recipient],
+    outcome: 'queued',
+  });
+
+  /**
+   * A log holding, oldest first: YOT entries about nobody (so that the
+   * subject's index, not the YOT's, is the smaller set and drives the
+   * walk), `foreign` entries about the subject the YOT neither made nor
+   * received, then `own` YOT entries about the subject.
+   */
+  async function logWith(foreign: number, own: number) {
+    const prefix = redisServer.newPrefix();
+    const log = createAuditLog({ redis, prefix });
+    await log.appendMany(Array.from({ length: 40 }, () => ({ ...about('nv-yot', 'nv-police'), subjectKeys: [] })));
+    for (let index = 0; index < foreign; index += 1) await log.append(about('nv-police', 'nv-probation'));
+    for (let index = 0; index < own; index += 1) await log.append(about('nv-yot', 'nv-police'));
+    return { log, search: searchFor(log, prefix) };
+  }
+
+  it('limit=1 over one own entry gives no cursor, however many older entries of other agencies are about the subject', async () => {
+    for (const foreign of [0, 3, 30]) {
+      const { log, search } = await logWith(foreign, 1);
+      const page = await search.search({ subject, limit: 1 }, yot, dpo);
+      expect(page.entries.map((entry) => entry.agency)).toEqual(['nv-yot']);
+      expect(page.nextCursor).toBeUndefined();
+      // The read itself is logged, counting only what the scope let through.
+      const [read] = await log.getEntries([(await log.size()) - 1]);
+      expect(read).toMatchObject({ event: 'audit-read', agency: 'nv-yot', outcome: 'search' });
+      expect(read!.reason).toContain('1 results');
+    }
+  });
+
+  it('nor does a scan budget smaller than the other agencies\' entries: the page is filled from the scope, never cut short with a cursor', async () => {
+    const prefix = redisServer.newPrefix();
+    const log = createAuditLog({ redis, prefix });
+    await log.append(about('nv-yot', 'nv-police'));
+    await log.appendMany(Array.from({ length: 40 }, () => ({ ...about('nv-yot', 'nv-police'), subjectKeys: [] })));
+    for (let index = 0; index < 30; index += 1) await log.append(about('nv-police', 'nv-probation'));
+    const search = searchFor(log, prefix, { scanBudget: 5 });
+    const page = await search.search({ subject, limit: 1 }, yot, dpo);
+    expect(page.entries.map((entry) => entry.seq)).toEqual([0]);
+    expect(page.nextCursor).toBeUndefined();
+  });
+
+  it('a cursor is given when a second own entry is there, and the next page ends the walk', async () => {
+    const { search } = await logWith(3, 2);
+    const first = await search.search({ subject, limit: 1 }, yot, dpo);
+    expect(first.nextCursor).toBeDefined();
+    const second = await search.search({ subject, limit: 1, cursor: first.nextCursor }, yot, dpo);
+    expect(second.entries).toHaveLength(1);
+    expect(second.nextCursor).toBeUndefined();
+  });
+
+  it('a scheme DPO, who may see the older entries, is given a cursor to them', async () => {
+    const { search } = await logWith(3, 1);
+    expect((await search.search({ subject, limit: 1 }, scheme, dpo)).nextCursor).toBeDefined();
+  });
+});

@@ -18,7 +18,7 @@ import {
   type DpoIdentity,
   type SearchScope,
 } from './query.js';
-import { createSearchCore, type IndexFilter } from './search-core.js';
+import { createSearchCore, type IndexFilter, type SeqPage } from './search-core.js';
 import { buildSubjectReport, subjectReportToCsv, type CatalogLookup, type SubjectReport } from './subject-report.js';
 
 /** The part of the audit log (src/audit createAuditLog) that search needs. */
@@ -141,6 +141,29 @@ export function createAuditSearch(deps: AuditSearchDeps) {
     }
   }
 
+  /**
+   * An agency DPO's page, filled from the scoped intersection alone. The
+   * script's scan budget counts every member of the driving set it looks at,
+   * entries of other agencies included, so a page it cut short (with a
+   * cursor at the last member examined) would tell how many such entries the
+   * subject has, and where. Here the walk goes on, one budgeted call at a
+   * time (Redis stays responsive between them), until one match more than
+   * the page is found or nothing older matches: the cursor is given only
+   * when that further match exists, and it is the page's own last seq.
+   */
+  async function scopedPage(index: IndexFilter, before: number | undefined, limit: number): Promise<SeqPage> {
+    const seqs: number[] = [];
+    let cursor = before;
+    for (;;) {
+      const part = await core.page(index, cursor, limit + 1 - seqs.length);
+      seqs.push(...part.seqs);
+      if (seqs.length > limit || part.nextBefore === undefined) break;
+      cursor = part.nextBefore;
+    }
+    const shown = seqs.slice(0, limit);
+    return { seqs: shown, nextBefore: seqs.length > limit ? shown[shown.length - 1] : undefined };
+  }
+
   async function logSize(): Promise<number> {
     return Number((await deps.redis.get(keys.size)) ?? '0');
   }
@@ -201,7 +224,7 @@ export function createAuditSearch(deps: AuditSearchDeps) {
       const query = parseInput(auditSearchQuerySchema, queryInput, 'audit search query');
       const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const { index } = toIndexFilter(query, scope);
-      const page = await core.page(index, before, query.limit);
+      const page = index.scopeAgency ? await scopedPage(index, before, query.limit) : await core.page(index, before, query.limit);
       const entries = await fetchEntries(page.seqs, scope);
       await recordRead(scope, dpo, 'search', describe('search', scope, index, [`limit ${query.limit}`, `${entries.length} results`]));
       logRead('search', started, entries.length);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HubError } from '../../errors.js';
+import { actorIdSchema } from '../../messages/sender-ids.js';
 import { AUDIT_EVENTS, DECISIONS } from '../entry.js';
 
 /**
@@ -27,7 +28,7 @@ const filterShape = {
   /** Acting agency or a recipient. */
   agency: code.optional(),
   /** The person who acted, as `{ agency, id }` (index `audit:ix:actor:<agency>/<id>`). */
-  actor: z.strictObject({ agency: code, id: code }).optional(),
+  actor: z.strictObject({ agency: code, id: actorIdSchema }).optional(),
   purpose: code.optional(),
   event: z.enum(AUDIT_EVENTS).optional(),
   decision: z.enum(DECISIONS).optional(),
@@ -64,7 +65,7 @@ export const searchScopeSchema = z.discriminatedUnion('kind', [
 export type SearchScope = z.infer<typeof searchScopeSchema>;
 
 /** The DPO doing the reading, recorded as the actor of the `audit-read` entry. */
-export const dpoIdentitySchema = z.strictObject({ id: code, role: code });
+export const dpoIdentitySchema = z.strictObject({ id: actorIdSchema, role: code });
 export type DpoIdentity = z.infer<typeof dpoIdentitySchema>;
 
 /** Parses outside input; a failure names the fields, never their values. */

@@ -17,7 +17,9 @@
  * ARGV[6]  a time range holding at most this many entries drives the walk
  *
  * Returns { next, seq, seq, ... } newest first; next = -1 when nothing
- * older can match, else the last seq examined (the caller's next cursor).
+ * older matches, else the caller's next cursor: the last seq returned when
+ * a further match exists, or the last seq examined when the budget ran out
+ * first (a short page).
  */
 export const SEARCH_SCRIPT = `
 local timeKey = KEYS[1]
@@ -111,21 +113,25 @@ if #sets == 0 then
   return finish(-1, out)
 end
 
--- Walk the smallest set newest first, probing the others.
+-- Walk the smallest set newest first, probing the others. Once the page is
+-- full the walk goes on to the next match: a cursor is given only when one
+-- exists, never because the driving set holds older members. Those may be
+-- entries the other sets (an agency DPO's scope among them) leave out, and a
+-- cursor must not say that they exist.
 local upper = before ~= nil and ('(' .. before) or '+inf'
+local lastOut = nil
 while true do
   local batch = redis.call('ZREVRANGEBYSCORE', sets[1], upper, '-inf', 'LIMIT', 0, 256)
   if #batch == 0 then return finish(-1, out) end
   for _, m in ipairs(batch) do
     examined = examined + 1
     if inSets(m, 2) and inTime(m) then
+      if lastOut ~= nil then return finish(lastOut, out) end
       out[#out + 1] = m
-      if #out >= limit then
-        if redis.call('ZCOUNT', sets[1], '-inf', '(' .. m) == 0 then return finish(-1, out) end
-        return finish(tonumber(m), out)
-      end
+      if #out >= limit then lastOut = tonumber(m) end
     end
     if examined >= budget then
+      if lastOut ~= nil then return finish(lastOut, out) end
       if redis.call('ZCOUNT', sets[1], '-inf', '(' .. m) == 0 then return finish(-1, out) end
       return finish(tonumber(m), out)
     end

@@ -2,6 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import type { DpoIdentity, DpoTokenVerifier } from '../../dpo/index.js';
 import { HubError, isHubError } from '../../errors.js';
 import type { AuthenticationFailures } from '../authentication-failures.js';
+import { actorIdFrom } from '../../messages/sender-ids.js';
 
 /**
  * DPO authentication on /v1/audit: `Authorization: Bearer <JWT>` only
@@ -56,6 +57,6 @@ export function dpoOf(res: Response): DpoIdentity {
 
 /** The DPO as the audit log's `actor`: their subject (agency/name-slug), and whether they read for the scheme. */
 export function dpoActor(identity: DpoIdentity): { id: string; role: string } {
-  const id = identity.subject.replace(/[^A-Za-z0-9_.:/#()-]/g, '-').slice(0, 128) || 'dpo';
+  const id = actorIdFrom(identity.subject, 'dpo');
   return { id, role: identity.scope.kind === 'scheme' ? 'scheme-dpo' : 'agency-dpo' };
 }

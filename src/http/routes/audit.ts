@@ -87,7 +87,7 @@ const filterQuery = {
   'subject.kind': z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,31}$/).optional(),
   'subject.value': z.string().min(1).max(64).optional(),
   agency: code.optional(),
-  actor: z.string().regex(/^[A-Za-z0-9_.:#()-]+\/[A-Za-z0-9_.:\/#()-]+$/).max(260).optional().meta({ description: 'agency/staff-id' }),
+  actor: z.string().regex(/^[a-z0-9-]+\/[A-Za-z0-9._@+:/\\=~|#-]+$/).max(200).optional().meta({ description: 'agency/staff-id' }),
   purpose: code.optional(),
   event: z.enum(AUDIT_EVENTS).optional(),
   decision: z.enum(DECISIONS).optional(),

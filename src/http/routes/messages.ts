@@ -4,7 +4,9 @@ import { HubError } from '../../errors.js';
 import type { IntakeAnswer } from '../../routing/intake.js';
 import type { QueryAnswer } from '../../routing/query.js';
 import type { CallerIdentity } from '../../routing/ports.js';
-import { auditRefusedEnvelope } from '../../routing/caller-checks.js';
+import { auditEveryRefusal, auditRefusedEnvelope } from '../../routing/caller-checks.js';
+import type { RefusalPort } from '../../routing/ports.js';
+import type { ByteBudget } from '../byte-budget.js';
 import { agencyRouteErrors, errorBodySchema } from '../openapi.js';
 import { agencyOf } from '../identity.js';
 import type { RouteDeps, RouteModule } from '../types.js';
@@ -35,12 +37,24 @@ const errors = {
   403: { description: 'Signed by an agency other than the caller', schema: errorBodySchema },
   409: { description: 'jti already used for other bytes', schema: errorBodySchema },
   413: { description: 'Envelope too large', schema: errorBodySchema },
+  429: {
+    description:
+      'RATE_LIMITED; AUTH_FAILURES_LIMITED; SEND_BUDGET_EXCEEDED (bytes sent this window over SEND_MB_PER_MINUTE); INBOX_FULL (a pull recipient holds its quota; nothing was sent); REFUSALS_LIMITED (too many refused requests this window; details.refused holds the refusal it stands for). Retry-After',
+    schema: errorBodySchema,
+  },
   422: { description: 'Message body invalid', schema: errorBodySchema },
 };
 
-export function messageRoutes(useCases: MessageUseCases): RouteModule {
+export interface MessageRouteLimits {
+  /** Folds a flood of refused envelopes into one entry per window (src/http/refused-requests.ts); default: an entry each. */
+  refusals?: RefusalPort;
+  /** Bytes of envelopes per agency per window (byte-budget.ts); default: none. */
+  sendBudget?: ByteBudget;
+}
+
+export function messageRoutes(useCases: MessageUseCases, limits: MessageRouteLimits = {}): RouteModule {
   return (router, deps) => {
-    const readEnvelope = auditedEnvelopeReader(deps);
+    const readEnvelope = auditedEnvelopeReader(deps, limits);
     router.post('/v1/messages', readEnvelope('message'), async (req, res) => {
       const answer = await useCases.accept(agencyOf(req), req.body as string);
       res.status(202).json(answer);
@@ -87,13 +101,17 @@ export function messageRoutes(useCases: MessageUseCases): RouteModule {
  * s.62), and an agency that keeps sending oversized envelopes is visible to
  * the DPO, not only to the operational log.
  */
-function auditedEnvelopeReader(deps: RouteDeps): (what: 'message' | 'query') => RequestHandler {
+function auditedEnvelopeReader(deps: RouteDeps, limits: MessageRouteLimits): (what: 'message' | 'query') => RequestHandler {
+  const refusals = limits.refusals ?? auditEveryRefusal(deps.audit);
   return (what) => async (req, res, next) => {
     let read = false;
+    const { agencyId } = agencyOf(req);
     try {
       await deps.body.jose(req, res, () => void (read = true));
+      // Counted once read: the body's real length, whatever Content-Length said.
+      if (read) await limits.sendBudget?.spend(agencyId, Buffer.byteLength(req.body as string));
     } catch (error) {
-      if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, agencyOf(req).agencyId, what, error);
+      if (error instanceof HubError) throw await auditRefusedEnvelope(refusals, agencyId, what, error);
       throw error;
     }
     if (read) next();

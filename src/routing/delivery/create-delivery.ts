@@ -8,6 +8,7 @@ import { createDeliveryWorkers, type DeliveryWorkers } from './delivery-workers.
 import { createInbox, type Inbox } from './inbox.js';
 import { createInboxCursors } from './inbox-cursor.js';
 import { createInboxStore } from './inbox-store.js';
+import type { InboxQuota } from './inbox-quota.js';
 import type { AuditSink, Clock, DeliveryMetrics, DeliveryRoute } from './ports.js';
 import { createPushClient, type PushClient, type PushTls } from './push-client.js';
 import { createTrackingStore, type TrackingStore } from './tracking-store.js';
@@ -31,6 +32,8 @@ export interface DeliverySettings {
   concurrency: number;
   /** INBOX_TTL_SECONDS */
   inboxTtlSeconds: number;
+  /** INBOX_MAX_ITEMS and INBOX_MAX_MB; unset: no quota. */
+  inboxQuota?: InboxQuota;
   /** How often the inbox sweeper runs; default a minute. */
   sweepIntervalMs?: number;
   /** How long close() waits for deliveries in flight; default DELIVERY_TIMEOUT_MS + 1 s. */
@@ -95,7 +98,15 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
   const queue = createDeliveryQueue({ connection: queueConnection, prefix, attempts: settings.attempts, backoffMs: settings.backoffMs });
   const cursors = createInboxCursors(deps.inboxCursorKey);
   const inbox = createInbox({ store: inboxStore, tracking, audit, cursors, ttlSeconds: settings.inboxTtlSeconds, ...(deps.metrics ? { metrics: deps.metrics } : {}), ...(clock ? { clock } : {}) });
-  const service = createDeliveryService({ queue, tracking, deadLetters, audit, routeFor: deps.routeFor, ...(clock ? { clock } : {}) });
+  const service = createDeliveryService({
+    queue,
+    tracking,
+    deadLetters,
+    audit,
+    routeFor: deps.routeFor,
+    ...(settings.inboxQuota ? { inboxes: { store: inboxStore, quota: settings.inboxQuota } } : {}),
+    ...(clock ? { clock } : {}),
+  });
 
   const started: Array<{ workers: DeliveryWorkers; push: PushClient; sweeper: NodeJS.Timeout }> = [];
   let closing: Promise<void> | undefined;

@@ -1,6 +1,8 @@
 import { HubError } from '../../errors.js';
 import { parseDeliveryId } from './delivery-job.js';
 import type { DeadLetter, DeadLetterStore } from './dead-letter-store.js';
+import { assertInboxRoom, type InboxQuota } from './inbox-quota.js';
+import type { InboxStore } from './inbox-store.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { AuditSink, Clock, DeliveryRoute } from './ports.js';
 import { systemClock } from './ports.js';
@@ -28,6 +30,8 @@ export interface DeliveryService {
    * Idempotent per (message, recipient).
    */
   accept(messageId: string, sender: string, outcomes: readonly AcceptedRecipient[], deliveries: readonly DeliveryRequest[]): Promise<void>;
+  /** INBOX_FULL when a pull recipient's inbox has no room for these deliveries (inbox-quota.ts); call before anything is stored. */
+  assertRoom(deliveries: readonly DeliveryRequest[]): Promise<void>;
   listDeadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
   /** Requeues one dead letter; DELIVERY_NOT_FOUND when there is none by that id. */
   replay(deliveryId: string, options?: ReplayOptions): Promise<void>;
@@ -42,6 +46,8 @@ export interface DeliveryServiceOptions {
   audit: AuditSink;
   /** The registry's delivery entry for an agency, or undefined for an unknown agency. */
   routeFor: (agencyId: string) => DeliveryRoute | undefined;
+  /** The pull inboxes and their quota; without them, assertRoom lets everything through. */
+  inboxes?: { store: Pick<InboxStore, 'usage'>; quota: InboxQuota };
   clock?: Clock;
 }
 
@@ -108,6 +114,12 @@ export function createDeliveryService(options: DeliveryServiceOptions): Delivery
           }),
         ),
       );
+    },
+
+    async assertRoom(deliveries) {
+      if (!options.inboxes) return;
+      const pulled = deliveries.filter((delivery) => options.routeFor(delivery.recipient)?.mode === 'pull');
+      await assertInboxRoom(options.inboxes.store, options.inboxes.quota, pulled);
     },
 
     listDeadLetters: (listOptions) => deadLetters.list(listOptions),

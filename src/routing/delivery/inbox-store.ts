@@ -12,6 +12,7 @@ import type { StoreDependencies } from './ports.js';
  *   inbox:expiry          ZSET  score = expiry (epoch ms), member = item id (the sweeper's work list)
  *   inbox:seq:<agency>    STRING that recipient's arrival counter: one per recipient, so a
  *                                position in one inbox says nothing about deliveries to another
+ *   inbox:usage:<agency>  HASH  `items` and `bytes` (of sealed envelopes) held, for the quota
  *
  * An item expires at `expiresAt` whether or not the sweeper has run yet: list
  * and ack treat an item past that time as gone.
@@ -68,6 +69,13 @@ export interface InboxStore {
   read(itemId: string): Promise<InboxItem | undefined>;
   /** Removes an id from the sweeper's work list (its item is already gone). */
   forgetExpiry(itemId: string): Promise<void>;
+  /** What one agency's inbox holds now: items and bytes of sealed envelopes (the inbox quota's measure). */
+  usage(agencyId: string): Promise<InboxUsage>;
+}
+
+export interface InboxUsage {
+  items: number;
+  bytes: number;
 }
 
 /** Deterministic, so the same delivery always names the same item. */
@@ -75,7 +83,7 @@ export function inboxItemIdFor(messageId: string, agencyId: string): string {
   return `ibx_${createHash('sha256').update(`${messageId}\u0000${agencyId}`).digest('base64url').slice(0, 32)}`;
 }
 
-// KEYS: item hash, agency zset, expiry zset, the agency's seq counter.
+// KEYS: item hash, agency zset, expiry zset, the agency's seq counter, agency usage hash.
 // ARGV: id, agency, messageId, sender, messageType, jwe, receivedAt, expiresAt.
 // A counter not yet there starts from the inbox's highest position, so items
 // stored before counters were per recipient keep their order.
@@ -85,6 +93,8 @@ if redis.call('EXISTS', KEYS[4]) == 0 then
   local top = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
   if top[2] then redis.call('SET', KEYS[4], top[2]) end
 end
+redis.call('HINCRBY', KEYS[5], 'items', 1)
+redis.call('HINCRBY', KEYS[5], 'bytes', string.len(ARGV[6]))
 local seq = redis.call('INCR', KEYS[4])
 redis.call('HSET', KEYS[1], 'agency', ARGV[2], 'seq', seq, 'messageId', ARGV[3], 'sender', ARGV[4],
   'messageType', ARGV[5], 'jwe', ARGV[6], 'receivedAt', ARGV[7], 'expiresAt', ARGV[8])
@@ -104,9 +114,11 @@ end
 return marked
 `);
 
-// KEYS: item hash, agency zset, expiry zset. ARGV: id, agency.
+// KEYS: item hash, agency zset, expiry zset, agency usage hash. ARGV: id, agency.
 const REMOVE = luaScript(`
 if redis.call('HGET', KEYS[1], 'agency') ~= ARGV[2] then return 0 end
+redis.call('HINCRBY', KEYS[4], 'items', -1)
+redis.call('HINCRBY', KEYS[4], 'bytes', -redis.call('HSTRLEN', KEYS[1], 'jwe'))
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
@@ -128,6 +140,7 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
   const agencyKey = (agencyId: string) => key('inbox', 'agency', agencyId);
   const expiryKey = key('inbox', 'expiry');
   const seqKey = (agencyId: string) => key('inbox', 'seq', agencyId);
+  const usageKey = (agencyId: string) => key('inbox', 'usage', agencyId);
 
   function toItem(id: string, fields: Record<string, string>): InboxItem | undefined {
     if (!fields.agency) return undefined;
@@ -154,7 +167,7 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
       const id = inboxItemIdFor(item.messageId, item.agencyId);
       const created = await PUT.run(
         redis,
-        [itemKey(id), agencyKey(item.agencyId), expiryKey, seqKey(item.agencyId)],
+        [itemKey(id), agencyKey(item.agencyId), expiryKey, seqKey(item.agencyId), usageKey(item.agencyId)],
         [id, item.agencyId, item.messageId, item.sender, item.messageType, item.jwe, item.receivedAt, item.expiresAt],
       );
       return { id, created: created === 1 };
@@ -193,7 +206,7 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
     },
 
     async remove(agencyId, itemId) {
-      return (await REMOVE.run(redis, [itemKey(itemId), agencyKey(agencyId), expiryKey], [itemId, agencyId])) === 1;
+      return (await REMOVE.run(redis, [itemKey(itemId), agencyKey(agencyId), expiryKey, usageKey(agencyId)], [itemId, agencyId])) === 1;
     },
 
     async claimExpired(now, limit, leaseMs) {
@@ -204,6 +217,11 @@ export function createInboxStore(options: StoreDependencies): InboxStore {
 
     async forgetExpiry(itemId) {
       await redis.zrem(expiryKey, itemId);
+    },
+
+    async usage(agencyId) {
+      const [items, bytes] = await redis.hmget(usageKey(agencyId), 'items', 'bytes');
+      return { items: Math.max(0, Number(items ?? 0)), bytes: Math.max(0, Number(bytes ?? 0)) };
     },
   };
 }
