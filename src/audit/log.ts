@@ -64,7 +64,13 @@ export function createAuditLog(options: AuditLogOptions) {
     // The appender reads the log's right edge from Redis only through frontierAt: when it starts,
     // and whenever Redis holds something other than what it built on. That is where a rollback
     // or a fork shows, so the guard checks there, before any batch is built on what Redis holds.
-    tree: { ...tree, frontierAt: async (atSize: number) => (await guard.assertExtends(), tree.frontierAt(atSize)) },
+    tree: {
+      ...tree,
+      async frontierAt(atSize: number) {
+        await guard.assertExtends();
+        return tree.frontierAt(atSize);
+      },
+    },
     maxBatch: options.maxBatch,
     clock,
     logger,

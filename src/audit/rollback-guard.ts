@@ -103,7 +103,7 @@ export function createRollbackGuard(options: RollbackGuardOptions) {
     fileStamp = stamp;
   }
 
-  function stop(kind: HaltKind, signedSize: number, storedSize: number): HubError {
+  function haltLog(kind: HaltKind, signedSize: number, storedSize: number): HubError {
     if (!halt) {
       halt = { kind, signedSize, storedSize, at: new Date().toISOString() };
       // One line, at the highest level the logger has: the operator must act (docs/operations.md).
@@ -140,7 +140,7 @@ export function createRollbackGuard(options: RollbackGuardOptions) {
       const signed = latest;
       if (!signed || signed.treeSize === 0) return;
       const storedSize = Number((await redis.get(keys.size)) ?? '0');
-      if (storedSize < signed.treeSize) throw stop('rollback', signed.treeSize, storedSize);
+      if (storedSize < signed.treeSize) throw haltLog('rollback', signed.treeSize, storedSize);
       let holds: boolean;
       try {
         // The computation reads every block whatever their values (tree.computeAt fetches in one round trip).
@@ -151,7 +151,7 @@ export function createRollbackGuard(options: RollbackGuardOptions) {
             newRoot: rootHash(storedSize, read),
             path: storedSize > signed.treeSize ? consistencyPath(signed.treeSize, storedSize, read) : [],
           }),
-          () => stop('rollback', signed.treeSize, storedSize),
+          () => haltLog('rollback', signed.treeSize, storedSize),
         );
         const signedRoot = Buffer.from(signed.rootHash, 'base64');
         holds =
@@ -159,10 +159,10 @@ export function createRollbackGuard(options: RollbackGuardOptions) {
           (storedSize === signed.treeSize || consistencyPathHolds(signed.treeSize, storedSize, signedRoot, found.newRoot, found.path));
       } catch (error) {
         // Blocks of the signed tree gone from Redis: it cannot extend what was signed.
-        if (error instanceof MissingBlockError) throw stop('fork', signed.treeSize, storedSize);
+        if (error instanceof MissingBlockError) throw haltLog('fork', signed.treeSize, storedSize);
         throw error;
       }
-      if (!holds) throw stop('fork', signed.treeSize, storedSize);
+      if (!holds) throw haltLog('fork', signed.treeSize, storedSize);
     },
 
     /**

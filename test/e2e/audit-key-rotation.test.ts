@@ -1,8 +1,9 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointKeyId, type SignedCheckpoint } from '../../src/audit/index.js';
+import { createTestSigner } from '../../src/audit/test-signer.js';
 import { runIspHub } from '../support/cli.js';
 import { example } from '../support/e2e.js';
 import { certsDir, startTestHub, type TestHub } from '../support/hub.js';
@@ -84,6 +85,15 @@ describe('checkpoints across two key rotations', () => {
       const one = await runIspHub(['audit', 'verify', '--checkpoint', file, '--cert', historyFile], { env });
       expect(one.stdout, one.stderr).toContain(`checkpoint OK: size ${checkpoint.checkpoint.treeSize}`);
     }
+
+    // A history that slips in a certificate the scheme CA did not issue is refused, not trusted.
+    const forged = JSON.parse(await readFile(historyFile, 'utf8')) as { certificates: Array<{ x5c: string[] }> };
+    forged.certificates.push({ ...forged.certificates[0]!, x5c: [(await createTestSigner('Mallory Hub Signing')).certificate.raw.toString('base64')] });
+    const forgedFile = path.join(work, 'forged-history.json');
+    await writeFile(forgedFile, JSON.stringify(forged));
+    const refused = await runIspHub(['audit', 'verify', '--full', '--cert', forgedFile], { env });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('CERT_UNTRUSTED_ISSUER');
 
     // Only the certificates in HUB_CERT_DIR (current and previous): the oldest checkpoint is named.
     const [oldest] = await hub!.hub.parts.auditLog.checkpoints();

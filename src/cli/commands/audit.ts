@@ -7,6 +7,7 @@ import { readHubCertificates, verifyCheckpoint, verifyConsistency, verifyFullLog
 import { auditArchiveDir, hubSigningCertFile } from '../../audit/settings.js';
 import { loadConfig } from '../../config/index.js';
 import { HubError } from '../../errors.js';
+import { createTrustStore, readCertificatesPem } from '../../pki/index.js';
 import { connectRedis } from '../../redis/index.js';
 
 /**
@@ -56,8 +57,9 @@ function describe(checkpoint: Checkpoint): string {
  * The certificates to check checkpoints against: a PEM file (one
  * certificate or a bundle), or the JSON the hub publishes at
  * /.well-known/audit-signing-certificates.json (every certificate it has
- * signed with). Without --cert: the current and previous signing
- * certificates in HUB_CERT_DIR.
+ * signed with), whose certificates must each chain to the scheme CA
+ * (CA_CERT). Without --cert: the current and previous signing certificates
+ * in HUB_CERT_DIR.
  */
 async function loadCertificates(file: string | undefined, config: ReturnType<typeof loadConfig>): Promise<X509Certificate[]> {
   if (!file) {
@@ -78,11 +80,24 @@ async function loadCertificates(file: string | undefined, config: ReturnType<typ
   if (certificates.length === 0 || certificates.some((der) => typeof der !== 'string')) {
     throw new HubError('BAD_REQUEST', `the certificate history ${file} lists no certificates (expected { certificates: [{ x5c: [base64 DER] }] })`);
   }
+  let parsed: X509Certificate[];
   try {
-    return certificates.map((der) => new X509Certificate(Buffer.from(der as string, 'base64')));
+    parsed = certificates.map((der) => new X509Certificate(Buffer.from(der as string, 'base64')));
   } catch {
     throw new HubError('CERT_MALFORMED', `a certificate in ${file} cannot be read`);
   }
+  // The history comes from the hub: each certificate counts only if the scheme CA issued it for signing.
+  // Judged at its own start of validity: a retired key may have expired since, its checkpoints stay valid.
+  const trust = createTrustStore({ caCertificates: readCertificatesPem(await readText(config.CA_CERT, 'scheme CA certificate')) });
+  for (const certificate of parsed) {
+    try {
+      trust.verify(certificate, { usage: 'signing', at: new Date(new Date(certificate.validFrom).getTime() + 1000) });
+    } catch (error) {
+      const code = error instanceof HubError ? error.code : 'CERT_UNTRUSTED_ISSUER';
+      throw new HubError(code, `a certificate in ${file} is not a hub signing certificate of the scheme CA (CA_CERT ${config.CA_CERT})`);
+    }
+  }
+  return parsed;
 }
 
 async function verifyFiles(options: VerifyOptions, certificate: X509Certificate[]): Promise<void> {
