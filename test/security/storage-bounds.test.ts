@@ -167,7 +167,8 @@ describe("Redis's memory on /health and /metrics", () => {
       const body = JSON.parse(health.text);
       expect(body.status).toBe('warn');
       expect(body.checks['redis-memory']).toMatchObject({ status: 'warn', detail: { limitBytes: tight, warnPercent: 80 } });
-      const metrics = (await anonymous.send('GET', '/metrics')).text;
+      // Metrics are served on their own loopback listener, not on the API port.
+      const metrics = await (await fetch(hub.hub.metricsUrl)).text();
       expect(metrics).toMatch(new RegExp(`^isp_hub_redis_memory_limit_bytes ${tight}$`, 'm'));
       expect(metrics).toMatch(/^isp_hub_redis_memory_used_bytes \d+$/m);
     } finally {
