@@ -48,7 +48,7 @@ describe('a hub whose Redis no longer extends its last checkpoint', () => {
     const health = await police.request('GET', '/health');
     expect(health.status).toBe(503);
     expect(JSON.parse(health.body.toString()).checks.auditLog).toEqual({ status: 'fail', detail: { halted: 'rollback', signedSize: size, storedSize: size - 5 } });
-    const metrics = (await police.request('GET', '/metrics')).body.toString();
+    const metrics = await (await fetch(hub.hub.metricsUrl)).text();
     expect(metrics).toMatch(/isp_hub_audit_log_halted\{kind="rollback"\} 1/);
 
     // The checkpoint scheduler runs every second: give it three chances to sign, then look.
