@@ -17,6 +17,16 @@ export interface EmbeddedRedisOptions {
   /** Turn AOF off (tests of tail loss); on by default, as DESIGN.md "State and scale" asks. */
   appendOnly?: boolean;
   startTimeoutMs?: number;
+  /**
+   * More redis-server arguments after the launcher's own (later ones win):
+   * test set-ups use it for `--replicaof` and `--cluster-enabled`.
+   */
+  extraArgs?: string[];
+  /**
+   * Run as a Sentinel (`redis-server <file> --sentinel`) with this config
+   * file, which Sentinel rewrites as it learns the set-up: test set-ups only.
+   */
+  sentinelConfigFile?: string;
 }
 
 export interface EmbeddedRedis {
@@ -51,7 +61,8 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     throw new HubError('REDIS_START_FAILED', `a redis-server already answers on ${socketPath}: another hub is using this DATA_DIR, or one that was killed left its redis-server running (stop that one; give each hub its own DATA_DIR, or set REDIS_URL to share one Redis)`);
   }
   const port = socketPath ? 0 : options.port || (await findFreePort());
-  const args = redisArguments({ dataDir, port, socketPath, appendOnly: options.appendOnly ?? true });
+  const mode = options.sentinelConfigFile ? [options.sentinelConfigFile, '--sentinel'] : [];
+  const args = [...mode, ...redisArguments({ dataDir, port, socketPath, appendOnly: !options.sentinelConfigFile && (options.appendOnly ?? true) }), ...(options.extraArgs ?? [])];
   const child = await spawnRedis(options.binary ?? 'redis-server', args);
   const url = socketPath ? `redis+unix://${socketPath}` : `redis://127.0.0.1:${port}`;
   try {
