@@ -28,6 +28,12 @@ export interface AuditLogOptions {
   /** Most entries per append script call (default 512). */
   maxBatch?: number;
   clock?: () => Date;
+  /**
+   * Resolves once the entries Redis holds now have reached the configured
+   * replicas (src/redis/replica-ack.ts). A checkpoint is signed only after
+   * it: a signed size that a promoted replica lacks would fork the log.
+   */
+  afterWrites?: () => Promise<void>;
 }
 
 export type AppendListener = (entries: AuditEntry[], treeSize: number) => void;
@@ -169,6 +175,7 @@ export function createAuditLog(options: AuditLogOptions) {
       const treeSize = await size();
       const [latest] = await checkpointsBetween('-inf', '+inf', true);
       if (latest && latest.checkpoint.treeSize === treeSize) return latest;
+      await options.afterWrites?.();
       const root = await withTree(() => tree.compute((read) => rootHash(treeSize, read)));
       const checkpoint = { origin, treeSize, rootHash: root.toString('base64'), time: clock().toISOString() };
       const jws = await signCheckpoint(options.signer, checkpoint);

@@ -22,7 +22,7 @@ import type { Logger } from '../logger.js';
 import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
 import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
-import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
+import { connectRedis, createReplicaAck, keyspace, type EmbeddedRedis, type ReplicaAck, type RedisTarget } from '../redis/index.js';
 import { createDelivery, deliverySettingsFrom, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
 import type { IntakeAnswer } from '../routing/intake.js';
@@ -96,6 +96,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     closers.push(async () => void (await redis.quit().catch(() => undefined)));
     const queueConnection = connectRedis(target, { connectionName: `isp-hub-${role}-queue`, forBlockingCommands: true }) as Redis;
     closers.push(async () => void (await queueConnection.quit().catch(() => undefined)));
+    const replicaAck = openReplicaAck(config, target);
+    if (replicaAck.close) closers.push(replicaAck.close);
+    const { afterWrites } = replicaAck.ack;
 
     const revocations = await openRevocationList(config.REVOCATION_LIST);
     const trust = createTrustStore({
@@ -120,6 +123,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       origin: config.HUB_ID,
       archiveDir,
       logger,
+      afterWrites: () => afterWrites(),
     });
     /** The audit log as the use cases see it, timing each append for /metrics. */
     const timed = async <T>(append: () => Promise<T>): Promise<T> => {
@@ -180,6 +184,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         deadLettered: () => metrics.deadLetter({ type: 'delivery' }),
       },
       onError: (error) => logger.error('delivery error', { error }),
+      beforeHandOver: () => afterWrites(),
     });
     closers.push(() => delivery.close());
 
@@ -221,6 +226,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       delivery,
       flags,
       metrics,
+      afterWrites: () => afterWrites(),
     });
 
     const publicRoutes = options.publicRoutes ? await options.publicRoutes(parts) : [];
@@ -258,6 +264,18 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }
 
 
+}
+
+/** REDIS_MIN_REPLICAS_ACK > 0: a connection of its own for WAIT; otherwise nothing to wait for. */
+function openReplicaAck(config: HubConfig, target: RedisTarget): { ack: ReplicaAck; close?: () => Promise<void> } {
+  const minReplicas = config.REDIS_MIN_REPLICAS_ACK;
+  const counterKey = keyspace(config.REDIS_KEY_PREFIX)('replica-ack');
+  if (minReplicas === 0) return { ack: { minReplicas, afterWrites: async () => undefined } };
+  const connection = connectRedis(target, { connectionName: 'isp-hub-replica-ack' });
+  return {
+    ack: createReplicaAck({ connection, counterKey, minReplicas, timeoutMs: config.REDIS_REPLICA_ACK_TIMEOUT_MS }),
+    close: async () => void (await connection.quit().catch(() => undefined)),
+  };
 }
 
 async function stopEmbedded(embedded: EmbeddedRedis): Promise<void> {

@@ -1,2 +1,3 @@
 export { startEmbeddedRedis, findFreePort, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
+export { createReplicaAck, type ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
 export { connectRedis, keyspace, type RedisClient, type RedisTarget, type ConnectOptions } from './connect.js';

@@ -15,7 +15,8 @@ const TOTAL = 240;
  * primary's last writes. The hub waits for REDIS_MIN_REPLICAS_ACK replicas
  * before it answers 202 (Redis WAIT) and before it signs a checkpoint, so
  * what the promoted replica lacks was never acknowledged: those senders got
- * 503, and their retries with the same bytes are accepted after failover.
+ * 503, and their retries with the same bytes are accepted after failover,
+ * once the old primary is back as the new primary's replica.
  */
 describe('Sentinel failover while the replica lags behind', () => {
   let set: SentinelSet;
@@ -56,6 +57,8 @@ describe('Sentinel failover while the replica lags behind', () => {
     await set.kill(set.primary);
     set.resume(replica!);
     const promoted = await set.waitForFailover(oldPrimary);
+    // As an operator would: the old primary comes back and the sentinels make it the new primary's replica.
+    await set.restart(set.primary);
 
     const sent = await sending;
     await waitForEveryDelivery(sent, { 'nv-probation': receiver }, 60_000, () => `hub stderr: ${hub.stderrTail()}`);

@@ -35,6 +35,8 @@ export interface SentinelSet {
   resume(node: RedisNode): void;
   /** kill -9 of the node. */
   kill(node: RedisNode): Promise<void>;
+  /** Starts a killed node again on its port and data folder; the sentinels make it a replica of the primary they elected. */
+  restart(node: RedisNode): Promise<void>;
   /** Waits until the sentinels name another primary than `port` and it accepts writes. */
   waitForFailover(port: number, timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
@@ -44,10 +46,11 @@ export async function startSentinelSet(options: { replicas?: number } = {}): Pro
   const root = await mkdtemp(path.join(tmpdir(), 'isp-hub-sentinel-'));
   const nodes: RedisNode[] = [];
   const sentinels: EmbeddedRedis[] = [];
+  const nodeArgs = ['--repl-diskless-sync', 'no'];
   const startNode = async (name: string, extraArgs: string[] = []): Promise<RedisNode> => {
     const dataDir = path.join(root, name);
     const port = await findFreePort();
-    const server = await startEmbeddedRedis({ dataDir, port, extraArgs: ['--repl-diskless-sync', 'no', ...extraArgs] });
+    const server = await startEmbeddedRedis({ dataDir, port, extraArgs: [...nodeArgs, ...extraArgs] });
     const node = { port, server, dataDir };
     nodes.push(node);
     return node;
@@ -102,6 +105,9 @@ export async function startSentinelSet(options: { replicas?: number } = {}): Pro
       stall: (node) => void process.kill(node.server.pid, 'SIGSTOP'),
       resume: (node) => void process.kill(node.server.pid, 'SIGCONT'),
       kill: (node) => node.server.kill(),
+      async restart(node) {
+        node.server = await startEmbeddedRedis({ dataDir: node.dataDir, port: node.port, extraArgs: nodeArgs });
+      },
       async waitForFailover(port, timeoutMs = 30_000) {
         let promoted = port;
         await waitUntil(

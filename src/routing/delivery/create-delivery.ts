@@ -57,6 +57,8 @@ export interface DeliveryDependencies {
   metrics?: DeliveryMetrics;
   clock?: Clock;
   onError?: (error: Error) => void;
+  /** See DeliveryProcessorOptions.beforeHandOver: the replica wait before anything leaves. */
+  beforeHandOver?: () => Promise<void>;
 }
 
 export interface Delivery {
@@ -110,6 +112,7 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
       inboxTtlSeconds: settings.inboxTtlSeconds,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(clock ? { clock } : {}),
+      ...(deps.beforeHandOver ? { beforeHandOver: deps.beforeHandOver } : {}),
     });
     const workers = createDeliveryWorkers({
       connection: queueConnection,
