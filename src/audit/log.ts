@@ -3,7 +3,7 @@ import path from 'node:path';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/index.js';
-import { createAppender } from './appender.js';
+import { createAppender, type AppendOptions, type AppenderOptions } from './appender.js';
 import { createArchiveStore, type ArchiveStore } from './archive-store.js';
 import { archiveOldEntries, type ArchiveOptions, type ArchiveResult } from './archiver.js';
 import { signCheckpoint, assertP256, type CheckpointSigner } from './checkpoint-signer.js';
@@ -34,6 +34,16 @@ export interface AuditLogOptions {
    * it: a signed size that a promoted replica lacks would fork the log.
    */
   afterWrites?: () => Promise<void>;
+  /**
+   * Hub processes: stand as the log's sequencer candidate (appender.ts),
+   * holding the lease while alive. Others (CLI commands, tests) take it only
+   * while they have appends and nobody else holds it. Call close() at the end.
+   */
+  standAsSequencer?: boolean;
+  /** How long a once-key keeps a retried message from being appended again (REPLAY_WINDOW_SECONDS). */
+  onceSeconds?: number;
+  /** Runs before every batch is stored (see AppenderOptions.beforeAppend). */
+  beforeAppend?: AppenderOptions['beforeAppend'];
 }
 
 export type AppendListener = (entries: AuditEntry[], treeSize: number) => void;
@@ -63,6 +73,10 @@ export function createAuditLog(options: AuditLogOptions) {
     maxBatch: options.maxBatch,
     clock,
     logger,
+    readEntries: (seqs) => getEntries(seqs),
+    ...(options.standAsSequencer ? { standAsSequencer: true } : {}),
+    ...(options.onceSeconds ? { onceSeconds: options.onceSeconds } : {}),
+    ...(options.beforeAppend ? { beforeAppend: options.beforeAppend } : {}),
     onCommitted: (entries, size) => {
       for (const listener of listeners) {
         try {
@@ -73,6 +87,8 @@ export function createAuditLog(options: AuditLogOptions) {
       }
     },
   });
+
+  appender.start();
 
   async function size(): Promise<number> {
     return Number((await redis.get(keys.size)) ?? '0');
@@ -148,9 +164,16 @@ export function createAuditLog(options: AuditLogOptions) {
   return {
     keys,
     /** Validates and appends one entry; resolves once it is stored in Redis. */
-    append: (input: AuditEntryInput): Promise<AuditEntry> => appender.append(input),
-    /** Appends many entries in as few script calls as the batch limit allows (bulk loads). */
-    appendMany: (inputs: AuditEntryInput[]): Promise<AuditEntry[]> => appender.appendMany(inputs),
+    append: (input: AuditEntryInput, appendOptions?: AppendOptions): Promise<AuditEntry> => appender.append(input, appendOptions),
+    /**
+     * Appends entries together (stored whole or not at all); with `once`,
+     * at most once for that key however often a retry asks.
+     */
+    appendMany: (inputs: AuditEntryInput[], appendOptions?: AppendOptions): Promise<AuditEntry[]> => appender.appendMany(inputs, appendOptions),
+    /** Another process is the log's sequencer: it integrates entries and signs checkpoints. */
+    isFollower: (): boolean => appender.isFollower(),
+    /** Gives the sequencer lease up and fails appends still waiting; the log is unusable for appends afterwards. */
+    close: (): Promise<void> => appender.close(),
     size,
     async getEntry(seq: number): Promise<AuditEntry | undefined> {
       return (await getEntries([seq]))[0];
