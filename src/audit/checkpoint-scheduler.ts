@@ -69,6 +69,8 @@ export class CheckpointScheduler {
   private async signIfGrown(): Promise<void> {
     try {
       const { log } = this.options;
+      // The sequencer signs: another process holding the lease integrates and checkpoints for all.
+      if (log.isFollower()) return;
       const size = await log.size();
       if (size === 0 || size === this.signedSize) return;
       const latest = await log.latestCheckpoint();

@@ -16,6 +16,7 @@ export {
 } from './entry.js';
 export { createSubjectKeyer, normaliseIdentifierValue, type SubjectIdentifier, type SubjectKeyer } from './subject-keys.js';
 export { createAuditLog, CHECKPOINT_LOG_FILE, type AuditLog, type AuditLogOptions, type AppendListener } from './log.js';
+export type { AppendOptions, BatchToAppend } from './appender.js';
 export { auditKeys, indexKeysOf, type AuditKeys, type IndexKind } from './keys.js';
 export { signCheckpoint, type CheckpointSigner } from './checkpoint-signer.js';
 export { CheckpointScheduler, type CheckpointSchedulerOptions } from './checkpoint-scheduler.js';

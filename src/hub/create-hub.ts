@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import type { HubConfig } from '../config/index.js';
-import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AuditEntryInput } from '../audit/index.js';
+import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AppendOptions, type AuditEntryInput } from '../audit/index.js';
 import { createFlagCipher, createFlagRegister } from '../flags/index.js';
 import {
   auditCheckpointCheck,
@@ -31,6 +31,7 @@ import type { QueryAnswer } from '../routing/query.js';
 import { createAgencyDirectory, type AgencyDirectory } from './agency-directory.js';
 import { loadHubKeyRing, type HubKeyRing } from './hub-key-ring.js';
 import { loadHubSecrets } from './local-secrets.js';
+import { assertSecretsShared } from './shared-secrets-check.js';
 import { createMessageOpener } from './message-opener.js';
 import { createPolicyPort } from './policy-port.js';
 import { bindUseCases } from './use-cases.js';
@@ -112,6 +113,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
     const keys = await loadHubKeyRing(config.HUB_CERT_DIR, trust);
     const secrets = await loadHubSecrets(config);
+    await assertSecretsShared(redis, config.REDIS_KEY_PREFIX, secrets);
     const subjectKeyer = createSubjectKeyer(secrets.subjectKeySecret);
     const metrics = createHubMetrics();
 
@@ -124,7 +126,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       archiveDir,
       logger,
       afterWrites: () => afterWrites(),
+      // Every hub process stands as the log's sequencer; one holds the lease and integrates for all.
+      standAsSequencer: true,
+      onceSeconds: config.REPLAY_WINDOW_SECONDS,
     });
+    closers.push(() => auditLog.close());
     /** The audit log as the use cases see it, timing each append for /metrics. */
     const timed = async <T>(append: () => Promise<T>): Promise<T> => {
       const started = process.hrtime.bigint();
@@ -134,7 +140,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     };
     const audit = {
       append: (input: AuditEntryInput) => timed(() => auditLog.append(input)),
-      appendMany: (inputs: AuditEntryInput[]) => timed(() => auditLog.appendMany(inputs)),
+      appendMany: (inputs: AuditEntryInput[], appendOptions?: AppendOptions) => timed(() => auditLog.appendMany(inputs, appendOptions)),
     };
     const checkpoints = new CheckpointScheduler({ log: auditLog, everyEntries: config.AUDIT_CHECKPOINT_EVERY, everySeconds: config.AUDIT_CHECKPOINT_SECONDS, logger });
     checkpoints.start();
