@@ -1,4 +1,4 @@
 export { startEmbeddedRedis, findFreePort, type EmbeddedRedis, type EmbeddedRedisOptions } from './embedded-redis.js';
 export { isRedisFailure, redisFailureLine, unavailableFromRedis } from './redis-errors.js';
 export { createReplicaAck, type ReplicaAck, type ReplicaAckOptions } from './replica-ack.js';
-export { connectRedis, keyspace, type RedisClient, type RedisTarget, type ConnectOptions } from './connect.js';
+export { asClusterWhenItIsOne, connectRedis, keyspace, type RedisClient, type RedisTarget, type ConnectOptions } from './connect.js';

@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runIspHub } from '../support/cli.js';
 import { example } from '../support/e2e.js';
+import { certsDir } from '../support/hub.js';
 import type { TestReceiver } from '../support/hub.js';
 import type { HubProcess } from '../support/hub-process.js';
 import { startSentinelSet, type SentinelSet } from '../support/redis-topologies.js';
@@ -84,5 +87,14 @@ describe('Sentinel failover while the replica lags behind', () => {
     } finally {
       connection.disconnect();
     }
+
+    // The operator's commands find the promoted primary through the sentinels too.
+    const cliEnv = { REDIS_URL: '', REDIS_SENTINELS: set.sentinels.join(','), REDIS_SENTINEL_NAME: set.name, REDIS_KEY_PREFIX: prefix, NODE_ENV: 'test' };
+    const verified = await runIspHub(['audit', 'verify', '--full', '--cert', path.join(certsDir, 'hub/signing-cert.pem'), '--archive-dir', path.join(dataDir, 'audit-archive')], { env: cliEnv });
+    expect(verified.stdout).toMatch(/^OK: \d+ entries/m);
+    expect(verified.code).toBe(0);
+    const listed = await runIspHub(['deliveries', 'list-dead'], { env: cliEnv });
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
   }, 150_000);
 });
