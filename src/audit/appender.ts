@@ -310,7 +310,7 @@ export function createAppender(options: AppenderOptions) {
     edge = undefined;
     logger?.info('audit sequencer lease taken', { event: 'audit.sequencer' });
     startTicking();
-    void readQueue();
+    readQueue().catch((error: unknown) => logger?.error('audit queue reader stopped', { event: 'audit.queue-reader-failed', error }));
   }
 
   /** The lease is gone: queued batches are left for the next sequencer, this process's own appends are queued for it. */
@@ -364,9 +364,10 @@ export function createAppender(options: AppenderOptions) {
   async function readQueue(): Promise<void> {
     if (reading) return;
     reading = true;
-    const connection = redis.duplicate();
-    connection.on('error', () => undefined);
+    let connection: RedisClient | undefined;
     try {
+      connection = redis.duplicate();
+      connection.on('error', () => undefined);
       while (lease.token && !closed) {
         await idle();
         if (!lease.token || closed) break;
@@ -387,7 +388,7 @@ export function createAppender(options: AppenderOptions) {
       }
     } finally {
       reading = false;
-      connection.disconnect();
+      connection?.disconnect();
     }
   }
 
