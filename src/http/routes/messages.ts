@@ -36,6 +36,7 @@ const errors = {
   409: { description: 'jti already used for other bytes', schema: errorBodySchema },
   413: { description: 'Envelope too large', schema: errorBodySchema },
   422: { description: 'Message body invalid', schema: errorBodySchema },
+  503: { description: 'UNAVAILABLE: the hub could not make the answer durable (Redis unreachable, or fewer replicas than REDIS_MIN_REPLICAS_ACK acknowledged in time); send the same bytes again', schema: errorBodySchema },
 };
 
 export function messageRoutes(useCases: MessageUseCases): RouteModule {
