@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { createAuditLog } from '../../audit/index.js';
-import { loadConfig, type HubConfig } from '../../config/index.js';
+import { loadConfig } from '../../config/index.js';
 import { HubError } from '../../errors.js';
-import { connectRedis, type RedisClient, type RedisTarget } from '../../redis/index.js';
+import { connectRedis, type RedisClient } from '../../redis/index.js';
 import { cliRedisTarget } from '../../hub/redis-connection.js';
 import { createDelivery, deliverySettingsFrom, type Delivery } from '../../routing/delivery/index.js';
 
