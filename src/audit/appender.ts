@@ -308,6 +308,8 @@ export function createAppender(options: AppenderOptions) {
   function becameSequencer(): void {
     follower = false;
     edge = undefined;
+    // Whatever is still queued was not integrated, however old: read the queue from its start.
+    readAfter = '0-0';
     logger?.info('audit sequencer lease taken', { event: 'audit.sequencer' });
     startTicking();
     readQueue().catch((error: unknown) => logger?.error('audit queue reader stopped', { event: 'audit.queue-reader-failed', error }));
