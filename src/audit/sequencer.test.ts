@@ -127,6 +127,23 @@ describe('appends from many processes', () => {
     expect(await verifyFullLog({ redis: redis.connect(), prefix, hubCertificate: signer.certificate })).toMatchObject({ ok: true, checkedEntries: 100 });
   });
 
+  it('replaces a sequencer that died holding the lease, and integrates what was queued meanwhile', async () => {
+    const prefix = redis.newPrefix();
+    const deadConnection = redis.connect();
+    const dying = createAuditLog({ redis: deadConnection, prefix, signer, standAsSequencer: true });
+    await dying.append(syntheticAuditInput(0)); // it holds the lease now
+    const [survivor] = processes(prefix, 1);
+    deadConnection.disconnect(); // a crash: no release, no renewal
+    const started = Date.now();
+    const queued = await Promise.all(Array.from({ length: 20 }, (_, i) => survivor!.append(syntheticAuditInput(1 + i))));
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(queued.map((entry) => entry.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 1 + i));
+    expect(survivor!.isFollower()).toBe(false);
+    await survivor!.checkpoint();
+    expect(await verifyFullLog({ redis: redis.connect(), prefix, hubCertificate: signer.certificate })).toMatchObject({ ok: true, checkedEntries: 21 });
+    await dying.close().catch(() => undefined);
+  }, 20_000);
+
   it('writes a message\'s entries once however often its append is retried', async () => {
     const prefix = redis.newPrefix();
     const [one, other] = processes(prefix, 2);
