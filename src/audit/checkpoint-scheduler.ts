@@ -12,9 +12,10 @@ export interface CheckpointSchedulerOptions {
 
 /**
  * Signs checkpoints every N entries or T seconds, whichever comes first.
- * Several hub processes may each run one: a process signs only when the log
- * has grown past the newest checkpoint, so they add little duplication, and
- * any extra checkpoint is still a true statement about the log.
+ * Several hub processes may each run one: a process that knows another is
+ * the log's sequencer leaves signing to it, and a process signs only when
+ * the log has grown past the newest checkpoint, so they add little
+ * duplication; any extra checkpoint is still a true statement about the log.
  */
 export class CheckpointScheduler {
   private timer: NodeJS.Timeout | undefined;
