@@ -86,6 +86,14 @@ function answeringRedis(): Redis {
       };
     },
     get: async () => '0',
+    // The sequencer lease (taken at once, renewed) and the idle queue reader (nothing ever queued).
+    set: async () => 'OK',
+    eval: async () => 1,
+    duplicate: () => ({
+      on: () => undefined,
+      disconnect: () => undefined,
+      xread: () => new Promise((resolve) => setTimeout(() => resolve(null), 250)),
+    }),
   };
   return stand as unknown as Redis;
 }
@@ -151,7 +159,7 @@ async function main(): Promise<void> {
     const eight = await appendRow('appends/s, 8 writers, 1 process', [createAuditLog({ redis: connect(), prefix: '{bench-8}', signer })], 8, 5000, '>= 20,000 /s');
     await appendBounds(eight, signer);
     const shared = [0, 1, 2, 3].map(() => createAuditLog({ redis: connect(), prefix: '{bench-8x4}', signer }));
-    await appendRow('appends/s, 8 writers over 4 hub instances', shared, 8, 2500, '(contended CAS)');
+    await appendRow('appends/s, 8 writers over 4 hub instances', shared, 8, 2500, '(one sequencer)');
 
     note(`filling a log to ${LARGE.toLocaleString('en-GB')} entries`);
     const prefix = '{bench-large}';

@@ -24,8 +24,8 @@
  * Options: --topology split|all (split: an API and a worker process, as docker/compose.yaml
  *   runs the hub; all: one process) --seconds N (20) --concurrency N (32) --half-seconds N (= seconds)
  *   --floor-seconds N (5) --json [FILE] --report (writes docs/benchmarks.md and
- *   docs/benchmarks-latency.svg, and runs bench:envelope/policy/audit/audit-search for it)
- *   --open-in-window (the receiver opens each delivery as it arrives) --no-others (with --report: leave those four out) --cpu-prof DIR (a V8 CPU profile of the
+ *   docs/benchmarks-latency.svg, and runs bench:envelope/policy/audit/audit-search and bench:scale --wait for it)
+ *   --open-in-window (the receiver opens each delivery as it arrives) --no-others (with --report: leave those out) --cpu-prof DIR (a V8 CPU profile of the
  *   hub's main thread over the peak run, summarised in the output and the report)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';

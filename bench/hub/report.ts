@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --report`: writes docs/benchmarks.md and
  * docs/benchmarks-latency.svg from one run of bench/hub.ts, and runs the
- * envelope, policy, audit and audit-search benchmarks to paste their tables beside it,
+ * envelope, policy, audit, audit-search and scale benchmarks to paste their tables beside it,
  * each with its own date and load average.
  */
 import { spawn } from 'node:child_process';
@@ -70,6 +70,7 @@ const OTHERS = [
   { script: 'bench/policy.ts', title: 'npm run bench:policy' },
   { script: 'bench/audit.ts', title: 'npm run bench:audit' },
   { script: 'bench/audit-search.ts', title: 'npm run bench:audit-search' },
+  { script: 'bench/scale.ts', title: 'npm run bench:scale -- --wait', args: ['--wait'] },
 ];
 
 /**
@@ -79,10 +80,10 @@ const OTHERS = [
  */
 const REPORT_AUDIT_ENTRIES = '100000';
 
-async function runOther(root: string, script: string, title: string): Promise<OtherBench> {
+async function runOther(root: string, script: string, title: string, args: string[] = []): Promise<OtherBench> {
   const started = new Date();
   const env = { ...process.env, BENCH_AUDIT_ENTRIES: process.env['BENCH_AUDIT_ENTRIES'] ?? REPORT_AUDIT_ENTRIES };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString('utf8')));
   child.stderr.resume();
@@ -175,7 +176,7 @@ export function renderMarkdown(result: BenchResult, others: OtherBench[], svgNam
     '',
     ...profileSection(result.profile),
     'Run it again: `npm run bench` (prints), `npm run bench -- --json out.json`, `npm run bench -- --report`',
-    '(this file and the SVG; `--no-others` leaves the four benchmarks below out), `--seconds N`,',
+    '(this file and the SVG; `--no-others` leaves the benchmarks below out), `--seconds N`,',
     "`--concurrency N`, `--cpu-prof DIR` (a V8 CPU profile of the API process's main thread over the peak run),",
     '`--topology all` (the hub as one process), `--open-in-window` (the receiver opens each delivery as it arrives).',
     '',
@@ -283,7 +284,7 @@ export async function writeReport(result: BenchResult, options: { root: string; 
   if (options.runOthers) {
     for (const other of OTHERS) {
       options.say(`report: running ${other.title} ...`);
-      others.push(await runOther(options.root, other.script, other.title));
+      others.push(await runOther(options.root, other.script, other.title, 'args' in other ? other.args : []));
     }
   }
   const docs = path.join(options.root, 'docs');

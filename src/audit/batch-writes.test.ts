@@ -6,7 +6,7 @@ import { leafHash } from './verify/hashing.js';
 import { MerkleFrontier } from './verify/merkle.js';
 
 const keys = auditKeys('{batch}');
-const FIXED: [string, string, string, string] = [keys.size, keys.entries, keys.time, keys.writer];
+const FIXED = { size: keys.size, entries: keys.entries, time: keys.time, sequencer: keys.sequencer, queue: keys.queue };
 
 /** Tree strings as a map of key -> bytes, written block by block as the old script did. */
 function writeBlockByBlock(chunkSize: number, blocks: Array<[number, number, Buffer]>): Map<string, Buffer> {
@@ -85,11 +85,13 @@ describe('BatchWrites', () => {
     writes.addBlock(1, 5, Buffer.alloc(32, 3));
     const chain = Buffer.alloc(32, 9);
     const call = writes.scriptCall(FIXED, 'token', chain);
-    expect(call.keys).toEqual([...FIXED, keys.treeChunk(0, 0), 'ix:x', 'ix:y', keys.treeChunk(0, 0), keys.treeChunk(1, 0)]);
-    expect(call.args.slice(0, 14)).toEqual([10, 2, 'token', 2, 9 * 32, chain, '{"a":1}', '{"a":2}', 1000, 1001, 1, 0, 2, 0]);
-    expect(call.args[14]).toBe(1);
-    expect(call.args.slice(15, 17)).toEqual([10 * 32, Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 2)])]);
-    expect(call.args.slice(17)).toEqual([5 * 32, Buffer.alloc(32, 3)]);
+    expect(call.keys).toEqual([keys.size, keys.entries, keys.time, keys.sequencer, keys.treeChunk(0, 0), keys.queue, 'ix:x', 'ix:y', keys.treeChunk(0, 0), keys.treeChunk(1, 0)]);
+    // expected, n, token, k, leaf offset, chain leaf, r, o, s, once and placement seconds, queue read position
+    expect(call.args.slice(0, 12)).toEqual([10, 2, 'token', 2, 9 * 32, chain, 2, 0, 0, 1, 1, '0-0']);
+    expect(call.args.slice(12, 20)).toEqual(['{"a":1}', '{"a":2}', 1000, 1001, 1, 0, 2, 0]);
+    expect(call.args[20]).toBe(1);
+    expect(call.args.slice(21, 23)).toEqual([10 * 32, Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 2)])]);
+    expect(call.args.slice(23)).toEqual([5 * 32, Buffer.alloc(32, 3)]);
     // Without a chain leaf the script skips the check; at expected 0 the key is any leaf string.
     expect(new BatchWrites(keys, 0).scriptCall(FIXED, '', undefined).args.slice(4, 6)).toEqual([0, '']);
     expect(new BatchWrites(keys, 65_537).scriptCall(FIXED, '', undefined).keys[4]).toBe(keys.treeChunk(0, 1));

@@ -12,6 +12,30 @@ export interface ScriptCall {
   args: (string | Buffer | number)[];
 }
 
+export interface FixedKeys {
+  size: string;
+  entries: string;
+  time: string;
+  sequencer: string;
+  queue: string;
+}
+
+/**
+ * What the script records besides the entries: once-keys of appends that
+ * must be stored at most once, and the queued batches it takes off the
+ * queue (each with where its appends went, told to the process that queued it).
+ */
+export interface Bookkeeping {
+  once: Array<{ key: string; value: string }>;
+  queued: Array<{ streamId: string; placedKey: string; placement: string; channel: string }>;
+  onceSeconds: number;
+  placedSeconds: number;
+  /** The newest queued batch the sequencer has read: the script returns those queued after it. */
+  readAfter: string;
+}
+
+const NO_BOOKKEEPING: Bookkeeping = { once: [], queued: [], onceSeconds: 1, placedSeconds: 1, readAfter: '0-0' };
+
 /** The leaf a batch was built on (seq expected - 1), when the batch under it is not yet known to be stored. */
 export type ChainLeaf = Buffer | undefined;
 
@@ -59,7 +83,7 @@ export class BatchWrites {
   }
 
   /** KEYS and ARGV for append.lua (see its header for the layout). */
-  scriptCall(fixedKeys: [size: string, entries: string, time: string, writer: string], token: string, chainLeaf: ChainLeaf): ScriptCall {
+  scriptCall(fixed: FixedKeys, token: string, chainLeaf: ChainLeaf, bookkeeping: Bookkeeping = NO_BOOKKEEPING): ScriptCall {
     const previous = Math.max(this.expected - 1, 0);
     const previousChunk = Math.floor(previous / this.chunkSize);
     const indexKeys = [...this.members.keys()];
@@ -68,8 +92,20 @@ export class BatchWrites {
     const runs = this.treeRuns();
     const runArgs: (number | Buffer)[] = [];
     for (const run of runs) runArgs.push(run.offset, run.bytes);
+    const { once, queued } = bookkeeping;
     return {
-      keys: [...fixedKeys, this.keys.treeChunk(0, previousChunk), ...indexKeys, ...runs.map((run) => run.key)],
+      keys: [
+        fixed.size,
+        fixed.entries,
+        fixed.time,
+        fixed.sequencer,
+        this.keys.treeChunk(0, previousChunk),
+        fixed.queue,
+        ...indexKeys,
+        ...runs.map((run) => run.key),
+        ...once.map((write) => write.key),
+        ...queued.map((batch) => batch.placedKey),
+      ],
       args: [
         this.expected,
         this.bodies.length,
@@ -77,10 +113,18 @@ export class BatchWrites {
         indexKeys.length,
         (previous - previousChunk * this.chunkSize) * 32,
         chainLeaf ?? '',
+        runs.length,
+        once.length,
+        queued.length,
+        bookkeeping.onceSeconds,
+        bookkeeping.placedSeconds,
+        bookkeeping.readAfter,
         ...this.bodies,
         ...this.times,
         ...memberArgs,
         ...runArgs,
+        ...once.map((write) => write.value),
+        ...queued.flatMap((batch) => [batch.streamId, batch.placement, batch.channel]),
       ],
     };
   }

@@ -12,9 +12,10 @@ export interface CheckpointSchedulerOptions {
 
 /**
  * Signs checkpoints every N entries or T seconds, whichever comes first.
- * Several hub processes may each run one: a process signs only when the log
- * has grown past the newest checkpoint, so they add little duplication, and
- * any extra checkpoint is still a true statement about the log.
+ * Several hub processes may each run one: a process that knows another is
+ * the log's sequencer leaves signing to it, and a process signs only when
+ * the log has grown past the newest checkpoint, so they add little
+ * duplication; any extra checkpoint is still a true statement about the log.
  */
 export class CheckpointScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -71,6 +72,8 @@ export class CheckpointScheduler {
   private async signIfGrown(): Promise<void> {
     try {
       const { log } = this.options;
+      // The sequencer signs: another process holding the lease integrates and checkpoints for all.
+      if (log.isFollower()) return;
       const size = await log.size();
       if (size === 0 || size === this.signedSize) return;
       const latest = await log.latestCheckpoint();

@@ -19,6 +19,7 @@ export { createSigningHistory, SIGNING_HISTORY_FILE, type SigningHistory, type S
 export { createSharedStore, STORE_MARKER_FILE, type SharedStore } from './shared-store.js';
 export { createRollbackGuard, type HaltReport, type HaltKind, type RollbackGuard } from './rollback-guard.js';
 export { createAuditLog, CHECKPOINT_LOG_FILE, type AuditLog, type AuditLogOptions, type AppendListener } from './log.js';
+export type { AppendOptions, BatchToAppend } from './appender.js';
 export { auditKeys, indexKeysOf, type AuditKeys, type IndexKind } from './keys.js';
 export { signCheckpoint, type CheckpointSigner } from './checkpoint-signer.js';
 export { CheckpointScheduler, type CheckpointSchedulerOptions } from './checkpoint-scheduler.js';

@@ -31,6 +31,14 @@ export interface AuditKeys {
   writer: string;
   /** The identity token of the shared archive store (src/audit/shared-store.ts). */
   storeToken: string;
+  /** The sequencer's lease: the token of the one process that integrates entries (sequencer-lease.ts). */
+  sequencer: string;
+  /** Stream of batches other processes queued for the sequencer to integrate. */
+  queue: string;
+  /** Where a queued batch's appends went, kept a while for a process that missed the notice. */
+  placed(streamId: string): string;
+  /** Marks an append that must be stored at most once (a message's entries). */
+  once(key: string): string;
   treeChunk(level: number, chunk: number): string;
   index(kind: IndexKind, value: string): string;
 }
@@ -50,6 +58,10 @@ export function auditKeys(prefix: string): AuditKeys {
     archiveLock: key('audit', 'archive', 'lock'),
     writer: key('audit', 'writer'),
     storeToken: key('audit', 'store'),
+    sequencer: key('audit', 'sequencer'),
+    queue: key('audit', 'queue'),
+    placed: (streamId) => key('audit', 'placed', streamId),
+    once: (onceKey) => key('audit', 'once', onceKey),
     treeChunk: (level, chunk) => key('audit', 'tree', String(level), String(chunk)),
     index: (kind, value) => `${indexBase}${kind}:${value}`,
   };

@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/index.js';
-import { createAppender } from './appender.js';
+import { createAppender, type AppendOptions, type AppenderOptions } from './appender.js';
 import { createArchiveStore, type ArchiveStore } from './archive-store.js';
 import { archiveOldEntries, type ArchiveOptions, type ArchiveResult } from './archiver.js';
 import { signCheckpoint, assertP256, type CheckpointSigner } from './checkpoint-signer.js';
@@ -34,6 +34,22 @@ export interface AuditLogOptions {
   clock?: () => Date;
   /** Called once if the log stops because Redis no longer extends the last signed checkpoint. */
   onHalt?: (report: HaltReport) => void;
+  /**
+   * Resolves once the entries Redis holds now have reached the configured
+   * replicas (src/redis/replica-ack.ts). A checkpoint is signed only after
+   * it: a signed size that a promoted replica lacks would fork the log.
+   */
+  afterWrites?: () => Promise<void>;
+  /**
+   * Hub processes: stand as the log's sequencer candidate (appender.ts),
+   * holding the lease while alive. Others (CLI commands, tests) take it only
+   * while they have appends and nobody else holds it. Call close() at the end.
+   */
+  standAsSequencer?: boolean;
+  /** How long a once-key keeps a retried message from being appended again (REPLAY_WINDOW_SECONDS). */
+  onceSeconds?: number;
+  /** Runs before every batch is stored (see AppenderOptions.beforeAppend). */
+  beforeAppend?: AppenderOptions['beforeAppend'];
 }
 
 export type AppendListener = (entries: AuditEntry[], treeSize: number) => void;
@@ -74,6 +90,10 @@ export function createAuditLog(options: AuditLogOptions) {
     maxBatch: options.maxBatch,
     clock,
     logger,
+    readEntries: (seqs) => getEntries(seqs),
+    ...(options.standAsSequencer ? { standAsSequencer: true } : {}),
+    ...(options.onceSeconds ? { onceSeconds: options.onceSeconds } : {}),
+    ...(options.beforeAppend ? { beforeAppend: options.beforeAppend } : {}),
     onCommitted: (entries, size) => {
       for (const listener of listeners) {
         try {
@@ -84,6 +104,8 @@ export function createAuditLog(options: AuditLogOptions) {
       }
     },
   });
+
+  appender.start();
 
   async function size(): Promise<number> {
     return Number((await redis.get(keys.size)) ?? '0');
@@ -162,9 +184,16 @@ export function createAuditLog(options: AuditLogOptions) {
   return {
     keys,
     /** Validates and appends one entry; resolves once it is stored in Redis. */
-    append: (input: AuditEntryInput): Promise<AuditEntry> => appender.append(input),
-    /** Appends many entries in as few script calls as the batch limit allows (bulk loads). */
-    appendMany: (inputs: AuditEntryInput[]): Promise<AuditEntry[]> => appender.appendMany(inputs),
+    append: (input: AuditEntryInput, appendOptions?: AppendOptions): Promise<AuditEntry> => appender.append(input, appendOptions),
+    /**
+     * Appends entries together (stored whole or not at all); with `once`,
+     * at most once for that key however often a retry asks.
+     */
+    appendMany: (inputs: AuditEntryInput[], appendOptions?: AppendOptions): Promise<AuditEntry[]> => appender.appendMany(inputs, appendOptions),
+    /** Another process is the log's sequencer: it integrates entries and signs checkpoints. */
+    isFollower: (): boolean => appender.isFollower(),
+    /** Gives the sequencer lease up and fails appends still waiting; the log is unusable for appends afterwards. */
+    close: (): Promise<void> => appender.close(),
     size,
     async getEntry(seq: number): Promise<AuditEntry | undefined> {
       return (await getEntries([seq]))[0];
@@ -191,6 +220,7 @@ export function createAuditLog(options: AuditLogOptions) {
       const treeSize = await size();
       const [latest] = await checkpointsBetween('-inf', '+inf', true);
       if (latest && latest.checkpoint.treeSize === treeSize) return latest;
+      await options.afterWrites?.();
       const root = await withTree(() => tree.compute((read) => rootHash(treeSize, read)));
       const now = clock();
       const checkpoint = { origin, treeSize, rootHash: root.toString('base64'), time: now.toISOString() };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { HubError } from '../errors.js';
+import { isRedisFailure, redisFailureLine } from '../redis/index.js';
 import { registerCommands } from './commands/index.js';
 
 /**
@@ -26,6 +27,12 @@ export async function runCli(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof HubError) {
       process.stderr.write(`isp-hub: ${error.code}: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (isRedisFailure(error)) {
+      // The reply alone: the error also carries the failed command, which for a script is its whole Lua text.
+      process.stderr.write(`isp-hub: UNAVAILABLE: Redis: ${redisFailureLine(error)}\n`);
       process.exitCode = 2;
       return;
     }

@@ -47,6 +47,14 @@ export const configSchema = z.object({
   REDIS_MAXMEMORY_MB: integer(64, 16 * 1024 * 1024).optional(),
   /** /health warns once Redis uses this share of its maxmemory (of the machine's memory when it has none). */
   REDIS_MEMORY_WARN_PERCENT: integer(1, 100).default(80),
+  /**
+   * Replicas that must hold a message's writes (audit entries, idempotency
+   * record, delivery jobs) before intake answers 202, and a checkpoint's
+   * entries before it is signed (Redis WAIT). 0: no WAIT (the embedded default has no replicas).
+   */
+  REDIS_MIN_REPLICAS_ACK: integer(0, 16).default(0),
+  /** How long one WAIT may take; past it the sender gets 503 and retries with the same bytes. */
+  REDIS_REPLICA_ACK_TIMEOUT_MS: integer(10, 60_000).default(1000),
 
   ENVELOPE_MAX_BYTES: integer(1024, 16 * 1024 * 1024).default(256 * 1024),
   CLOCK_SKEW_SECONDS: integer(0, 3600).default(60),

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HubError, type HubErrorCode } from '../errors.js';
+import { isRedisFailure, unavailableFromRedis } from '../redis/index.js';
 import type { Logger } from '../logger.js';
 import { loggerOf } from './request-context.js';
 
@@ -12,6 +13,7 @@ export const notFoundHandler: RequestHandler = () => {
  * The one place errors become responses. A HubError answers with its status
  * and `{ error: { code, message, details? } }`. Errors that express itself
  * raises with a 4xx status (e.g. a malformed URL) become the nearest code.
+ * A Redis failure is 503 UNAVAILABLE (`details.redis` the reply's code word).
  * Anything else is a bug: 500 INTERNAL with no stack and no message detail,
  * logged with the request id (the logger keeps only the error's name).
  */
@@ -22,7 +24,9 @@ export function createErrorMapper(fallbackLogger: Logger): ErrorRequestHandler {
       req.socket.destroy();
       return;
     }
-    const hubError = error instanceof HubError ? error : fromFrameworkError(error);
+    // A Redis failure anywhere in a request (a replica that refuses writes, a lost connection during failover)
+    // is the store being unavailable: 503, and the sender's retry is safe (jti idempotency).
+    const hubError = error instanceof HubError ? error : isRedisFailure(error) ? unavailableFromRedis(error) : fromFrameworkError(error);
     // Never let the error path itself throw: express's fallback would print a stack.
     let logger = fallbackLogger;
     try {

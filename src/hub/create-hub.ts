@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { metricsPortOf, type HubConfig } from '../config/index.js';
-import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AuditEntryInput } from '../audit/index.js';
+import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AppendOptions, type AuditEntryInput } from '../audit/index.js';
 import { createFlagCipher, createFlagRegister } from '../flags/index.js';
 import {
   auditCheckpointCheck,
@@ -29,7 +29,7 @@ import type { Logger } from '../logger.js';
 import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
 import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
-import { connectRedis, readRedisMemory, type EmbeddedRedis } from '../redis/index.js';
+import { connectRedis, createReplicaAck, keyspace, readRedisMemory, type EmbeddedRedis, type ReplicaAck, type RedisTarget } from '../redis/index.js';
 import { createDelivery, deliverySettingsFrom, inboxCursorKey, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
 import type { IntakeAnswer } from '../routing/intake.js';
@@ -38,6 +38,7 @@ import type { QueryRecord } from '../routing/query.js';
 import { createAgencyDirectory, type AgencyDirectory } from './agency-directory.js';
 import { loadHubKeyRing, type HubKeyRing } from './hub-key-ring.js';
 import { loadHubSecrets } from './local-secrets.js';
+import { assertSecretsShared } from './shared-secrets-check.js';
 import { createMessageOpener } from './message-opener.js';
 import { createPolicyPort } from './policy-port.js';
 import { bindUseCases } from './use-cases.js';
@@ -105,6 +106,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     closers.push(async () => void (await redis.quit().catch(() => undefined)));
     const queueConnection = connectRedis(target, { connectionName: `isp-hub-${role}-queue`, forBlockingCommands: true }) as Redis;
     closers.push(async () => void (await queueConnection.quit().catch(() => undefined)));
+    const replicaAck = openReplicaAck(config, target);
+    if (replicaAck.close) closers.push(replicaAck.close);
+    const { afterWrites } = replicaAck.ack;
 
     const revocations = await openRevocationList(config.REVOCATION_LIST);
     const trust = createTrustStore({
@@ -118,6 +122,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
     const keys = await loadHubKeyRing(config.HUB_CERT_DIR, trust);
     const secrets = await loadHubSecrets(config);
+    await assertSecretsShared(redis, config.REDIS_KEY_PREFIX, secrets);
     const subjectKeyer = createSubjectKeyer(secrets.subjectKeySecret);
     const metrics = createHubMetrics();
 
@@ -131,7 +136,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       archiveDir,
       logger,
       onHalt: (report) => metrics.auditLogHalted({ kind: report.kind }),
+      afterWrites: () => afterWrites(),
+      // Every hub process stands as the log's sequencer; one holds the lease and integrates for all.
+      standAsSequencer: true,
+      onceSeconds: config.REPLAY_WINDOW_SECONDS,
     });
+    closers.push(() => auditLog.close());
     /** The audit log as the use cases see it, timing each append for /metrics. */
     const timed = async <T>(append: () => Promise<T>): Promise<T> => {
       const started = process.hrtime.bigint();
@@ -141,7 +151,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     };
     const audit = {
       append: (input: AuditEntryInput) => timed(() => auditLog.append(input)),
-      appendMany: (inputs: AuditEntryInput[]) => timed(() => auditLog.appendMany(inputs)),
+      appendMany: (inputs: AuditEntryInput[], appendOptions?: AppendOptions) => timed(() => auditLog.appendMany(inputs, appendOptions)),
     };
     const checkpoints = new CheckpointScheduler({ log: auditLog, everyEntries: config.AUDIT_CHECKPOINT_EVERY, everySeconds: config.AUDIT_CHECKPOINT_SECONDS, logger });
     checkpoints.start();
@@ -198,6 +208,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         deadLettered: () => metrics.deadLetter({ type: 'delivery' }),
       },
       onError: (error) => logger.error('delivery error', { error }),
+      beforeHandOver: () => afterWrites(),
     });
     closers.push(() => delivery.close());
 
@@ -252,6 +263,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       delivery,
       flags,
       metrics,
+      afterWrites: () => afterWrites(),
     });
 
     const publicRoutes = options.publicRoutes ? await options.publicRoutes(parts) : [];
@@ -291,6 +303,18 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }
 
 
+}
+
+/** REDIS_MIN_REPLICAS_ACK > 0: a connection of its own for WAIT; otherwise nothing to wait for. */
+function openReplicaAck(config: HubConfig, target: RedisTarget): { ack: ReplicaAck; close?: () => Promise<void> } {
+  const minReplicas = config.REDIS_MIN_REPLICAS_ACK;
+  const counterKey = keyspace(config.REDIS_KEY_PREFIX)('replica-ack');
+  if (minReplicas === 0) return { ack: { minReplicas, afterWrites: async () => undefined } };
+  const connection = connectRedis(target, { connectionName: 'isp-hub-replica-ack' });
+  return {
+    ack: createReplicaAck({ connection, counterKey, minReplicas, timeoutMs: config.REDIS_REPLICA_ACK_TIMEOUT_MS }),
+    close: async () => void (await connection.quit().catch(() => undefined)),
+  };
 }
 
 async function stopEmbedded(embedded: EmbeddedRedis): Promise<void> {

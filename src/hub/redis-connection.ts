@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { HubConfig } from '../config/index.js';
-import { startEmbeddedRedis, type EmbeddedRedis, type RedisTarget } from '../redis/index.js';
+import { HubError } from '../errors.js';
+import { asClusterWhenItIsOne, startEmbeddedRedis, type EmbeddedRedis, type RedisTarget } from '../redis/index.js';
 
 /** The Redis the environment names (REDIS_CLUSTER_NODES, REDIS_SENTINELS or REDIS_URL), if any. */
 export function configuredRedisTarget(config: HubConfig): RedisTarget | undefined {
@@ -13,13 +14,23 @@ export function configuredRedisTarget(config: HubConfig): RedisTarget | undefine
 }
 
 /**
+ * The Redis a CLI command works on: the one the hub is configured with
+ * (REDIS_URL, Sentinel or Cluster settings), never an embedded one of its own.
+ */
+export async function cliRedisTarget(config: HubConfig, command: string): Promise<RedisTarget> {
+  const configured = configuredRedisTarget(config);
+  if (!configured) throw new HubError('CONFIG_INVALID', `${command} works on the hub's Redis: set REDIS_URL, or REDIS_SENTINELS and REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES (and REDIS_KEY_PREFIX)`);
+  return asClusterWhenItIsOne(configured);
+}
+
+/**
  * Where the hub's Redis is: the configured one, or else a private
  * redis-server under DATA_DIR/redis (the embedded default), stopped again
  * when the hub closes.
  */
 export async function resolveRedisTarget(config: HubConfig): Promise<{ target: RedisTarget; embedded?: EmbeddedRedis }> {
   const configured = configuredRedisTarget(config);
-  if (configured) return { target: configured };
+  if (configured) return { target: await asClusterWhenItIsOne(configured) };
   const dataDir = path.resolve(config.DATA_DIR, 'redis');
   const embedded = await startEmbeddedRedis({
     dataDir,

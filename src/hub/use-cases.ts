@@ -23,6 +23,13 @@ export interface UseCaseParts {
   delivery: Delivery;
   flags: FlagRegister;
   metrics: HubMetrics;
+  /**
+   * Waits for the configured Redis replicas: an answer is given only once
+   * what it reports (audit entries, idempotency record, delivery jobs) would
+   * survive a failover. A replayed answer waits too, so a retry after a 503
+   * is not answered before the first attempt's writes are replicated.
+   */
+  afterWrites: () => Promise<void>;
 }
 
 type FlagChanges = Parameters<FlagRegister['apply']>[1];
@@ -72,10 +79,17 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
     }
   }
 
+  /** The answer, once its writes are durable as configured. */
+  async function durable<T>(answer: Promise<T>): Promise<T> {
+    const value = await answer;
+    await parts.afterWrites();
+    return value;
+  }
+
   return {
     accept: (caller, compact) =>
       counted((openMessage) =>
-        acceptMessage(
+        durable(acceptMessage(
           {
             openMessage,
             policy: countedPolicy,
@@ -91,11 +105,11 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
           },
           caller,
           compact,
-        ),
+        )),
       ),
     query: (caller, compact) =>
       counted((openMessage) =>
-        answerQuery(
+        durable(answerQuery(
           {
             openMessage,
             policy: countedPolicy,
@@ -113,7 +127,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
           },
           caller,
           compact,
-        ),
+        )),
       ),
     track: (agencyId, messageId) => parts.delivery.tracking.getForAgency(messageId, agencyId),
   };

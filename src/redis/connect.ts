@@ -45,6 +45,28 @@ export function connectRedis(target: RedisTarget, options: ConnectOptions = {}):
   return new Redis(target.url, common);
 }
 
+/**
+ * A REDIS_URL that names one node of a Redis Cluster is taken as that
+ * Cluster's seed: a plain connection to it would fail with MOVED on every
+ * key another node holds. Asks the node (INFO cluster) once.
+ */
+export async function asClusterWhenItIsOne(target: RedisTarget): Promise<RedisTarget> {
+  if (!target.url || target.url.startsWith('redis+unix://') || target.clusterNodes?.length || target.sentinels?.length) return target;
+  const probe = new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, connectTimeout: 3000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    if (!/cluster_enabled:1/.test(await probe.info('cluster'))) return target;
+    const url = new URL(target.url);
+    return { clusterNodes: [`${url.hostname}:${url.port || '6379'}`] };
+  } catch {
+    // Unreachable now: connect as configured and let the usual retries and errors say so.
+    return target;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 function parseHostPort(text: string): { host: string; port: number } {
   const separator = text.lastIndexOf(':');
   if (separator <= 0) return { host: text, port: 6379 };

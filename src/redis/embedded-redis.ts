@@ -20,6 +20,16 @@ export interface EmbeddedRedisOptions {
   /** Redis `maxmemory`; defaults to the machine-sized rule of memory-budget.ts. */
   maxMemoryBytes?: number;
   startTimeoutMs?: number;
+  /**
+   * More redis-server arguments after the launcher's own (later ones win):
+   * test set-ups use it for `--replicaof` and `--cluster-enabled`.
+   */
+  extraArgs?: string[];
+  /**
+   * Run as a Sentinel (`redis-server <file> --sentinel`) with this config
+   * file, which Sentinel rewrites as it learns the set-up: test set-ups only.
+   */
+  sentinelConfigFile?: string;
 }
 
 export interface EmbeddedRedis {
@@ -56,8 +66,10 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
     throw new HubError('REDIS_START_FAILED', `a redis-server already answers on ${socketPath}: another hub is using this DATA_DIR, or one that was killed left its redis-server running (stop that one; give each hub its own DATA_DIR, or set REDIS_URL to share one Redis)`);
   }
   const port = socketPath ? 0 : options.port || (await findFreePort());
-  const maxMemoryBytes = options.maxMemoryBytes ?? embeddedMaxMemoryBytes();
-  const args = redisArguments({ dataDir, port, socketPath, appendOnly: options.appendOnly ?? true, maxMemoryBytes });
+  const mode = options.sentinelConfigFile ? [options.sentinelConfigFile, '--sentinel'] : [];
+  // A sentinel holds no data: no AOF and no memory budget.
+  const maxMemoryBytes = options.sentinelConfigFile ? undefined : (options.maxMemoryBytes ?? embeddedMaxMemoryBytes());
+  const args = [...mode, ...redisArguments({ dataDir, port, socketPath, appendOnly: !options.sentinelConfigFile && (options.appendOnly ?? true), maxMemoryBytes }), ...(options.extraArgs ?? [])];
   const child = await spawnRedis(options.binary ?? 'redis-server', args);
   const url = socketPath ? `redis+unix://${socketPath}` : `redis://127.0.0.1:${port}`;
   try {
@@ -76,7 +88,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   };
 }
 
-function redisArguments(settings: { dataDir: string; port: number; socketPath: string | undefined; appendOnly: boolean; maxMemoryBytes: number }): string[] {
+function redisArguments(settings: { dataDir: string; port: number; socketPath: string | undefined; appendOnly: boolean; maxMemoryBytes: number | undefined }): string[] {
   const args = [
     '--port', String(settings.port),
     '--bind', '127.0.0.1',
@@ -84,13 +96,13 @@ function redisArguments(settings: { dataDir: string; port: number; socketPath: s
     '--appendonly', settings.appendOnly ? 'yes' : 'no',
     '--appendfsync', 'everysec',
     '--save', '',
-    '--maxmemory', String(settings.maxMemoryBytes),
     '--maxmemory-policy', 'noeviction',
     '--protected-mode', 'yes',
     '--daemonize', 'no',
     '--logfile', '',
     '--loglevel', 'warning',
   ];
+  if (settings.maxMemoryBytes !== undefined) args.push('--maxmemory', String(settings.maxMemoryBytes));
   if (settings.socketPath) args.push('--unixsocket', settings.socketPath, '--unixsocketperm', '700');
   return args;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
@@ -88,12 +89,14 @@ async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: 
     await deps.deliveries.assertRoom?.(routed.deliveries);
   } catch (error) {
     // The hub did collect the message, and then refused it as a whole (DPA 2018 s.62(1)(a)).
-    await deps.audit.appendMany([collection, routingFailedEntry(opened, messageId, subjectKeys, error)]);
+    const refused = [collection, routingFailedEntry(opened, messageId, subjectKeys, error)];
+    await deps.audit.appendMany(refused, { once: onceKeyFor(messageId, refused) });
     throw error;
   }
   // One atomic append for the collection and every decision: the log never
   // holds a disclosure without its collection, and it costs one round trip.
-  await deps.audit.appendMany([collection, ...routed.entries]);
+  const decided = [collection, ...routed.entries];
+  await deps.audit.appendMany(decided, { once: onceKeyFor(messageId, decided) });
 
   // The register answers queries from permitted holders, so a flag the policy
   // did not let this sender share (wrong purpose, wrong sender, a child's
@@ -278,6 +281,18 @@ function collectionEntry(opened: OpenedMessage, messageId: string, subjectKeys: 
     outcome: 'accepted',
     reason: `Received a ${opened.record.type} from ${opened.signerAgencyId}.`,
   };
+}
+
+/**
+ * A retry of a message after a failure later in the request (a Redis error
+ * while queueing its deliveries, a lost answer) decides again and would
+ * append the same collection and disclosure entries a second time: the
+ * once-key makes that append happen once. It covers what the entries say,
+ * so a retry that decides otherwise (a policy reloaded in between) still
+ * records its own decisions before anything it permits leaves.
+ */
+function onceKeyFor(messageId: string, entries: AuditEntryInput[]): string {
+  return `${messageId}:${createHash('sha256').update(JSON.stringify(entries)).digest('base64url')}`;
 }
 
 /** The delivery id of the notice about the disclosure of `messageId` to `recipient`. */

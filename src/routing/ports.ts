@@ -83,8 +83,12 @@ export interface PolicyPort {
 
 export interface AuditPort {
   append(input: AuditEntryInput): Promise<unknown>;
-  /** Appends the entries in this order in one atomic step: all are stored, or none. */
-  appendMany(inputs: AuditEntryInput[]): Promise<unknown>;
+  /**
+   * Appends the entries in this order in one atomic step: all are stored, or
+   * none. With `once`, at most once for that key: a retry gets the first
+   * try's entries and nothing is written again.
+   */
+  appendMany(inputs: AuditEntryInput[], options?: { once?: string }): Promise<unknown>;
 }
 
 /**

@@ -110,11 +110,9 @@ describe('two hubs on one Redis', () => {
     for (const id of pushedToProbation) expect(copies(probation, id), `probation ${id}`).toEqual([false]);
     for (const id of pushedToCps) expect(copies(cps, id), `cps ${id}`).toEqual([false]);
 
-    // One audit log: both hubs append to it and read the same entries.
+    // One audit log: both hubs' entries go into it through one sequencer, and both read the same entries.
     const size = await first.hub.parts.auditLog.size();
     expect(await second.hub.parts.auditLog.size()).toBe(size);
-    expect(appendedBy.first).toBeGreaterThan(0);
-    expect(appendedBy.second).toBeGreaterThan(0);
     expect(sizeBefore + appendedBy.first + appendedBy.second).toBe(size);
     // charge: collection + 2 disclosures + 2 delivered; court outcome: collection + 2 disclosures + 1 delivered + collected + acknowledged.
     expect(size - sizeBefore).toBe(charges.length * 5 + outcomes.length * 6);

@@ -10,14 +10,14 @@ import { sendUntilAnswered, startHubProcess, type HubProcess } from '../support/
 
 /**
  * The hub as the fault tests run it: its own process (so it can be killed)
- * on the given Redis, a short delivery lock (a killed worker's jobs run
+ * on the given Redis (a URL, or '' with Sentinel or Cluster settings in `env`), a short delivery lock (a killed worker's jobs run
  * again soon), and nv-probation's webhook receiver it pushes to.
  */
-export async function startFaultHub(redisUrl: string, prefix: string): Promise<{ hub: HubProcess; receiver: TestReceiver; dataDir: string; stop(): Promise<void> }> {
+export async function startFaultHub(redisUrl: string, prefix: string, env: Record<string, string> = {}): Promise<{ hub: HubProcess; receiver: TestReceiver; dataDir: string; stop(): Promise<void> }> {
   const receiver = await startReceiver('nv-probation');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-fault-'));
   const policyDir = await copyPolicies(dataDir, { 'nv-probation': receiver.url });
-  const hub = await startHubProcess({ redisUrl, prefix, dataDir, policyDir, port: await findFreePort(), env: { DELIVERY_LOCK_MS: '3000' } });
+  const hub = await startHubProcess({ redisUrl, prefix, dataDir, policyDir, port: await findFreePort(), env: { DELIVERY_LOCK_MS: '3000', ...env } });
   receiver.bind(await hub.client('nv-probation'));
   return {
     hub,

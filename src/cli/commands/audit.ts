@@ -8,13 +8,15 @@ import { auditArchiveDir, hubSigningCertFile } from '../../audit/settings.js';
 import { loadConfig } from '../../config/index.js';
 import { HubError } from '../../errors.js';
 import { createTrustStore, readCertificatesPem } from '../../pki/index.js';
+import { cliRedisTarget } from '../../hub/redis-connection.js';
 import { connectRedis } from '../../redis/index.js';
 
 /**
  * `isp-hub audit verify`: what a DPO or auditor runs, trusting only the hub's
  * signing certificate. Without --full it checks files it is given (a
  * checkpoint, and an inclusion or consistency proof); with --full it reads
- * the whole log from Redis (REDIS_URL, REDIS_KEY_PREFIX) and the archive.
+ * the whole log from Redis (REDIS_URL, Sentinel or Cluster settings, and
+ * REDIS_KEY_PREFIX) and the archive.
  */
 
 interface VerifyOptions {
@@ -136,9 +138,9 @@ async function verifyFiles(options: VerifyOptions, certificate: X509Certificate[
 }
 
 async function verifyEverything(options: VerifyOptions, certificate: X509Certificate[], config: ReturnType<typeof loadConfig>): Promise<void> {
-  if (!config.REDIS_URL) throw new HubError('CONFIG_INVALID', 'verify --full reads the log from Redis: set REDIS_URL (and REDIS_KEY_PREFIX)');
+  const target = await cliRedisTarget(config, 'verify --full');
   const extraCheckpoints = options.checkpoint ? [await readText(options.checkpoint, 'checkpoint')] : [];
-  const redis = connectRedis({ url: config.REDIS_URL }, { connectionName: 'isp-hub-audit-verify' });
+  const redis = connectRedis(target, { connectionName: 'isp-hub-audit-verify' });
   let lastShown = 0;
   try {
     const report = await verifyFullLog({
@@ -179,7 +181,7 @@ export function register(program: Command): void {
     .option('--proof <file>', 'an inclusion or consistency proof (JSON, docs/audit-format.md)')
     .option('--entry <file>', 'the entry (JSON) an inclusion proof is for; otherwise the proof\'s leafHash is checked')
     .option('--old-checkpoint <file>', 'the older checkpoint of a consistency proof')
-    .option('--full', 'recompute every leaf from the archive and Redis (REDIS_URL, REDIS_KEY_PREFIX) against the signed checkpoints')
+    .option('--full', 'recompute every leaf from the archive and Redis (REDIS_URL, Sentinel or Cluster settings, REDIS_KEY_PREFIX) against the signed checkpoints')
     .option('--archive-dir <dir>', 'the archive folder; default AUDIT_ARCHIVE_DIR or $DATA_DIR/audit-archive')
     .action(async (options: VerifyOptions) => {
       const config = loadConfig(process.env);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { createAuditLog } from '../../audit/index.js';
-import { loadConfig, type HubConfig } from '../../config/index.js';
+import { loadConfig } from '../../config/index.js';
 import { HubError } from '../../errors.js';
-import { connectRedis, type RedisClient, type RedisTarget } from '../../redis/index.js';
-import { configuredRedisTarget } from '../../hub/redis-connection.js';
+import { connectRedis, type RedisClient } from '../../redis/index.js';
+import { cliRedisTarget } from '../../hub/redis-connection.js';
 import { createDelivery, deliverySettingsFrom, type Delivery } from '../../routing/delivery/index.js';
 
 /**
@@ -75,15 +75,9 @@ export function register(program: Command): void {
     });
 }
 
-function redisTarget(config: HubConfig): RedisTarget {
-  const target = configuredRedisTarget(config);
-  if (!target) throw new HubError('CONFIG_INVALID', "set REDIS_URL (or REDIS_SENTINELS / REDIS_CLUSTER_NODES) to the hub's Redis");
-  return target;
-}
-
 async function withDelivery(work: (parts: { delivery: Delivery }) => Promise<void>): Promise<void> {
   const config = loadConfig(process.env);
-  const target = redisTarget(config);
+  const target = await cliRedisTarget(config, 'isp-hub deliveries');
   const commands: RedisClient = connectRedis(target, { connectionName: 'isp-hub-cli' });
   const queue: RedisClient = connectRedis(target, { connectionName: 'isp-hub-cli-queue', forBlockingCommands: true });
   const audit = createAuditLog({ redis: commands, prefix: config.REDIS_KEY_PREFIX, origin: config.HUB_ID });
@@ -99,6 +93,7 @@ async function withDelivery(work: (parts: { delivery: Delivery }) => Promise<voi
     await work({ delivery });
   } finally {
     await delivery.close();
+    await audit.close();
     await Promise.all([commands.quit().catch(() => undefined), queue.quit().catch(() => undefined)]);
   }
 }

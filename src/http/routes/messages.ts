@@ -43,6 +43,7 @@ const errors = {
     schema: errorBodySchema,
   },
   422: { description: 'Message body invalid', schema: errorBodySchema },
+  503: { description: 'UNAVAILABLE: the hub could not make the answer durable (Redis unreachable, or fewer replicas than REDIS_MIN_REPLICAS_ACK acknowledged in time); send the same bytes again', schema: errorBodySchema },
 };
 
 export interface MessageRouteLimits {

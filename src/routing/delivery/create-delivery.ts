@@ -63,6 +63,8 @@ export interface DeliveryDependencies {
   /** Key sealing inbox cursors (inbox-cursor.ts inboxCursorKey), shared by every hub process; random when absent. */
   inboxCursorKey?: Buffer;
   onError?: (error: Error) => void;
+  /** See DeliveryProcessorOptions.beforeHandOver: the replica wait before anything leaves. */
+  beforeHandOver?: () => Promise<void>;
 }
 
 export interface Delivery {
@@ -125,6 +127,7 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
       inboxTtlSeconds: settings.inboxTtlSeconds,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
       ...(clock ? { clock } : {}),
+      ...(deps.beforeHandOver ? { beforeHandOver: deps.beforeHandOver } : {}),
     });
     const workers = createDeliveryWorkers({
       connection: queueConnection,

@@ -58,6 +58,13 @@ export interface DeliveryProcessorOptions {
   inboxTtlSeconds: number;
   metrics?: DeliveryMetrics;
   clock?: Clock;
+  /**
+   * Resolves once what Redis holds now (this job's disclosure entry, written
+   * before the job) has reached the configured replicas; throws otherwise,
+   * and the job runs again later. Nothing leaves before its audit entry is
+   * durable, also across a failover to a replica.
+   */
+  beforeHandOver?: () => Promise<void>;
 }
 
 export type DeliveryProcessor = (data: unknown, attempt: AttemptInfo) => Promise<ProcessOutcome>;
@@ -106,6 +113,7 @@ export function createDeliveryProcessor(options: DeliveryProcessorOptions): Deli
       await deadLetter(job, attempt, 'worker-stalled');
       return 'dead-lettered';
     }
+    await options.beforeHandOver?.();
 
     if (job.mode === 'pull') {
       await inbox.put({
