@@ -29,7 +29,7 @@ export interface ClaimRules {
   now: Date;
 }
 
-const MAX_JTI_LENGTH = 256;
+export const MAX_JTI_LENGTH = 256;
 const numericDate = z.number().finite().nonnegative();
 
 const claimsShape = z

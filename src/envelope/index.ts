@@ -17,5 +17,13 @@ export {
   type JweKeyAlgorithm,
 } from './algorithms.js';
 export type { EnvelopeClaims } from './claims.js';
+export {
+  claimsContract,
+  claimsContractTable,
+  envelopeClaimsSchema,
+  DEFAULT_CLAIMS_CONTRACT_SETTINGS,
+  type ClaimRule,
+  type ClaimsContractSettings,
+} from './claims-contract.js';
 export type { DecryptionKey } from './headers.js';
 export type { SealInput, SealSigner, SealRecipient, OpenOptions, OpenedEnvelope, ResolvedSigner } from './types.js';

@@ -18,10 +18,12 @@ import {
 } from '../http/index.js';
 import { inboxRoutes } from '../http/routes/inbox.js';
 import { messageRoutes } from '../http/routes/messages.js';
+import { capabilitiesRoutes } from '../http/routes/capabilities.js';
+import { schemaRoutes } from '../http/routes/schemas.js';
 import type { Logger } from '../logger.js';
 import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
-import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
+import { capabilitiesOf, createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
 import { connectRedis, type EmbeddedRedis } from '../redis/index.js';
 import { createDelivery, deliverySettingsFrom, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
@@ -224,6 +226,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     });
 
     const publicRoutes = options.publicRoutes ? await options.publicRoutes(parts) : [];
+    const contract = {
+      hubId: config.HUB_ID,
+      clockSkewSeconds: config.CLOCK_SKEW_SECONDS,
+      maxLifetimeSeconds: config.MAX_MESSAGE_LIFETIME_SECONDS,
+      replayWindowSeconds: config.REPLAY_WINDOW_SECONDS,
+    };
     const app = createApp({
       config,
       logger,
@@ -242,7 +250,14 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         }, Math.max(60, config.AUDIT_CHECKPOINT_SECONDS * 6)),
         certificateExpiryCheck(async () => keys.certificates()),
       ],
-      routes: { agency: [messageRoutes(useCases), inboxRoutes(delivery.inbox)], public: publicRoutes },
+      routes: {
+        agency: [
+          messageRoutes(useCases, contract),
+          inboxRoutes(delivery.inbox),
+          capabilitiesRoutes((agencyId) => capabilitiesOf(policy.current(), policy.current().registry.require(agencyId))),
+        ],
+        public: [schemaRoutes(contract), ...publicRoutes],
+      },
       apiInfo: { title: 'isp-hub', version: '0.1.0' },
     });
     const server: HubServer = createHubServer({

@@ -27,36 +27,42 @@ export type DataCategory = (typeof DATA_CATEGORIES)[number];
 export const calendarDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine((value) => parseCalendarDate(value) !== undefined, 'not a real calendar date');
+  .refine((value) => parseCalendarDate(value) !== undefined, 'not a real calendar date')
+  .meta({ format: 'date', description: 'A calendar date, YYYY-MM-DD (RFC 3339 full-date)' });
 
 /** An instant with its UTC offset (RFC 3339 s.5.6), e.g. 2025-03-14T02:40:00Z. */
-export const instant = z.iso.datetime({ offset: true });
+export const instant = z.iso.datetime({ offset: true }).meta({ description: 'An instant with its UTC offset (RFC 3339 date-time), e.g. 2025-03-14T02:40:00Z' });
 
 /**
  * Free text written by a practitioner: bounded, never blank. Not trimmed: the
  * record keeps exactly what the sender signed.
  */
-export const note = (max = 2000) => z.string().min(1).regex(/\S/, 'must not be blank').max(max);
-export const shortText = (max = 200) => z.string().min(1).regex(/\S/, 'must not be blank').max(max);
+export const note = (max = 2000) =>
+  z.string().min(1).regex(/\S/, 'must not be blank').max(max).meta({ description: `Free text, not blank, at most ${max} characters` });
+export const shortText = (max = 200) =>
+  z.string().min(1).regex(/\S/, 'must not be blank').max(max).meta({ description: `Short text, not blank, at most ${max} characters` });
 
 /** A person's name part: letters (any script), spaces, hyphens, apostrophes, full stops. */
 export const namePart = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[\p{L}\p{M}][\p{L}\p{M} '’.-]*$/u, 'expected a name');
+  .regex(/^[\p{L}\p{M}][\p{L}\p{M} '’.-]*$/u, 'expected a name')
+  .meta({ description: 'A name part: letters of any script, spaces, hyphens, apostrophes, full stops' });
 
 /** A code used inside the protocol (catalog codes, agency ids, roles). */
 export const protocolCode = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case code');
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case code')
+  .meta({ description: 'A lower-case protocol code: letters, digits, hyphens' });
 
 /** UK postcode in its written form, outward and inward parts (BS 7666). */
 export const postcode = z
   .string()
-  .regex(/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/, 'expected a UK postcode');
+  .regex(/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/, 'expected a UK postcode')
+  .meta({ description: 'A UK postcode in capitals, e.g. NV1 4AB' });
 
 export const address = z.strictObject({
   line1: shortText(),

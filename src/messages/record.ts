@@ -31,6 +31,19 @@ export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && (MESSAGE_TYPES as readonly string[]).includes(value);
 }
 
+/**
+ * Types that ask the hub a question answered in the same exchange
+ * (POST /v1/queries); every other type is a message routed to recipients
+ * (POST /v1/messages). Each endpoint refuses the other's types: a query
+ * routed as a message would be handed to recipients instead of answered.
+ */
+export const QUERY_MESSAGE_TYPES = ['risk-flag-query'] as const satisfies readonly MessageType[];
+
+/** The endpoint a message type is sent to. */
+export function endpointOfMessageType(type: MessageType): '/v1/messages' | '/v1/queries' {
+  return (QUERY_MESSAGE_TYPES as readonly string[]).includes(type) ? '/v1/queries' : '/v1/messages';
+}
+
 /** Each type's own body schema. */
 export const bodySchemas = {
   'arrest-notification': arrestNotificationBody,
@@ -47,21 +60,28 @@ export const bodySchemas = {
 export type BodySchemas = typeof bodySchemas;
 
 /** The person at the sending agency who caused the message, as their system asserts it. */
-export const actorSchema = z.strictObject({
-  id: z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/, 'expected a staff id'),
-  role: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case role code'),
-});
+export const actorSchema = z
+  .strictObject({
+    id: z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/, 'expected a staff id').meta({ description: "The staff id in the sending agency's own system" }),
+    role: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case role code').meta({ description: 'Their role, a lower-case code' }),
+  })
+  .meta({ id: 'Actor', description: 'The person at the sending agency who caused the message, as their system asserts it' });
 
 function buildRecordSchema<T extends MessageType>(type: T) {
   return z.strictObject({
-    type: z.literal(type),
-    /** A purpose code from the catalog; whether it exists is the policy's check. */
-    purpose: protocolCode,
+    type: z.literal(type).meta({ description: 'The message type' }),
+    /** A purpose code from the catalog; the hub refuses one the catalog does not define. */
+    purpose: protocolCode.meta({ description: 'A purpose code of the catalog (GET /v1/capabilities lists those this agency may use)' }),
     actor: actorSchema,
     subject: subjectSchema,
-    body: bodySchemas[type],
+    body: bodySchemas[type].meta({ description: `The ${type} body` }),
     /** Named recipients (agency ids); omitted: every agency a permit holds for. */
-    to: z.array(protocolCode).min(1).max(32).optional(),
+    to: z
+      .array(protocolCode)
+      .min(1)
+      .max(32)
+      .optional()
+      .meta({ description: 'Named recipients (agency ids); omitted: every agency a permitting rule names' }),
   });
 }
 

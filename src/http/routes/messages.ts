@@ -5,7 +5,10 @@ import type { IntakeAnswer } from '../../routing/intake.js';
 import type { QueryAnswer } from '../../routing/query.js';
 import type { CallerIdentity } from '../../routing/ports.js';
 import { auditRefusedEnvelope } from '../../routing/caller-checks.js';
+import { claimsContractTable, type ClaimsContractSettings } from '../../envelope/index.js';
+import { MESSAGE_TYPES, QUERY_MESSAGE_TYPES, type MessageType } from '../../messages/index.js';
 import { agencyRouteErrors, errorBodySchema } from '../openapi.js';
+import { registerWireSchemas, sealedBodySchema } from '../wire-schemas.js';
 import { agencyOf } from '../identity.js';
 import type { RouteDeps, RouteModule } from '../types.js';
 
@@ -28,18 +31,30 @@ export const intakeAnswerSchema = z.object({
 
 const queryAnswerSchema = z.object({ id: z.string(), answer: z.string().meta({ description: 'compact JWE sealed to the asker' }) });
 const messageIdParams = z.object({ id: z.string().regex(/^msg_[0-9a-z]{10,40}$/) });
-const sealedBody = { contentType: 'application/jose', description: 'A compact JWE whose payload is a compact JWS (DESIGN.md "Envelope")' };
+/** A sealed body of one of `types`, with the claims contract it must meet (docs/envelope.md). */
+function sealedBody(types: readonly MessageType[], settings: ClaimsContractSettings) {
+  return {
+    contentType: 'application/jose',
+    jsonSchema: sealedBodySchema(types),
+    description: `A compact JWE (ECDH-ES+A256KW or RSA-OAEP-256, A256GCM) sealed to the hub's encryption key, whose plaintext is a compact JWS (ES256, EdDSA or PS256) signed with the agency's key, whose payload is the message fields and these claims:\n\n${claimsContractTable(settings)}`,
+  };
+}
+const messageTypes = MESSAGE_TYPES.filter((type) => !(QUERY_MESSAGE_TYPES as readonly string[]).includes(type));
 const errors = {
   400: { description: 'Malformed envelope or claims', schema: errorBodySchema },
   ...agencyRouteErrors,
   403: { description: 'Signed by an agency other than the caller', schema: errorBodySchema },
   409: { description: 'jti already used for other bytes', schema: errorBodySchema },
   413: { description: 'Envelope too large', schema: errorBodySchema },
-  422: { description: 'Message body invalid', schema: errorBodySchema },
+  422: {
+    description: 'MESSAGE_INVALID, SUBJECT_IDENTIFIER_INVALID, MESSAGE_TYPE_UNKNOWN, PURPOSE_UNKNOWN, RECIPIENT_UNKNOWN, or MESSAGE_TYPE_WRONG_ENDPOINT (a query sent as a message, or the reverse)',
+    schema: errorBodySchema,
+  },
 };
 
-export function messageRoutes(useCases: MessageUseCases): RouteModule {
+export function messageRoutes(useCases: MessageUseCases, contract: ClaimsContractSettings): RouteModule {
   return (router, deps) => {
+    registerWireSchemas(deps.registerSchema, contract);
     const readEnvelope = auditedEnvelopeReader(deps);
     router.post('/v1/messages', readEnvelope('message'), async (req, res) => {
       const answer = await useCases.accept(agencyOf(req), req.body as string);
@@ -49,7 +64,7 @@ export function messageRoutes(useCases: MessageUseCases): RouteModule {
       method: 'post',
       path: '/v1/messages',
       summary: 'Send a sealed message; the hub decides, minimises, audits and queues it per recipient',
-      request: { body: sealedBody },
+      request: { body: sealedBody(messageTypes, contract) },
       responses: { 202: { description: 'Accepted: per-recipient queued or denied', schema: intakeAnswerSchema }, ...errors },
     });
 
@@ -60,7 +75,7 @@ export function messageRoutes(useCases: MessageUseCases): RouteModule {
       method: 'post',
       path: '/v1/queries',
       summary: 'Ask the flag register about a subject; the answer is sealed to the asker',
-      request: { body: sealedBody },
+      request: { body: sealedBody(QUERY_MESSAGE_TYPES, contract) },
       responses: { 200: { description: 'The sealed answer', schema: queryAnswerSchema }, ...errors },
     });
 
