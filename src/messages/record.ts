@@ -107,6 +107,8 @@ export type MessageRecord = { [T in MessageType]: MessageRecordOf<T> }[MessageTy
 export interface MessageIssue {
   path: string;
   code: string;
+  /** For a value outside a fixed list (an enum or a literal): the values the schema allows. */
+  allowed?: string[];
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -133,7 +135,9 @@ function issuesOf(error: z.ZodError): MessageIssue[] {
     }
     const params = issue.code === 'custom' ? (issue.params as { problem?: unknown } | undefined) : undefined;
     const code = typeof params?.problem === 'string' ? params.problem : issue.code;
-    out.push({ path: formatPath(issue.path), code });
+    // The allowed values come from the schema, never from the record, so they are safe to echo.
+    const allowed = issue.code === 'invalid_value' ? issue.values.map(String) : undefined;
+    out.push({ path: formatPath(issue.path), code, ...(allowed ? { allowed } : {}) });
   }
   return out.slice(0, 50);
 }

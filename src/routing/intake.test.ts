@@ -55,6 +55,8 @@ function harness(reseal: (recipient: string) => Promise<string>, decide: (recipi
       minimise: (record) => ({ record: { type: record.type, purpose: record.purpose }, disclosed: ['type', 'purpose'], withheld: ['body.offenceCode'] }),
       recipientsFor: () => [],
       agencyExists: () => true,
+      purposeExists: () => true,
+      purposes: () => [],
     },
     audit: {
       append: async (entry) => void (calls.push('audit.append'), appended.push([entry])),

@@ -1,7 +1,7 @@
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
-import { assertSignedByCaller, auditRefusedEnvelope } from './caller-checks.js';
+import { assertPurposeInCatalog, assertSentToItsEndpoint, assertSignedByCaller, auditRefusedEnvelope, withExpectedSigner } from './caller-checks.js';
 import { assertFlagReviewDatesAhead } from './flag-review-dates.js';
 import { messageIdFor } from './message-id.js';
 import type {
@@ -60,10 +60,14 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
   try {
     opened = await deps.openMessage(compact);
     assertSignedByCaller(opened, caller, 'message');
+    assertSentToItsEndpoint(opened.record, 'message');
+    assertPurposeInCatalog(deps.policy, opened.record);
     assertNamedRecipientsExist(deps.policy, opened.record);
   } catch (error) {
-    if (error instanceof HubError) await auditRefusedEnvelope(deps.audit, caller.agencyId, 'message', error);
-    throw error;
+    if (!(error instanceof HubError)) throw error;
+    const refusal = withExpectedSigner(error, caller);
+    await auditRefusedEnvelope(deps.audit, caller.agencyId, 'message', refusal);
+    throw refusal;
   }
 
   return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, () => routeAndAnswer(deps, caller, opened));
