@@ -181,6 +181,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         delivered: (_recipient, latencyMs) => metrics.observeDeliveryLatency({ mode: 'push' }, latencyMs / 1000),
         deadLettered: () => metrics.deadLetter({ type: 'delivery' }),
       },
+      logger,
       onError: (error) => logger.error('delivery error', { error }),
     });
     closers.push(() => delivery.close());

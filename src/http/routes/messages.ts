@@ -29,6 +29,25 @@ export const intakeAnswerSchema = z.object({
   ),
 });
 
+/** GET /v1/messages/{id}: one row per recipient, never a record value. */
+export const trackingSchema = z.object({
+  messageId: z.string(),
+  sender: z.string(),
+  acceptedAt: z.string(),
+  recipients: z.array(
+    z.object({
+      agencyId: z.string(),
+      state: z.enum(['queued', 'delivered', 'collected', 'acknowledged', 'denied', 'undeliverable']),
+      updatedAt: z.string().meta({ description: 'Time of the last change of state' }),
+      ruleIds: z.array(z.string()).optional().meta({ description: 'For denied: the deciding rules' }),
+      reason: z.string().optional().meta({ description: 'For denied and undeliverable: a sentence without record values' }),
+      attempts: z.number().int().meta({ description: 'Push attempts so far; pull deliveries make none' }),
+      lastAttemptAt: z.string().optional().meta({ description: 'Time of the last push attempt' }),
+      lastFailure: z.string().optional().meta({ description: 'Code of the last failed push: http-<status>, timeout, connection-refused, connection-reset, dns, tls-untrusted-certificate, tls-wrong-identity, tls-certificate-expired, tls-client-certificate-refused, tls, network-error, bad-url' }),
+    }),
+  ),
+});
+
 const queryAnswerSchema = z.object({ id: z.string(), answer: z.string().meta({ description: 'compact JWE sealed to the asker' }) });
 const messageIdParams = z.object({ id: z.string().regex(/^msg_[0-9a-z]{10,40}$/) });
 /** A sealed body of one of `types`, with the claims contract it must meet (docs/envelope.md). */
@@ -90,7 +109,7 @@ export function messageRoutes(useCases: MessageUseCases, contract: ClaimsContrac
       path: '/v1/messages/:id',
       summary: "Tracking: each recipient's state, shown only to the sender",
       request: { params: messageIdParams },
-      responses: { 200: { description: 'Per-recipient states' }, 404: { description: 'No such message for this agency', schema: errorBodySchema } },
+      responses: { 200: { description: 'Per-recipient states, attempts and the last failure (docs/webhooks.md)', schema: trackingSchema }, 404: { description: 'No such message for this agency', schema: errorBodySchema } },
     });
   };
 }

@@ -7,7 +7,7 @@ import { createDeliveryService, type DeliveryService } from './delivery-service.
 import { createDeliveryWorkers, type DeliveryWorkers } from './delivery-workers.js';
 import { createInbox, type Inbox } from './inbox.js';
 import { createInboxStore } from './inbox-store.js';
-import type { AuditSink, Clock, DeliveryMetrics, DeliveryRoute } from './ports.js';
+import type { AuditSink, Clock, DeliveryLog, DeliveryMetrics, DeliveryRoute } from './ports.js';
 import { createPushClient, type PushClient, type PushTls } from './push-client.js';
 import { createTrackingStore, type TrackingStore } from './tracking-store.js';
 
@@ -55,6 +55,8 @@ export interface DeliveryDependencies {
   /** The hub's client certificate and the scheme CA; needed only by workers that push. */
   tls?: PushTls;
   metrics?: DeliveryMetrics;
+  /** Failed pushes are logged here at warn. */
+  logger?: DeliveryLog;
   clock?: Clock;
   onError?: (error: Error) => void;
 }
@@ -109,6 +111,7 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
       audit,
       inboxTtlSeconds: settings.inboxTtlSeconds,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
       ...(clock ? { clock } : {}),
     });
     const workers = createDeliveryWorkers({
