@@ -11,10 +11,13 @@ export {
   JWE_CONTENT_ENCRYPTION,
   ENVELOPE_MEDIA_TYPE,
   DEFAULT_ENVELOPE_ALGORITHMS,
+  ENCRYPTION_KEY_TYPES_BY_SPEED,
+  encryptionKeyTypeOf,
   jwsAlgorithmForKey,
   jweAlgorithmForKey,
   type JwsAlgorithm,
   type JweKeyAlgorithm,
+  type EncryptionKeyType,
 } from './algorithms.js';
 export type { EnvelopeClaims } from './claims.js';
 export {

@@ -125,7 +125,7 @@ export function register(program: Command): void {
     .option('--ip <addresses>', 'comma-separated IP addresses for the subject alternative name')
     .option('--ca <dir>', 'CA folder', DEFAULT_CA_DIR)
     .option('--out <dir>', 'output folder (default: agencies/<id> or hub/ beside the CA folder)')
-    .option('--encryption', "agency only: write it as the agency's encryption certificate (encryption-cert.pem, encryption-key.pem; always so for X25519)")
+    .option('--encryption', "agency only: an encryption-only certificate, written as encryption-cert.pem, encryption-key.pem beside the main pair (always so for X25519)")
     .option('--p12 <file>', 'also write a PKCS#12 bundle (certificate, key and chain)')
     .option('--p12-password <password>', `password for the bundle (or set ${P12_PASSWORD_ENV})`)
     .action(
@@ -152,6 +152,7 @@ export function register(program: Command): void {
           ...(options.id === undefined ? {} : { id: options.id }),
           ...(options.role === undefined ? {} : { role: options.role }),
           algorithm: options.algorithm,
+          encryptionOnly: options.encryption === true,
           validityDays: positiveInteger(options.days, '--days'),
           dnsNames: commaList(options.dns),
           ipAddresses: commaList(options.ip),

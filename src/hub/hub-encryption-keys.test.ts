@@ -1,0 +1,60 @@
+import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encryptionKeyTypeOf } from '../envelope/index.js';
+import { issueCertificate, loadCaDirectory, writeIssuedCertificate } from '../pki/index.js';
+import { repoRoot } from '../../test/support/cli.js';
+import { readEncryptionKeys } from './hub-encryption-keys.js';
+
+const examples = path.join(repoRoot, 'certs-example');
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'hub-encryption-keys-'));
+  await cp(path.join(examples, 'hub'), dir, { recursive: true });
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const typesIn = async (folder: string) => (await readEncryptionKeys(folder)).map((pair) => encryptionKeyTypeOf(pair.certificate.publicKey));
+
+async function issueInto(folder: string, algorithm: string): Promise<void> {
+  const { ca } = await loadCaDirectory(path.join(examples, 'ca'));
+  await writeIssuedCertificate(folder, await issueCertificate(ca, { kind: 'hub-encryption', algorithm }));
+}
+
+describe("the hub's encryption keys", () => {
+  it('are one per key type, in the order of ENCRYPTION_KEY_TYPES_BY_SPEED whatever order the files sort in', async () => {
+    expect(await typesIn(dir)).toEqual(['RSA', 'P-256']);
+    await issueInto(dir, 'X25519');
+    expect(await typesIn(dir)).toEqual(['RSA', 'X25519', 'P-256']);
+  });
+
+  it('include the single encryption-cert.pem pair of a hub made before, as the key of its type', async () => {
+    await rm(path.join(dir, 'encryption-p256-cert.pem'));
+    await rm(path.join(dir, 'encryption-p256-key.pem'));
+    await issueInto(dir, 'X25519');
+    await rename(path.join(dir, 'encryption-x25519-cert.pem'), path.join(dir, 'encryption-cert.pem'));
+    await rename(path.join(dir, 'encryption-x25519-key.pem'), path.join(dir, 'encryption-key.pem'));
+    expect(await typesIn(dir)).toEqual(['RSA', 'X25519']);
+  });
+
+  it('refuse two current keys of one type with CONFIG_INVALID, naming both files', async () => {
+    await rename(path.join(dir, 'encryption-rsa-cert.pem'), path.join(dir, 'encryption-cert.pem'));
+    await rename(path.join(dir, 'encryption-rsa-key.pem'), path.join(dir, 'encryption-key.pem'));
+    await issueInto(dir, 'RSA-3072');
+    await expect(readEncryptionKeys(dir)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/two current RSA encryption keys \(encryption-cert\.pem, encryption-rsa-cert\.pem\)/),
+    });
+  });
+
+  it('are none in a folder without any, which the key ring refuses', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'hub-encryption-none-'));
+    try {
+      expect(await readEncryptionKeys(empty)).toEqual([]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
