@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ClaimsContractSettings } from '../../envelope/index.js';
 import { HubError } from '../../errors.js';
-import { MESSAGE_TYPES, isMessageType, messageJsonSchema } from '../../messages/index.js';
+import { MESSAGE_TYPES, messageJsonSchema } from '../../messages/index.js';
 import { errorBodySchema } from '../openapi.js';
 import type { RouteModule } from '../types.js';
 import { envelopeClaimsJsonSchema, registerWireSchemas } from '../wire-schemas.js';
@@ -14,16 +14,18 @@ import { envelopeClaimsJsonSchema, registerWireSchemas } from '../wire-schemas.j
 export const ENVELOPE_CLAIMS_SCHEMA_NAME = 'envelope-claims';
 
 export function schemaRoutes(settings: ClaimsContractSettings): RouteModule {
-  const claims = envelopeClaimsJsonSchema(settings);
-  const names = [...MESSAGE_TYPES, ENVELOPE_CLAIMS_SCHEMA_NAME];
+  // Generated once: the route is public, so an answer must cost no more than a lookup.
+  const schemas = new Map<string, unknown>([
+    ...MESSAGE_TYPES.map((type) => [type, messageJsonSchema(type)] as const),
+    [ENVELOPE_CLAIMS_SCHEMA_NAME, envelopeClaimsJsonSchema(settings)] as const,
+  ]);
+  const names = [...schemas.keys()];
   return (router, deps) => {
     registerWireSchemas(deps.registerSchema, settings);
     router.get('/v1/schemas/:name', (req, res) => {
-      const name = req.params.name;
-      if (name !== ENVELOPE_CLAIMS_SCHEMA_NAME && !isMessageType(name)) {
-        throw new HubError('NOT_FOUND', 'no schema of that name', { expected: names });
-      }
-      res.type('application/schema+json').json(name === ENVELOPE_CLAIMS_SCHEMA_NAME ? claims : messageJsonSchema(name));
+      const schema = schemas.get(req.params.name);
+      if (schema === undefined) throw new HubError('NOT_FOUND', 'no schema of that name', { expected: names });
+      res.type('application/schema+json').json(schema);
     });
     deps.registerOperation({
       method: 'get',
