@@ -69,7 +69,7 @@ export const address = z.strictObject({
   line2: shortText().optional(),
   town: shortText(100),
   postcode,
-});
+}).meta({ description: 'A postal address' });
 
 /** Offence categories used for PPO selection and the Performance Management Framework. */
 export const OFFENCE_CATEGORIES = [
@@ -94,7 +94,7 @@ export const offence = z.strictObject({
   description: shortText(300),
   category: z.enum(OFFENCE_CATEGORIES),
   committedOn: calendarDate.optional(),
-});
+}).meta({ description: 'One offence: its CJS offence code, wording and category' });
 
 export const PPO_STATUSES = ['nominated', 'selected', 'deselected'] as const;
 export const PPO_STRANDS = ['prevent-and-deter', 'catch-and-convict', 'rehabilitate-and-resettle'] as const;
@@ -106,7 +106,7 @@ export const ppoStanding = z.strictObject({
   status: z.enum([...PPO_STATUSES, 'not-on-scheme']),
   strand: z.enum(PPO_STRANDS).optional(),
   priority: z.enum(PPO_PRIORITIES).optional(),
-});
+}).meta({ description: 'Where the subject stands on the PPO scheme when the message is sent' });
 
 /** OASys risk of serious harm levels. */
 export const RISK_LEVELS = ['low', 'medium', 'high', 'very-high'] as const;
@@ -118,7 +118,7 @@ export const riskAssessment = z.strictObject({
   assessedOn: calendarDate,
   tool: z.enum(['oasys', 'asset-plus', 'other']),
   summary: note().optional(),
-});
+}).meta({ description: 'A risk assessment (OASys, AssetPlus or other) and its outcome' });
 
 export const ORDER_TYPES = [
   'community-order',
@@ -141,14 +141,14 @@ export const currentOrder = z.strictObject({
   startsOn: calendarDate,
   endsOn: calendarDate.optional(),
   requirements: z.array(shortText(300)).max(30).optional(),
-});
+}).meta({ description: 'A court order or licence in force' });
 
 /** A court hearing to come. */
 export const hearing = z.strictObject({
   court: shortText(),
   date: calendarDate,
   time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').optional(),
-});
+}).meta({ description: 'A court hearing to come' });
 
 /** Substance misuse as a treatment service records it. */
 export const substanceMisuse = z.strictObject({
@@ -164,7 +164,7 @@ export const substanceMisuse = z.strictObject({
       substances: z.array(z.enum(['opiates', 'cocaine'])).max(2).optional(),
     })
     .optional(),
-});
+}).meta({ description: 'Substance misuse as a treatment service records it' });
 
 /** Physical and mental health as the sender knows it. */
 export const health = z.strictObject({
@@ -173,7 +173,7 @@ export const health = z.strictObject({
   physicalHealthNotes: note().optional(),
   medication: z.array(shortText()).max(20).optional(),
   gpRegistered: z.boolean().optional(),
-});
+}).meta({ description: 'Physical and mental health as the sender knows it' });
 
 export const ACCOMMODATION_STATUSES = [
   'settled',
@@ -193,7 +193,7 @@ export const housing = z.strictObject({
   priorityNeed: z.boolean().optional(),
   tenancyHistory: note(1000).optional(),
   rentArrears: z.boolean().optional(),
-});
+}).meta({ description: 'Accommodation: the housing data category' });
 
 /** Education, training and employment. */
 export const education = z.strictObject({
@@ -203,7 +203,7 @@ export const education = z.strictObject({
   exclusionsThisYear: z.number().int().min(0).max(100).optional(),
   specialEducationalNeeds: z.boolean().optional(),
   basicSkillsNeed: z.boolean().optional(),
-});
+}).meta({ description: 'Education, training and employment' });
 
 /** Family context: carers, dependants, household concerns. */
 export const familyContext = z.strictObject({
@@ -212,7 +212,7 @@ export const familyContext = z.strictObject({
   childProtectionPlan: z.boolean().optional(),
   lookedAfter: z.boolean().optional(),
   notes: note(1000).optional(),
-});
+}).meta({ description: 'Family context: carers, dependants, household concerns' });
 
 /**
  * Intelligence, with its handling code: under the 3x5x2 model (College of
@@ -225,7 +225,7 @@ export const intelligence = z.strictObject({
   intelligenceAssessment: z.enum(['A', 'B', 'C', 'D', 'E']),
   handlingCode: z.enum(['P', 'C']),
   handlingConditions: note(500).optional(),
-});
+}).meta({ description: 'Intelligence with its 3x5x2 evaluation and handling code (P: may be shared lawfully; C: conditions apply)' });
 
 /** The person at an agency who is the point of contact for the matter. */
 export const contact = z.strictObject({
@@ -233,4 +233,4 @@ export const contact = z.strictObject({
   role: shortText(100),
   phone: z.string().regex(/^\+?[\d ]{7,20}$/, 'expected a phone number').optional(),
   email: z.email().optional(),
-});
+}).meta({ description: 'The person at an agency who is the point of contact for the matter' });

@@ -74,7 +74,7 @@ function buildRecordSchema<T extends MessageType>(type: T) {
     purpose: protocolCode.meta({ description: 'A purpose code of the catalog (GET /v1/capabilities lists those this agency may use)' }),
     actor: actorSchema,
     subject: subjectSchema,
-    body: bodySchemas[type].meta({ description: `The ${type} body` }),
+    body: bodySchemas[type],
     /** Named recipients (agency ids); omitted: every agency a permit holds for. */
     to: z
       .array(protocolCode)
