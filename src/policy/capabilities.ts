@@ -61,7 +61,8 @@ export interface ForbidSummary {
 }
 
 export function capabilitiesOf(set: PolicySet, sender: Party): Capabilities {
-  const own = set.rules.filter((rule) => takesIn(rule.from, sender));
+  // A rule that reaches no agency but the sender itself concerns nothing it can send.
+  const own = set.rules.filter((rule) => takesIn(rule.from, sender) && recipientsOf(set, rule.to, sender).length > 0);
   const byType = new Map<string, CompiledRule[]>();
   for (const rule of own.filter((candidate) => candidate.effect === 'permit')) {
     for (const type of rule.messageTypes ?? set.messages.types) {
