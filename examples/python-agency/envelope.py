@@ -14,8 +14,8 @@ import json
 import time
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from jwcrypto import jwe, jwk, jws
 from jwcrypto.common import json_encode
 
@@ -35,8 +35,6 @@ def b64url(data: bytes) -> str:
 
 def thumbprint(certificate: x509.Certificate) -> str:
     """x5t#S256: base64url SHA-256 of the DER certificate (RFC 7515 s.4.1.8)."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     return b64url(hashlib.sha256(certificate.public_bytes(Encoding.DER)).digest())
 
 

@@ -14,8 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography import x509
 
-import envelope
-
 MAX_BODY = 1024 * 1024
 
 
