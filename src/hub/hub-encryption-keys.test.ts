@@ -1,11 +1,14 @@
-import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encryptionKeyTypeOf } from '../envelope/index.js';
-import { issueCertificate, loadCaDirectory, writeIssuedCertificate } from '../pki/index.js';
+import { loadConfig } from '../config/index.js';
+import { toPublicJwk } from '../http/jwks.js';
+import { createTrustStore, issueCertificate, loadCaDirectory, openRevocationList, readCertificatePem, writeIssuedCertificate } from '../pki/index.js';
 import { repoRoot } from '../../test/support/cli.js';
 import { readEncryptionKeys } from './hub-encryption-keys.js';
+import { loadHubKeyRing } from './hub-key-ring.js';
 
 const examples = path.join(repoRoot, 'certs-example');
 let dir: string;
@@ -56,5 +59,22 @@ describe("the hub's encryption keys", () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('with no configuration (npm start)', () => {
+  it('the hub publishes its RSA and P-256 encryption keys, RSA first, and no X25519 one', async () => {
+    const config = loadConfig({});
+    const trust = createTrustStore({
+      caCertificates: [readCertificatePem(await readFile(path.resolve(repoRoot, config.CA_CERT), 'utf8'))],
+      revocations: await openRevocationList(path.resolve(repoRoot, config.REVOCATION_LIST)),
+    });
+    const keys = await loadHubKeyRing(path.resolve(repoRoot, config.HUB_CERT_DIR), trust);
+    const published = keys.publicKeys().map(toPublicJwk).filter((jwk) => jwk.use === 'enc');
+    expect(published.map((jwk) => [jwk.kty, jwk.crv, jwk.alg])).toEqual([
+      ['RSA', undefined, 'RSA-OAEP-256'],
+      ['EC', 'P-256', 'ECDH-ES+A256KW'],
+    ]);
+    expect(keys.decryptionKeys()).toHaveLength(2);
   });
 });

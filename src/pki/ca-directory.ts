@@ -1,8 +1,9 @@
-import { access, readFile, rename } from 'node:fs/promises';
+import { access, mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { HubError } from '../errors.js';
 import { createCertificateAuthority, loadCertificateAuthority, type CertificateAuthority, type CreateCertificateAuthorityOptions } from './certificate-authority.js';
 import type { IssuedCertificate } from './issue-certificate.js';
+import { ISSUED_RECORD_DIR } from './issued-certificates.js';
 import { keyFamilyOf, type KeyFamily } from './keys.js';
 import type { CertificateKind } from './oids.js';
 import { createRevocationListFile, openRevocationList, writeFileAtomic, type RevocationList } from './revocation-list.js';
@@ -109,6 +110,19 @@ export async function loadCaDirectory(dir: string): Promise<CaDirectory> {
   };
   const ca = loadCertificateAuthority({ certificatePem: await read(CA_FILES.certificate), privateKeyPem: await read(CA_FILES.privateKey) });
   return { dir, ca, revocations: await openRevocationList(path.join(dir, CA_FILES.revocations)) };
+}
+
+/**
+ * Keeps a copy of an issued certificate in the CA folder (`issued/<serial>.pem`),
+ * as a CA keeps a database of what it issued (openssl's index.txt does the
+ * same), so that `certs sign` can refuse a key already certified to another
+ * party even when the certificate went to a folder far from the CA.
+ */
+export async function recordIssuedCertificate(caDir: string, issued: IssuedCertificate): Promise<string> {
+  const file = path.join(caDir, ISSUED_RECORD_DIR, `${issued.serialNumber}.pem`);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, issued.certificatePem);
+  return file;
 }
 
 /** Writes an issued certificate, its key (mode 0600) and the chain into a folder, named for its kind. */

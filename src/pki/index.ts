@@ -57,6 +57,10 @@ export {
   ISSUED_FILES,
   initCaDirectory,
   loadCaDirectory,
+  recordIssuedCertificate,
   writeIssuedCertificate,
   type CaDirectory,
 } from './ca-directory.js';
+export { createCertificateRequest, readCertificateRequest, type CertificateRequest, type CreatedCertificateRequest } from './certificate-request.js';
+export { signCertificateRequest, type SignRequestOptions } from './sign-request.js';
+export { ISSUED_RECORD_DIR, findIssuedCertificates, type IssuedCertificateFile } from './issued-certificates.js';
