@@ -25,7 +25,7 @@ import { open, seal, type EnvelopeClaims } from '../src/envelope/index.js';
 import { messageSchemasFromMessages, loadPolicySet, decide, minimise } from '../src/policy/index.js';
 import { createCertificateAuthority, issueCertificate, type IssuedCertificate } from '../src/pki/index.js';
 import { messageIdFor } from '../src/routing/message-id.js';
-import { TEST_VECTOR_FILES, TEST_VECTOR_PARTIES, TEST_VECTOR_TIME, testVectorsReadme, type TestVectorFile } from './test-vectors-contract.js';
+import { TEST_VECTOR_FILES, TEST_VECTOR_KEY_NOTICE, TEST_VECTOR_PARTIES, TEST_VECTOR_TIME, testVectorsReadme, type TestVectorFile } from './test-vectors-contract.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.resolve(process.argv[2] ?? path.join(repoRoot, 'docs', 'test-vectors'));
@@ -137,9 +137,10 @@ function recipientOf(issued: IssuedCertificate) {
   return { publicKey: issued.certificate.publicKey, kid: issued.thumbprint };
 }
 
+/** Like every published key of the repository, each says so above its PEM block (PEM readers skip it, RFC 7468 s.2). */
 function keyOf(issued: IssuedCertificate): string {
   if (!issued.privateKeyPem) throw new TypeError('no private key issued');
-  return issued.privateKeyPem;
+  return `${TEST_VECTOR_KEY_NOTICE}${issued.privateKeyPem}`;
 }
 
 await main();

@@ -35,6 +35,9 @@ export const TEST_VECTOR_FILES = [
 
 export type TestVectorFile = (typeof TEST_VECTOR_FILES)[number];
 
+/** The line above each private key's PEM block. */
+export const TEST_VECTOR_KEY_NOTICE = 'DEMONSTRATION ONLY: this private key is published with isp-hub (docs/test-vectors/) and protects nothing.\n';
+
 export function testVectorsReadme(): string {
   const seconds = Math.floor(TEST_VECTOR_TIME.getTime() / 1000);
   const { hub, agency, deliverySender } = TEST_VECTOR_PARTIES;
@@ -45,7 +48,8 @@ were written by \`npm run test-vectors\` (scripts/make-test-vectors.ts) with
 the hub's own envelope code, and test/contract/test-vectors.test.ts opens
 them with the hub's \`open\` on every test run.
 
-**The private keys here are public, for tests only.** The CA is a
+**The private keys here are public, for tests only**; each file says so in
+a line above its PEM block, which PEM readers skip (RFC 7468 s.2). The CA is a
 demonstration CA (\`DEMONSTRATION ONLY\` in its subject O), which a hub
 refuses when \`NODE_ENV=production\`.
 

@@ -131,6 +131,23 @@ def open_from_hub(compact: str, decryption_keys: dict, hub_signing: dict, audien
     CA) to its public JWK.
     """
     now = time.time() if now is None else now
+    _, claims = open_envelope(compact, decryption_keys, hub_signing)
+    if claims.get("iss") != hub_id:
+        raise EnvelopeError("iss is not the hub")
+    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    if audience not in audiences:
+        raise EnvelopeError("not addressed to this agency")
+    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
+        raise EnvelopeError("expired")
+    return claims
+
+
+def open_envelope(compact: str, decryption_keys: dict, signers: dict):
+    """Decrypts and verifies any envelope: returns the inner compact JWS and its claims, unchecked.
+
+    `signers` maps x5t#S256 to the public JWK of a certificate the caller
+    has already checked; the JWS must name one of them.
+    """
     header = protected_header(compact)
     if header.get("alg") not in JWE_KEY_ALGS or header.get("enc") != JWE_ENC or header.get("cty") != MEDIA_TYPE or "zip" in header:
         raise EnvelopeError("JWE header not allowed")
@@ -150,19 +167,11 @@ def open_from_hub(compact: str, decryption_keys: dict, hub_signing: dict, audien
         raise EnvelopeError("JWS header not allowed")
     if any(member in signed_header for member in ("jku", "jwk", "x5u", "x5c", "crit")):
         raise EnvelopeError("JWS header names its own key")
-    signer = hub_signing.get(signed_header.get("x5t#S256"))
+    signer = signers.get(signed_header.get("x5t#S256"))
     if signer is None or signing_alg_for(signer) != alg:
-        raise EnvelopeError("JWS not signed by a hub signing key")
+        raise EnvelopeError("JWS not signed by a key known here")
     signed = jws.JWS()
     signed.allowed_algs = [alg]
     signed.deserialize(inner)
     signed.verify(signer, alg=alg)
-    claims = json.loads(signed.payload)
-    if claims.get("iss") != hub_id:
-        raise EnvelopeError("iss is not the hub")
-    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
-    if audience not in audiences:
-        raise EnvelopeError("not addressed to this agency")
-    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
-        raise EnvelopeError("expired")
-    return claims
+    return inner, json.loads(signed.payload)

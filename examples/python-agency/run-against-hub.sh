@@ -21,6 +21,9 @@ certs="$repo/certs-example"
 }
 [ -f "$repo/dist/cli/main.js" ] || (cd "$repo" && npm run build >/dev/null)
 
+# First the fixed vectors: this agency's envelope code must open what the hub's wrote.
+(cd "$repo/examples/python-agency" && "$PYTHON" check_vectors.py "$repo/docs/test-vectors")
+
 work="$(mktemp -d)"
 hub_pid=""
 cleanup() {

@@ -7,7 +7,7 @@ import { isHubError } from '../../src/errors.js';
 import { parseMessageRecord } from '../../src/messages/index.js';
 import { createTrustStore, thumbprintS256 } from '../../src/pki/index.js';
 import { decide, loadPolicySet, messageSchemasFromMessages, minimise } from '../../src/policy/index.js';
-import { TEST_VECTOR_FILES, TEST_VECTOR_PARTIES, TEST_VECTOR_TIME } from '../../scripts/test-vectors-contract.js';
+import { TEST_VECTOR_FILES, TEST_VECTOR_KEY_NOTICE, TEST_VECTOR_PARTIES, TEST_VECTOR_TIME } from '../../scripts/test-vectors-contract.js';
 import { repoRoot } from '../support/cli.js';
 
 /**
@@ -46,6 +46,7 @@ describe('docs/test-vectors', () => {
     const readme = await read('README.md');
     for (const name of TEST_VECTOR_FILES.filter((file) => file !== 'README.md')) expect(readme).toContain(`\`${name}\``);
     expect(readme).toContain(TEST_VECTOR_TIME.toISOString());
+    for (const name of TEST_VECTOR_FILES.filter((file) => file.endsWith('-key.pem'))) expect((await read(name)).startsWith(TEST_VECTOR_KEY_NOTICE)).toBe(true);
   });
 
   it('to-hub.jwe opens with the hub encryption key to to-hub.jws, signed by the agency, whose payload is claims.json', async () => {
