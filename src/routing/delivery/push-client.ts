@@ -117,7 +117,8 @@ export function createPushClient(options: PushClientOptions): PushClient {
   };
 }
 
-function outcomeForError(error: NodeJS.ErrnoException): string {
+/** The failure code of a push that ended in a socket or TLS error (exported for its test). */
+export function outcomeForError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
     case 'ECONNREFUSED':
       return 'connection-refused';
