@@ -1,4 +1,5 @@
-import { cp, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { loadConfig } from '../config/index.js';
 import { toPublicJwk } from '../http/jwks.js';
 import { createTrustStore, issueCertificate, loadCaDirectory, openRevocationList, readCertificatePem, writeIssuedCertificate } from '../pki/index.js';
 import { repoRoot } from '../../test/support/cli.js';
-import { readEncryptionKeys } from './hub-encryption-keys.js';
+import { readEncryptionKeys, rotateEncryptionKeys } from './hub-encryption-keys.js';
 import { loadHubKeyRing } from './hub-key-ring.js';
 
 const examples = path.join(repoRoot, 'certs-example');
@@ -56,6 +57,40 @@ describe("the hub's encryption keys", () => {
     const empty = await mkdtemp(path.join(tmpdir(), 'hub-encryption-none-'));
     try {
       expect(await readEncryptionKeys(empty)).toEqual([]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('rotating the encryption keys', () => {
+  it('replaces each like for like, moves the old ones to previous/, and renames a single encryption-cert.pem pair to its type', async () => {
+    await rm(path.join(dir, 'encryption-p256-cert.pem'));
+    await rm(path.join(dir, 'encryption-p256-key.pem'));
+    await issueInto(dir, 'X25519');
+    await rename(path.join(dir, 'encryption-x25519-cert.pem'), path.join(dir, 'encryption-cert.pem'));
+    await rename(path.join(dir, 'encryption-x25519-key.pem'), path.join(dir, 'encryption-key.pem'));
+    const before = await readEncryptionKeys(dir);
+    const previousDir = path.join(dir, 'previous');
+    await mkdir(previousDir);
+    const { ca } = await loadCaDirectory(path.join(examples, 'ca'));
+    const rotated = await rotateEncryptionKeys(dir, previousDir, ca, 'isp-hub');
+
+    expect(Object.keys(rotated).sort()).toEqual(['RSA', 'X25519']);
+    expect(existsSync(path.join(dir, 'encryption-cert.pem'))).toBe(false);
+    expect(existsSync(path.join(dir, 'encryption-x25519-cert.pem'))).toBe(true);
+    const after = await readEncryptionKeys(dir);
+    expect(after.map((pair) => encryptionKeyTypeOf(pair.certificate.publicKey))).toEqual(['RSA', 'X25519']);
+    expect(after.map((pair) => pair.kid)).toEqual([rotated['RSA'], rotated['X25519']]);
+    // The replaced keys still decrypt: the key ring reads them from previous/.
+    expect((await readEncryptionKeys(previousDir)).map((pair) => pair.kid)).toEqual(before.map((pair) => pair.kid));
+  });
+
+  it('refuses a folder with no encryption key', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'hub-rotate-none-'));
+    try {
+      const { ca } = await loadCaDirectory(path.join(examples, 'ca'));
+      await expect(rotateEncryptionKeys(empty, empty, ca, 'isp-hub')).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     } finally {
       await rm(empty, { recursive: true, force: true });
     }

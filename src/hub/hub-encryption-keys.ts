@@ -57,9 +57,11 @@ export function encryptionKeyFileSets(): KeyPairFiles[] {
  */
 export async function rotateEncryptionKeys(dir: string, previousDir: string, ca: CertificateAuthority, hubId: string): Promise<Record<string, string>> {
   const rotated: Record<string, string> = {};
-  for (const files of encryptionKeyFileSets()) {
+  // Which pairs exist is settled first: a pair renamed to its type's own files below must not be rotated a second time.
+  const present: KeyPairFiles[] = [];
+  for (const files of encryptionKeyFileSets()) if (await fileExists(path.join(dir, files.certificate))) present.push(files);
+  for (const files of present) {
     const certificateFile = path.join(dir, files.certificate);
-    if (!(await fileExists(certificateFile))) continue;
     for (const name of [files.certificate, files.privateKey, files.chain]) await copyFile(path.join(dir, name), path.join(previousDir, name));
     const current = readCertificatePem(await readFile(certificateFile, 'utf8'));
     // Like for like: an X25519 key is replaced by an X25519 one, RSA-3072 by RSA-3072.
