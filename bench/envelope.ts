@@ -70,7 +70,10 @@ const ALL_PAIRS: Pair[] = [
   { label: 'Ed25519 + X25519: EdDSA + ECDH-ES+A256KW', signer: 'Ed25519', recipient: 'X25519' },
   { label: 'RSA-2048: PS256 + RSA-OAEP-256', signer: 'RSA-2048', recipient: 'RSA-2048' },
   // Mixed: algorithms follow key types, so a party may sign with one family and receive with another.
+  // The defaults (DEFAULT_ENVELOPE_ALGORITHMS): P-256 signing keys, RSA-2048 encryption keys.
   { label: 'mixed: ES256 + RSA-OAEP-256', signer: 'P-256', recipient: 'RSA-2048' },
+  // The former defaults, P-256 signing and X25519 encryption keys, for comparison.
+  { label: 'mixed: ES256 + ECDH-ES+A256KW (X25519)', signer: 'P-256', recipient: 'X25519' },
   { label: 'mixed: EdDSA + RSA-OAEP-256', signer: 'Ed25519', recipient: 'RSA-2048' },
 ];
 

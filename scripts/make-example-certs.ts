@@ -1,8 +1,9 @@
 /**
- * Regenerates certs-example/: a demonstration scheme CA, the hub's signing,
- * encryption and TLS certificates, two certificates for every agency in
- * policies/agencies.yaml (P-256 for signing and TLS, X25519 for encryption),
- * and two broken police certificates for tests (one expired, one revoked).
+ * Regenerates certs-example/: a demonstration scheme CA, the hub's signing
+ * and TLS certificates and its encryption certificates (RSA-2048 and P-256),
+ * two certificates for every agency in policies/agencies.yaml (P-256 for
+ * signing and TLS, RSA-2048 for encryption), and two broken police
+ * certificates for tests (one expired, one revoked).
  *
  *   npm run certs:example            # writes ./certs-example
  *   npx tsx scripts/make-example-certs.ts OUT_DIR
@@ -10,7 +11,7 @@
  * Every private key written here is PUBLIC on purpose: the CA is marked
  * "DEMONSTRATION ONLY" and the hub refuses it when NODE_ENV=production.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -32,27 +33,34 @@ that the hub, the tests and the demo run on a fresh clone with no set-up.
 Anyone can read them, so anyone can impersonate every party below.
 
 - Use them for demonstration and tests only. Never for real data.
-- The CA is marked \`DEMONSTRATION ONLY\` in its subject and carries the
-  scheme's demonstration policy OID; every certificate it issued inherits both.
+- The CA is marked \`DEMONSTRATION ONLY\` in its subject O, and so is every
+  certificate it issued. Every private key file says so too, in a line above
+  its PEM block (PEM readers skip text outside the block, RFC 7468 s.2).
 - **The hub refuses any certificate chained to this CA when
   \`NODE_ENV=production\`** (error \`CERT_DEMO_IN_PRODUCTION\`). For a real
   scheme create your own CA: \`isp-hub certs init --dir <secure place>\`.
 
 Regenerate everything with \`npm run certs:example\` (scripts/make-example-certs.ts).
 The CA, the hub's signing and TLS keys and every agency's main key are EC
-P-256; the hub's and every agency's encryption key is X25519. The CA is valid
-for 10 years, the rest for 5.
+P-256. Every agency's encryption key is RSA-2048 (RSA-OAEP-256), and the hub
+holds two encryption keys, RSA-2048 and P-256 (ECDH-ES+A256KW): types every
+mainstream JOSE library supports, and RSA the fastest of them
+(docs/envelope.md "Choosing keys"). No certificate carries a certificate
+policies extension, so all of them parse in Debian's python3-cryptography and
+Go's crypto/x509 as well as OpenSSL. The CA is valid for 10 years, the rest
+for 5.
 
 | path | what |
 |---|---|
 | \`ca/cert.pem\`, \`ca/key.pem\` | the demonstration scheme CA |
 | \`ca/revocations.json\` | the revocation list (lists \`test-only/revoked-police\`) |
 | \`hub/signing-cert.pem\`, \`signing-key.pem\` | the hub's JWS signing key (digitalSignature) |
-| \`hub/encryption-cert.pem\`, \`encryption-key.pem\` | the hub's JWE key: X25519 (keyAgreement, ECDH-ES+A256KW) |
+| \`hub/encryption-rsa-cert.pem\`, \`encryption-rsa-key.pem\` | the hub's first JWE key: RSA-2048 (keyEncipherment, RSA-OAEP-256) |
+| \`hub/encryption-p256-cert.pem\`, \`encryption-p256-key.pem\` | the hub's second JWE key: P-256 (keyAgreement, ECDH-ES+A256KW) |
 | \`hub/tls-cert.pem\`, \`tls-key.pem\` | the hub's TLS server/client certificate (localhost, 127.0.0.1, ::1) |
 | \`hub/chain.pem\`, \`agencies/*/chain.pem\` | the issuing CA certificate (not the leaf) |
 | \`agencies/<agency id>/cert.pem\`, \`key.pem\` | one per agency of policies/agencies.yaml: CN=agency id, OU=role; P-256 for JWS signing and TLS client and server (digitalSignature, keyAgreement) |
-| \`agencies/<agency id>/encryption-cert.pem\`, \`encryption-key.pem\` | the agency's JWE key: X25519 (keyAgreement only), named as \`encryptionCertificate\` in policies/agencies.yaml; the hub encrypts deliveries to it |
+| \`agencies/<agency id>/encryption-cert.pem\`, \`encryption-key.pem\` | the agency's JWE key: RSA-2048 (keyEncipherment only, no TLS purposes: RSA-OAEP-256), named as \`encryptionCertificate\` in policies/agencies.yaml; the hub encrypts deliveries to it |
 | \`test-only/expired-police/\` | an nv-police certificate whose validity has ended (tests expect \`CERT_EXPIRED\`) |
 | \`test-only/revoked-police/\` | an nv-police certificate listed in \`ca/revocations.json\` (tests expect \`CERT_REVOKED\`) |
 
@@ -71,22 +79,28 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
     demonstration: true,
   });
 
-  // The hub's JWE key is X25519: every inbound message costs the hub one key
-  // agreement with it, and X25519 is about half the cost of P-256 there
-  // (docs/envelope.md "Figures"). Agencies seal to it as ECDH-ES+A256KW either way.
-  const hubAlgorithms = { 'hub-signing': 'P-256', 'hub-encryption': 'X25519', 'hub-tls': 'P-256' } as const;
-  for (const [kind, algorithm] of Object.entries(hubAlgorithms) as Array<[keyof typeof hubAlgorithms, (typeof hubAlgorithms)[keyof typeof hubAlgorithms]]>) {
+  // The hub's encryption keys are ones every mainstream JOSE library can seal
+  // to: RSA-2048 first, the fastest for a sender and the hub together
+  // (ENCRYPTION_KEY_TYPES_BY_SPEED), and P-256 for a sender that prefers
+  // ECDH-ES. X25519 is left out: .NET, go-jose and the C jose tool lack it.
+  const hubCertificates = [
+    { kind: 'hub-signing', algorithm: 'P-256' },
+    { kind: 'hub-encryption', algorithm: 'RSA-2048' },
+    { kind: 'hub-encryption', algorithm: 'P-256' },
+    { kind: 'hub-tls', algorithm: 'P-256' },
+  ] as const;
+  for (const { kind, algorithm } of hubCertificates) {
     await writeIssuedCertificate(path.join(outDir, 'hub'), await issueCertificate(ca, { kind, algorithm, validityDays: 1825 }));
   }
-  // Every agency also gets an X25519 encryption certificate: the hub seals
-  // every delivery to it and the agency opens it, each about half the CPU of
-  // P-256 (docs/envelope.md "Figures"). X25519 cannot sign, so the P-256 one
-  // stays for JWS and TLS.
+  // Every agency also gets an RSA-2048 encryption certificate: the hub seals
+  // every delivery to it, and an RSA-OAEP-256 wrap is the cheapest the hub
+  // can make, while the agency's unwrap still costs less than P-256's
+  // (docs/envelope.md "Choosing keys"). The P-256 one stays for JWS and TLS.
   for (const agency of agencies) {
     const agencyDir = path.join(outDir, 'agencies', agency.id);
     const identity = { kind: 'agency', id: agency.id, role: agency.role, validityDays: 1825 } as const;
     await writeIssuedCertificate(agencyDir, await issueCertificate(ca, { ...identity, algorithm: 'P-256' }));
-    await writeIssuedCertificate(agencyDir, await issueCertificate(ca, { ...identity, algorithm: 'X25519' }));
+    await writeIssuedCertificate(agencyDir, await issueCertificate(ca, { ...identity, algorithm: 'RSA-2048', encryptionOnly: true }));
   }
 
   const now = Date.now();
@@ -104,6 +118,20 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
   await revocations.revoke(revoked.serialNumber, 'keyCompromise');
 
   await writeFile(path.join(outDir, 'README.md'), README);
+  await markPrivateKeys(outDir);
+}
+
+/** Said in every private key file, above its PEM block, for whoever opens only that file. */
+export const DEMONSTRATION_KEY_NOTICE =
+  'DEMONSTRATION ONLY: this private key is published with isp-hub (certs-example/) and protects nothing.\n' +
+  'Never use it for real data. The hub refuses it when NODE_ENV=production. See certs-example/README.md.\n\n';
+
+async function markPrivateKeys(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !/key(\.previous)?\.pem$/.test(entry.name)) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    await writeFile(file, DEMONSTRATION_KEY_NOTICE + (await readFile(file, 'utf8')), { mode: 0o600 });
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

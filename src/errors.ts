@@ -54,12 +54,20 @@ const STATUS_BY_CODE = {
   CERT_NOT_CA: 401,
   CERT_DEMO_IN_PRODUCTION: 401,
   CERT_KEY_UNSUPPORTED: 400,
+  /** A public key already certified to another party (or revoked for compromise) is not certified again. */
+  CERT_KEY_IN_USE: 409,
+  // --- certificate signing requests (PKCS#10, RFC 2986)
+  CSR_MALFORMED: 400,
+  CSR_SIGNATURE_INVALID: 400,
+  CSR_CA_REQUESTED: 400,
   CLIENT_CERT_REQUIRED: 401,
   AGENCY_UNKNOWN: 401,
 
   // --- messages and policy
   MESSAGE_INVALID: 422,
   MESSAGE_TYPE_UNKNOWN: 422,
+  MESSAGE_TYPE_WRONG_ENDPOINT: 422,
+  PURPOSE_UNKNOWN: 422,
   SUBJECT_IDENTIFIER_INVALID: 422,
   RECIPIENT_UNKNOWN: 422,
   POLICY_INVALID: 422,

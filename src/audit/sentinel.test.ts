@@ -66,6 +66,8 @@ function sentinelRecord(position: number): MessageRecord {
 /** A policy that permits probation (name and offence only) and refuses housing, as a rule file would. */
 const policy: PolicyPort = {
   agencyExists: () => true,
+  purposeExists: () => true,
+  purposes: () => [],
   recipientsFor: () => ['northvale-probation', 'northvale-housing'],
   forbidding: () => undefined,
   decide: (_record, _sender, recipient): PolicyDecision =>

@@ -4,7 +4,7 @@ import { AGENCY_ENCRYPTION_FILES, AGENCY_PREVIOUS_ENCRYPTION_FILES, CA_FILES, IS
 /**
  * The files of one agency's folder, as certs-example/ lays them out and as
  * `createAgencyClientFromFiles` reads them. The encryption pair is optional:
- * an agency that has one is encrypted to with it (an X25519 key: keyAgreement
+ * an agency that has one is encrypted to with it (e.g. an RSA or X25519 key: keyEncipherment or keyAgreement
  * only, so it cannot replace the signing and TLS certificate, docs/pki.md).
  */
 export const AGENCY_FILES = Object.freeze({
@@ -13,7 +13,7 @@ export const AGENCY_FILES = Object.freeze({
   privateKey: ISSUED_FILES.agency.privateKey,
   /** The issuing CA certificate(s), not the leaf. */
   chain: ISSUED_FILES.agency.chain,
-  /** The certificate deliveries are encrypted to, and its key: where `isp-hub certs issue` writes an X25519 agency certificate. */
+  /** The certificate deliveries are encrypted to, and its key: where `isp-hub certs issue --encryption` (and any X25519 agency certificate) is written. */
   encryptionCertificate: AGENCY_ENCRYPTION_FILES.certificate,
   encryptionPrivateKey: AGENCY_ENCRYPTION_FILES.privateKey,
   /** The encryption pair replaced last (`isp-hub certs issue` keeps it): deliveries sealed to it still open. */

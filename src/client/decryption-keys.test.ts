@@ -52,19 +52,19 @@ describe('an agency client opens deliveries with its encryption key and its main
   it('holds the encryption key under its certificate thumbprint first, then the main key', () => {
     const keys = decryptionKeysFor(police, policeEncryption);
     expect(keys.map((key) => key.kid)).toEqual([thumbprintS256(new X509Certificate(policeEncryption.certificatePem)), thumbprintS256(police.certificate)]);
-    expect(keys.map((key) => key.privateKey.asymmetricKeyType)).toEqual(['x25519', 'ec']);
+    expect(keys.map((key) => key.privateKey.asymmetricKeyType)).toEqual(['rsa', 'ec']);
     expect(decryptionKeysFor(police, undefined).map((key) => key.kid)).toEqual([thumbprintS256(police.certificate)]);
   });
 
-  it('opens an X25519 delivery and a P-256 one (sealed before the change) with the same keys', async () => {
+  it('opens an RSA-OAEP-256 delivery and a P-256 one (sealed before the change) with the same keys', async () => {
     const keys = decryptionKeysFor(police, policeEncryption);
     const toEncryption = await sealTo(policeEncryption.certificatePem);
-    expect(decodeProtectedHeader(toEncryption)).toMatchObject({ alg: 'ECDH-ES+A256KW', epk: { crv: 'X25519' } });
+    expect(decodeProtectedHeader(toEncryption)).toMatchObject({ alg: 'RSA-OAEP-256' });
     await expect(openWith(keys, toEncryption)).resolves.toMatchObject({ claims: { aud: 'nv-police' } });
     const toMain = await sealTo(read('agencies/nv-police/cert.pem'));
     expect(decodeProtectedHeader(toMain)).toMatchObject({ epk: { crv: 'P-256' } });
     await expect(openWith(keys, toMain)).resolves.toMatchObject({ claims: { aud: 'nv-police' } });
-    // Without the encryption pair, an X25519 delivery is for a key this client does not hold.
+    // Without the encryption pair, a delivery sealed to it is for a key this client does not hold.
     await expect(openWith(decryptionKeysFor(police, undefined), toEncryption)).rejects.toMatchObject({ code: 'JWE_UNKNOWN_KID' });
   });
 

@@ -1,4 +1,5 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { ENCRYPTION_KEY_TYPES_BY_SPEED, encryptionKeyTypeOf } from '../envelope/algorithms.js';
 import { HubError } from '../errors.js';
 import { thumbprintS256 } from '../pki/thumbprint.js';
 
@@ -37,12 +38,18 @@ export function createHubKeyCache(fetchJwks: () => Promise<unknown>, check: Cert
   }
   return {
     async encryptionKey() {
-      // The first `enc` key is the current one; others stay published during a rotation.
-      const key = (await load(false)).find((candidate) => candidate.use === 'enc');
-      if (!key) throw new HubError('UNAVAILABLE', 'the hub publishes no encryption key');
-      const chain = certificateChain(key);
-      check(chain[0]!, 'encryption', chain.slice(1));
-      return { publicKey: createPublicKey(chain[0]!.publicKey.export({ format: 'pem', type: 'spki' })), kid: key.kid };
+      // The hub publishes one current encryption key per type; the SDK does
+      // every type, so it takes the fastest (ENCRYPTION_KEY_TYPES_BY_SPEED),
+      // not merely the first, and the first of that type if there are more.
+      const offered = (await load(false)).filter((candidate) => candidate.use === 'enc').map((key) => ({ key, chain: certificateChain(key) }));
+      const rank = (chain: X509Certificate[]) => {
+        const type = encryptionKeyTypeOf(chain[0]!.publicKey);
+        return type === undefined ? Number.POSITIVE_INFINITY : ENCRYPTION_KEY_TYPES_BY_SPEED.indexOf(type);
+      };
+      const fastest = offered.reduce<(typeof offered)[number] | undefined>((best, candidate) => (best === undefined || rank(candidate.chain) < rank(best.chain) ? candidate : best), undefined);
+      if (!fastest || rank(fastest.chain) === Number.POSITIVE_INFINITY) throw new HubError('UNAVAILABLE', 'the hub publishes no encryption key');
+      check(fastest.chain[0]!, 'encryption', fastest.chain.slice(1));
+      return { publicKey: createPublicKey(fastest.chain[0]!.publicKey.export({ format: 'pem', type: 'spki' })), kid: fastest.key.kid };
     },
     async signingCertificate(thumbprint) {
       for (const force of [false, true]) {

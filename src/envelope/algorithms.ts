@@ -59,16 +59,39 @@ export function isEnvelopeMediaType(value: unknown): boolean {
 }
 
 /**
- * The default key types for each role, chosen from bench:envelope
- * (docs/envelope.md "Figures"): the hub decrypts every inbound message and
- * encrypts every delivery, and every recipient decrypts what it receives, so
- * the encryption key should be cheap to wrap to AND to unwrap. X25519 is
- * both (jose 6: ~590 us wrap, ~470 us unwrap here); RSA-OAEP-256 is cheap to
- * wrap but the dearest to unwrap (~900 us), and P-256 is dear both ways.
- * The envelope still picks algorithms from the keys it is given; this names
- * the key types that certificate issuing should default to for each role.
+ * The types of key a JWE may be encrypted to, fastest first for one
+ * message's trip: the sender's wrap plus the recipient's unwrap, as jose 6
+ * does them here (bench:envelope, docs/envelope.md "Figures"). RSA-OAEP-256
+ * (RSA from 2048 bits) wraps with one public-key operation (~0.1-0.2 ms) and
+ * unwraps in ~0.4-0.5 ms; ECDH-ES+A256KW costs a key generation and an
+ * agreement to wrap and an agreement to unwrap, ~0.35-0.55 ms each way on
+ * X25519 and ~0.55-0.65 ms on P-256. Every mainstream JOSE library does RSA
+ * and P-256; X25519 is missing from .NET, go-jose, the C `jose` tool and
+ * jwcrypto before 1.5. The hub lists its encryption keys in this order (its
+ * order of preference) and the SDK seals to the first of them it finds.
+ */
+export const ENCRYPTION_KEY_TYPES_BY_SPEED = ['RSA', 'X25519', 'P-256'] as const;
+export type EncryptionKeyType = (typeof ENCRYPTION_KEY_TYPES_BY_SPEED)[number];
+
+/** The encryption key type of a key, or undefined when no JWE may be encrypted to it. */
+export function encryptionKeyTypeOf(key: KeyObject): EncryptionKeyType | undefined {
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'P-256';
+  if (key.asymmetricKeyType === 'x25519') return 'X25519';
+  if (isLargeEnoughRsa(key)) return 'RSA';
+  return undefined;
+}
+
+/**
+ * The default key types for each role, chosen by speed (see
+ * ENCRYPTION_KEY_TYPES_BY_SPEED) among the types every mainstream JOSE
+ * library supports: an encryption key is RSA-2048 (RSA-OAEP-256), cheaper
+ * than P-256 both to wrap and to unwrap, and cheapest of all to wrap, which
+ * is what the hub does for every delivery. Signing stays P-256 (ES256): one
+ * key for JWS and TLS, and cheaper to sign than RSA (PS256 ~0.35 ms). The
+ * envelope still picks algorithms from the keys it is given; this names the
+ * key types that certificate issuing defaults to for each role.
  */
 export const DEFAULT_ENVELOPE_ALGORITHMS = Object.freeze({
   signing: { alg: 'ES256', key: 'P-256' },
-  encryption: { alg: 'ECDH-ES+A256KW', key: 'X25519' },
+  encryption: { alg: 'RSA-OAEP-256', key: 'RSA-2048' },
 } as const);

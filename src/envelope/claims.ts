@@ -30,7 +30,7 @@ export interface ClaimRules {
   now: Date;
 }
 
-const MAX_JTI_LENGTH = TOKEN_ID_MAX_LENGTH;
+export const MAX_JTI_LENGTH = TOKEN_ID_MAX_LENGTH;
 const numericDate = z.number().finite().nonnegative();
 
 const claimsShape = z
@@ -60,7 +60,9 @@ export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules):
   if (jti.length > MAX_JTI_LENGTH) throw new HubError('CLAIMS_INVALID', 'the jti is too long', { claim: 'jti', max: MAX_JTI_LENGTH });
   const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
   if (!audiences.some((candidate) => candidate === rules.audience)) {
-    throw new HubError('CLAIM_AUD_INVALID', 'the message is not addressed to this audience');
+    throw new HubError('CLAIM_AUD_INVALID', `the message is not addressed to this hub: aud must be "${rules.audience}" or an array containing it`, {
+      expected: rules.audience,
+    });
   }
   const shape = claimsShape.safeParse(claims);
   if (!shape.success) {
@@ -69,13 +71,30 @@ export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules):
   }
   const { iat, exp } = shape.data;
   const nowSeconds = rules.now.getTime() / 1000;
+  // The hub's own clock goes into the details: a sender whose clock is off can see by how much.
+  const hubTime = Math.floor(nowSeconds);
   if (iat > nowSeconds + rules.clockSkewSeconds) {
-    throw new HubError('CLAIM_IAT_OUT_OF_SKEW', 'the message was issued in the future', { clockSkewSeconds: rules.clockSkewSeconds });
+    throw new HubError('CLAIM_IAT_OUT_OF_SKEW', 'the message was issued in the future: iat may be at most clockSkewSeconds ahead of the hub time', {
+      hubTime,
+      iat,
+      clockSkewSeconds: rules.clockSkewSeconds,
+      latestAcceptedIat: hubTime + rules.clockSkewSeconds,
+    });
   }
   if (exp < iat) throw new HubError('CLAIMS_INVALID', 'the message expires before it was issued', { claim: 'exp' });
-  if (exp <= nowSeconds - rules.clockSkewSeconds) throw new HubError('CLAIM_EXPIRED', 'the message has expired');
+  if (exp <= nowSeconds - rules.clockSkewSeconds) {
+    throw new HubError('CLAIM_EXPIRED', 'the message has expired: exp must be later than the hub time less clockSkewSeconds', {
+      hubTime,
+      exp,
+      clockSkewSeconds: rules.clockSkewSeconds,
+      earliestAcceptedExp: hubTime - rules.clockSkewSeconds + 1,
+    });
+  }
   if (exp - iat > rules.maxLifetimeSeconds) {
-    throw new HubError('CLAIM_EXP_TOO_FAR', 'the message claims a longer lifetime than allowed', {
+    throw new HubError('CLAIM_EXP_TOO_FAR', 'the message claims a longer lifetime than allowed: exp - iat may be at most maxLifetimeSeconds', {
+      iat,
+      exp,
+      lifetimeSeconds: exp - iat,
       maxLifetimeSeconds: rules.maxLifetimeSeconds,
     });
   }

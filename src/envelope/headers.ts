@@ -2,6 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { HubError } from '../errors.js';
 import {
   JWE_CONTENT_ENCRYPTION,
+  JWE_KEY_ALGORITHMS,
+  JWS_ALGORITHMS,
   isEnvelopeMediaType,
   isJweKeyAlgorithm,
   isJwsAlgorithm,
@@ -40,17 +42,26 @@ export interface DecryptionKey {
 
 export function checkJweHeader(header: Record<string, unknown>, decryptionKeys: readonly DecryptionKey[]): JweHeaderCheck {
   const { alg, enc, cty, kid } = header;
-  if (!isJweKeyAlgorithm(alg)) throw new HubError('JWE_ALG_NOT_ALLOWED', 'the JWE key management algorithm is not allowed');
-  if (enc !== JWE_CONTENT_ENCRYPTION) throw new HubError('JWE_ENC_NOT_ALLOWED', 'the JWE content encryption algorithm is not allowed');
+  const entry = typeof kid === 'string' ? decryptionKeys.find((candidate) => candidate.kid === kid) : undefined;
+  if (!isJweKeyAlgorithm(alg)) {
+    // For a key held here, the one algorithm it takes; else every algorithm the hub accepts.
+    const allowed = entry ? [jweAlgorithmForKey(entry.privateKey)].filter((known) => known !== undefined) : [...JWE_KEY_ALGORITHMS];
+    throw new HubError('JWE_ALG_NOT_ALLOWED', 'the JWE key management algorithm is not allowed', { received: headerValue(alg), allowed });
+  }
+  if (enc !== JWE_CONTENT_ENCRYPTION) {
+    throw new HubError('JWE_ENC_NOT_ALLOWED', 'the JWE content encryption algorithm is not allowed', { received: headerValue(enc), allowed: [JWE_CONTENT_ENCRYPTION] });
+  }
   // Compression before encryption leaks plaintext through ciphertext length (RFC 8725 s.3.6).
   if (Object.hasOwn(header, 'zip')) throw new HubError('JWE_ZIP_NOT_ALLOWED', 'compressed JWEs are not accepted');
   if (!isEnvelopeMediaType(cty)) throw new HubError('JWE_CTY_INVALID', 'the JWE content type is not an isp-message JWS');
   if (Object.hasOwn(header, 'crit')) throw new HubError('ENVELOPE_HEADER_INVALID', 'the JWE names critical extensions', { member: 'crit' });
-  const entry = typeof kid === 'string' ? decryptionKeys.find((candidate) => candidate.kid === kid) : undefined;
-  if (!entry || typeof kid !== 'string') throw new HubError('JWE_UNKNOWN_KID', 'the JWE is not encrypted to a key held here');
+  if (!entry || typeof kid !== 'string') {
+    throw new HubError('JWE_UNKNOWN_KID', 'the JWE is not encrypted to a key held here', { expected: decryptionKeys.map((key) => key.kid) });
+  }
   // The header may not pick an algorithm the key was not issued for (RFC 8725 s.3.1).
-  if (jweAlgorithmForKey(entry.privateKey) !== alg) {
-    throw new HubError('JWE_ALG_NOT_ALLOWED', 'the JWE algorithm does not fit the key it names');
+  const fits = jweAlgorithmForKey(entry.privateKey);
+  if (fits !== alg) {
+    throw new HubError('JWE_ALG_NOT_ALLOWED', 'the JWE algorithm does not fit the key it names', { received: alg, allowed: fits ? [fits] : [] });
   }
   if (alg === 'ECDH-ES+A256KW') checkEphemeralKey(header.epk, entry.privateKey);
   return { alg, kid, privateKey: entry.privateKey };
@@ -76,7 +87,9 @@ export interface JwsHeaderCheck {
 
 export function checkJwsHeader(header: Record<string, unknown>, signature: Buffer): JwsHeaderCheck {
   const { alg, typ } = header;
-  if (!isJwsAlgorithm(alg)) throw new HubError('JWS_ALG_NOT_ALLOWED', 'the JWS algorithm is not allowed');
+  if (!isJwsAlgorithm(alg)) {
+    throw new HubError('JWS_ALG_NOT_ALLOWED', 'the JWS algorithm is not allowed', { received: headerValue(alg), allowed: [...JWS_ALGORITHMS] });
+  }
   if (!isEnvelopeMediaType(typ)) throw new HubError('JWS_TYP_INVALID', 'the JWS type is not isp-message+jws');
   for (const member of REFUSED_JWS_MEMBERS) {
     if (Object.hasOwn(header, member)) throw new HubError('ENVELOPE_HEADER_INVALID', `the JWS header carries "${member}"`, { member });
@@ -91,4 +104,14 @@ export function checkJwsHeader(header: Record<string, unknown>, signature: Buffe
     throw new HubError('JWS_SIGNATURE_INVALID', 'the JWS signature segment has the wrong length for its algorithm');
   }
   return { alg, thumbprint };
+}
+
+/**
+ * A header member as the sender wrote it, for an error's details: algorithm
+ * names are short tokens (RFC 7518 s.3.1, s.4.1), so anything else is
+ * described rather than echoed, keeping details bounded and printable.
+ */
+function headerValue(value: unknown): string {
+  if (value === undefined) return '(absent)';
+  return typeof value === 'string' && /^[A-Za-z0-9+_.-]{1,32}$/.test(value) ? value : '(not an algorithm name)';
 }

@@ -81,8 +81,9 @@ export async function open<S extends ResolvedSigner>(compact: string, options: O
   if (signing.alg === 'PS256' && jws.signature.length * 8 !== signer.publicKey.asymmetricKeyDetails?.modulusLength) {
     throw new HubError('JWS_SIGNATURE_INVALID', 'the JWS signature segment has the wrong length for its key');
   }
-  if (jwsAlgorithmForKey(signer.publicKey) !== signing.alg) {
-    throw new HubError('JWS_KEY_MISMATCH', 'the JWS algorithm does not fit the key of the certificate it names');
+  const fits = jwsAlgorithmForKey(signer.publicKey);
+  if (fits !== signing.alg) {
+    throw new HubError('JWS_KEY_MISMATCH', 'the JWS algorithm does not fit the key of the certificate it names', { received: signing.alg, allowed: fits ? [fits] : [] });
   }
   try {
     await compactVerify(innerJws, await verificationKeyFor(signing.thumbprint, signing.alg, signer.publicKey, signer.certificate), {

@@ -39,6 +39,7 @@ export function createApp(deps: AppDeps): Express {
     audit: deps.audit,
     body,
     registerOperation: (spec) => operations.registerOperation(spec),
+    registerSchema: (name, schema) => operations.registerSchema(name, schema),
     authenticationFailures: createAuthenticationFailures({
       limiter: deps.authenticationFailureLimiter,
       audit: deps.audit,

@@ -42,4 +42,24 @@ describe('operation registry', () => {
     const document = registry.document({ title: 't', version: '1' }) as any;
     expect(document.paths['/v1/x'].post.requestBody.content['application/json'].schema.required).toEqual(['q']);
   });
+
+  it('keeps named JSON Schemas in components (their $defs hoisted beside them) for bodies to refer to, and refuses one name for two schemas', () => {
+    const registry = createOperationRegistry();
+    const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: '/v1/schemas/x', type: 'object', properties: { who: { $ref: '#/$defs/Who' } }, $defs: { Who: { type: 'string' } } };
+    registry.registerSchema('Message.x', schema);
+    registry.registerSchema('Message.x', schema);
+    expect(() => registry.registerSchema('Message.x', { type: 'string' })).toThrow(TypeError);
+    expect(() => registry.registerSchema('no spaces please', { type: 'string' })).toThrow(TypeError);
+    registry.registerOperation({
+      method: 'post',
+      path: '/v1/x',
+      summary: 'x',
+      request: { body: { contentType: 'application/jose', jsonSchema: { type: 'string', contentSchema: { $ref: '#/components/schemas/Message.x' } } } },
+      responses: {},
+    });
+    const document = registry.document({ title: 't', version: '1' }) as any;
+    expect(document.components.schemas['Message.x']).toEqual({ type: 'object', properties: { who: { $ref: '#/components/schemas/Who' } } });
+    expect(document.components.schemas.Who).toEqual({ type: 'string' });
+    expect(document.paths['/v1/x'].post.requestBody.content['application/jose'].schema.contentSchema).toEqual({ $ref: '#/components/schemas/Message.x' });
+  });
 });

@@ -56,6 +56,8 @@ export interface RouteDeps {
   body: BodyReaders;
   /** Describe each route for /openapi.json. */
   registerOperation: OperationRegistry['registerOperation'];
+  /** Add a named JSON Schema to /openapi.json's components, for bodies to refer to. */
+  registerSchema: OperationRegistry['registerSchema'];
   /** Answers and audits a refused sign-in, bounded per network address (authentication-failures.ts). */
   authenticationFailures: AuthenticationFailures;
 }

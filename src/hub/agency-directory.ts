@@ -31,6 +31,7 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
   const byThumbprint = new Map<string, { certificate: X509Certificate; agencyId: string; intermediates: X509Certificate[] }>();
   const byAgency = new Map<string, ChainedCertificate>();
   const encryptionByAgency = await readEncryptionCertificates(registry, trust);
+  const encryptionThumbprints = new Set([...encryptionByAgency.values()].map((chained) => thumbprintS256(chained.certificate)));
   for (const agency of registry.agencies) {
     if (agency.certificate.kind !== 'file') continue;
     const [certificate, ...intermediates] = await readCertificateFile(agency.id, 'certificate', agency.certificate.path);
@@ -68,7 +69,16 @@ export async function createAgencyDirectory(registry: Registry, trust: TrustStor
 
     async resolveSigner(thumbprint) {
       const known = byThumbprint.get(thumbprint);
-      if (!known) throw new HubError('JWS_SIGNER_UNKNOWN', 'the signing certificate is not known to the hub');
+      if (!known) {
+        // An encryption certificate is known but cannot sign; saying so spares the sender a search.
+        if (encryptionThumbprints.has(thumbprint)) {
+          throw new HubError('JWS_SIGNER_UNKNOWN', "the JWS names an agency's encryption certificate, which cannot sign: name the agency certificate", {
+            received: thumbprint,
+            reason: 'encryption-certificate',
+          });
+        }
+        throw new HubError('JWS_SIGNER_UNKNOWN', 'the JWS names a certificate the hub does not know', { received: thumbprint, reason: 'unknown-certificate' });
+      }
       const verified = trust.verify(known.certificate, { usage: 'signing', intermediates: known.intermediates });
       return { publicKey: known.certificate.publicKey, certificate: known.certificate, agencyId: agencyFor(verified.subject.agencyId, thumbprint) };
     },

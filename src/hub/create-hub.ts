@@ -25,10 +25,12 @@ import { messageRoutes } from '../http/routes/messages.js';
 import { isHubError } from '../errors.js';
 import { createRedisByteBudget } from '../http/byte-budget.js';
 import { createRefusedRequests } from '../http/refused-requests.js';
+import { capabilitiesRoutes } from '../http/routes/capabilities.js';
+import { schemaRoutes } from '../http/routes/schemas.js';
 import type { Logger } from '../logger.js';
 import { subjectIdentifiersOf } from '../messages/index.js';
 import { createTrustStore, openRevocationList, readCertificatesPem } from '../pki/index.js';
-import { createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
+import { capabilitiesOf, createPolicyStore, loadPolicySet, messageSchemasFromMessages, type PolicySet, type PolicyStore } from '../policy/index.js';
 import { connectRedis, createReplicaAck, keyspace, readRedisMemory, type EmbeddedRedis, type ReplicaAck, type RedisTarget } from '../redis/index.js';
 import { createDelivery, deliverySettingsFrom, inboxCursorKey, type Delivery, type DeliveryWorkers } from '../routing/delivery/index.js';
 import { createIdempotencyStore } from '../routing/idempotency-store.js';
@@ -207,6 +209,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         delivered: (_recipient, latencyMs) => metrics.observeDeliveryLatency({ mode: 'push' }, latencyMs / 1000),
         deadLettered: () => metrics.deadLetter({ type: 'delivery' }),
       },
+      logger,
       onError: (error) => logger.error('delivery error', { error }),
       beforeHandOver: () => afterWrites(),
     });
@@ -267,6 +270,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     });
 
     const publicRoutes = options.publicRoutes ? await options.publicRoutes(parts) : [];
+    const contract = {
+      hubId: config.HUB_ID,
+      clockSkewSeconds: config.CLOCK_SKEW_SECONDS,
+      maxLifetimeSeconds: config.MAX_MESSAGE_LIFETIME_SECONDS,
+      replayWindowSeconds: config.REPLAY_WINDOW_SECONDS,
+    };
     const app = createApp({
       config,
       logger,
@@ -287,7 +296,15 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         certificateExpiryCheck(async () => keys.certificates()),
         auditConsistencyCheck(() => auditLog.checkConsistency()),
       ],
-      routes: { agency: [auditHaltGate(() => auditLog.halted()), messageRoutes(useCases, { refusals, sendBudget }), inboxRoutes(delivery.inbox)], public: publicRoutes },
+      routes: {
+        agency: [
+          auditHaltGate(() => auditLog.halted()),
+          messageRoutes(useCases, contract, { refusals, sendBudget }),
+          inboxRoutes(delivery.inbox),
+          capabilitiesRoutes((agencyId) => capabilitiesOf(policy.current(), policy.current().registry.require(agencyId))),
+        ],
+        public: [schemaRoutes(contract), ...publicRoutes],
+      },
       apiInfo: { title: 'isp-hub', version: '0.1.0' },
     });
     const server: HubServer = createHubServer({

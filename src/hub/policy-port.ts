@@ -30,5 +30,7 @@ export function createPolicyPort(store: PolicyStore): PolicyPort {
       return recipientsFor(store.current(), record as unknown as PolicyMessage, party(senderId), { now: at }).map((entry) => entry.agency.id);
     },
     agencyExists: (agencyId) => store.current().registry.get(agencyId) !== undefined,
+    purposeExists: (purpose) => Object.hasOwn(store.current().catalog.purposes, purpose),
+    purposes: () => Object.keys(store.current().catalog.purposes).sort(),
   };
 }

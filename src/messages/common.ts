@@ -27,43 +27,49 @@ export type DataCategory = (typeof DATA_CATEGORIES)[number];
 export const calendarDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine((value) => parseCalendarDate(value) !== undefined, 'not a real calendar date');
+  .refine((value) => parseCalendarDate(value) !== undefined, 'not a real calendar date')
+  .meta({ format: 'date', description: 'A calendar date, YYYY-MM-DD (RFC 3339 full-date)' });
 
 /** An instant with its UTC offset (RFC 3339 s.5.6), e.g. 2025-03-14T02:40:00Z. */
-export const instant = z.iso.datetime({ offset: true });
+export const instant = z.iso.datetime({ offset: true }).meta({ description: 'An instant with its UTC offset (RFC 3339 date-time), e.g. 2025-03-14T02:40:00Z' });
 
 /**
  * Free text written by a practitioner: bounded, never blank. Not trimmed: the
  * record keeps exactly what the sender signed.
  */
-export const note = (max = 2000) => z.string().min(1).regex(/\S/, 'must not be blank').max(max);
-export const shortText = (max = 200) => z.string().min(1).regex(/\S/, 'must not be blank').max(max);
+export const note = (max = 2000) =>
+  z.string().min(1).regex(/\S/, 'must not be blank').max(max).meta({ description: `Free text, not blank, at most ${max} characters` });
+export const shortText = (max = 200) =>
+  z.string().min(1).regex(/\S/, 'must not be blank').max(max).meta({ description: `Short text, not blank, at most ${max} characters` });
 
 /** A person's name part: letters (any script), spaces, hyphens, apostrophes, full stops. */
 export const namePart = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[\p{L}\p{M}][\p{L}\p{M} '’.-]*$/u, 'expected a name');
+  .regex(/^[\p{L}\p{M}][\p{L}\p{M} '’.-]*$/u, 'expected a name')
+  .meta({ description: 'A name part: letters of any script, spaces, hyphens, apostrophes, full stops' });
 
 /** A code used inside the protocol (catalog codes, agency ids, roles). */
 export const protocolCode = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case code');
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case code')
+  .meta({ description: 'A lower-case protocol code: letters, digits, hyphens' });
 
 /** UK postcode in its written form, outward and inward parts (BS 7666). */
 export const postcode = z
   .string()
-  .regex(/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/, 'expected a UK postcode');
+  .regex(/^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/, 'expected a UK postcode')
+  .meta({ description: 'A UK postcode in capitals, e.g. NV1 4AB' });
 
 export const address = z.strictObject({
   line1: shortText(),
   line2: shortText().optional(),
   town: shortText(100),
   postcode,
-});
+}).meta({ description: 'A postal address' });
 
 /** Offence categories used for PPO selection and the Performance Management Framework. */
 export const OFFENCE_CATEGORIES = [
@@ -88,7 +94,7 @@ export const offence = z.strictObject({
   description: shortText(300),
   category: z.enum(OFFENCE_CATEGORIES),
   committedOn: calendarDate.optional(),
-});
+}).meta({ description: 'One offence: its CJS offence code, wording and category' });
 
 export const PPO_STATUSES = ['nominated', 'selected', 'deselected'] as const;
 export const PPO_STRANDS = ['prevent-and-deter', 'catch-and-convict', 'rehabilitate-and-resettle'] as const;
@@ -100,7 +106,7 @@ export const ppoStanding = z.strictObject({
   status: z.enum([...PPO_STATUSES, 'not-on-scheme']),
   strand: z.enum(PPO_STRANDS).optional(),
   priority: z.enum(PPO_PRIORITIES).optional(),
-});
+}).meta({ description: 'Where the subject stands on the PPO scheme when the message is sent' });
 
 /** OASys risk of serious harm levels. */
 export const RISK_LEVELS = ['low', 'medium', 'high', 'very-high'] as const;
@@ -112,7 +118,7 @@ export const riskAssessment = z.strictObject({
   assessedOn: calendarDate,
   tool: z.enum(['oasys', 'asset-plus', 'other']),
   summary: note().optional(),
-});
+}).meta({ description: 'A risk assessment (OASys, AssetPlus or other) and its outcome' });
 
 export const ORDER_TYPES = [
   'community-order',
@@ -135,14 +141,14 @@ export const currentOrder = z.strictObject({
   startsOn: calendarDate,
   endsOn: calendarDate.optional(),
   requirements: z.array(shortText(300)).max(30).optional(),
-});
+}).meta({ description: 'A court order or licence in force' });
 
 /** A court hearing to come. */
 export const hearing = z.strictObject({
   court: shortText(),
   date: calendarDate,
   time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').optional(),
-});
+}).meta({ description: 'A court hearing to come' });
 
 /** Substance misuse as a treatment service records it. */
 export const substanceMisuse = z.strictObject({
@@ -158,7 +164,7 @@ export const substanceMisuse = z.strictObject({
       substances: z.array(z.enum(['opiates', 'cocaine'])).max(2).optional(),
     })
     .optional(),
-});
+}).meta({ description: 'Substance misuse as a treatment service records it' });
 
 /** Physical and mental health as the sender knows it. */
 export const health = z.strictObject({
@@ -167,7 +173,7 @@ export const health = z.strictObject({
   physicalHealthNotes: note().optional(),
   medication: z.array(shortText()).max(20).optional(),
   gpRegistered: z.boolean().optional(),
-});
+}).meta({ description: 'Physical and mental health as the sender knows it' });
 
 export const ACCOMMODATION_STATUSES = [
   'settled',
@@ -187,7 +193,7 @@ export const housing = z.strictObject({
   priorityNeed: z.boolean().optional(),
   tenancyHistory: note(1000).optional(),
   rentArrears: z.boolean().optional(),
-});
+}).meta({ description: 'Accommodation: the housing data category' });
 
 /** Education, training and employment. */
 export const education = z.strictObject({
@@ -197,7 +203,7 @@ export const education = z.strictObject({
   exclusionsThisYear: z.number().int().min(0).max(100).optional(),
   specialEducationalNeeds: z.boolean().optional(),
   basicSkillsNeed: z.boolean().optional(),
-});
+}).meta({ description: 'Education, training and employment' });
 
 /** Family context: carers, dependants, household concerns. */
 export const familyContext = z.strictObject({
@@ -206,7 +212,7 @@ export const familyContext = z.strictObject({
   childProtectionPlan: z.boolean().optional(),
   lookedAfter: z.boolean().optional(),
   notes: note(1000).optional(),
-});
+}).meta({ description: 'Family context: carers, dependants, household concerns' });
 
 /**
  * Intelligence, with its handling code: under the 3x5x2 model (College of
@@ -219,7 +225,7 @@ export const intelligence = z.strictObject({
   intelligenceAssessment: z.enum(['A', 'B', 'C', 'D', 'E']),
   handlingCode: z.enum(['P', 'C']),
   handlingConditions: note(500).optional(),
-});
+}).meta({ description: 'Intelligence with its 3x5x2 evaluation and handling code (P: may be shared lawfully; C: conditions apply)' });
 
 /** The person at an agency who is the point of contact for the matter. */
 export const contact = z.strictObject({
@@ -227,4 +233,4 @@ export const contact = z.strictObject({
   role: shortText(100),
   phone: z.string().regex(/^\+?[\d ]{7,20}$/, 'expected a phone number').optional(),
   email: z.email().optional(),
-});
+}).meta({ description: 'The person at an agency who is the point of contact for the matter' });

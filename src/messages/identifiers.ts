@@ -191,6 +191,19 @@ const IDENTIFIER_TITLES: Record<IdentifierKind, string> = {
  * minimises exactly that), and `normaliseIdentifier` gives the canonical form
  * where one is needed. Issue messages name the rule, never the value.
  */
+/**
+ * What each identifier looks like, for the published JSON Schema. Written as
+ * prose, not a pattern: the hub accepts any case and white space and checks
+ * the check character, which no JSON Schema keyword can express.
+ */
+const IDENTIFIER_DESCRIPTIONS: Record<IdentifierKind, string> = {
+  pnc: 'PNC ID, YY/NNNNNNNL or YYYY/NNNNNNNL (serial of up to 7 digits) ending in the Modulus 23 check letter, e.g. 24/0123456B',
+  cro: 'CRO number, NNNNNN/YYL or SFYY/NNNNNNL, ending in the Modulus 23 check letter',
+  prisonNumber: 'Prison (NOMIS) number: a letter, 4 digits, 2 letters, e.g. A1234BC',
+  crn: 'Probation case reference number: a letter and 6 digits, e.g. X123456',
+  localChildId: "Local authority child id: the authority's 2 letters, C and 6 digits, e.g. NV-C-000123",
+};
+
 export function identifierSchema(kind: IdentifierKind): z.ZodString {
   return z
     .string()
@@ -209,5 +222,6 @@ export function identifierSchema(kind: IdentifierKind): z.ZodString {
           params: { identifierKind: kind, problem },
         });
       }
-    });
+    })
+    .meta({ description: `${IDENTIFIER_DESCRIPTIONS[kind]}; letters in any case, white space ignored` });
 }

@@ -6,6 +6,8 @@
  */
 export {
   MESSAGE_TYPES,
+  QUERY_MESSAGE_TYPES,
+  endpointOfMessageType,
   isMessageType,
   bodySchemas,
   messageSchemas,
@@ -37,6 +39,7 @@ export {
   type IdentifierKind,
   type IdentifierProblem,
 } from './identifiers.js';
+export { JSON_SCHEMA_DIALECT, jsonSchemaOf, messageJsonSchema, messageJsonSchemas, type JsonSchema } from './json-schemas.js';
 export { fieldPathsOf, isFieldPathOf, leafPathsOf } from './field-paths.js';
 export { subjectAgeOn, isChildOn } from './age.js';
 export { EXAMPLES_WRITTEN_ON, daysBetween, moveDates, readExampleMessage } from './example-messages.js';

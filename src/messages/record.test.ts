@@ -195,3 +195,15 @@ describe('messageSchemas and subjectIdentifiersOf', () => {
     ]);
   });
 });
+
+describe('MESSAGE_INVALID for a value outside a fixed list', () => {
+  it('lists the allowed values with the failing path, and never the value sent', () => {
+    const input = example('arrest-notification');
+    const error = caught(() => parseMessageRecord({ ...input, subject: { ...input.subject, category: 'bystander-zq' } }));
+    expect(error.code).toBe('MESSAGE_INVALID');
+    expect(error.details?.issues).toEqual([
+      { path: 'subject.category', code: 'invalid_value', allowed: ['suspect', 'convicted', 'victim', 'witness', 'child-at-risk'] },
+    ]);
+    expect(JSON.stringify(error.toJSON())).not.toContain('bystander-zq');
+  });
+});

@@ -32,6 +32,19 @@ export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && (MESSAGE_TYPES as readonly string[]).includes(value);
 }
 
+/**
+ * Types that ask the hub a question answered in the same exchange
+ * (POST /v1/queries); every other type is a message routed to recipients
+ * (POST /v1/messages). Each endpoint refuses the other's types: a query
+ * routed as a message would be handed to recipients instead of answered.
+ */
+export const QUERY_MESSAGE_TYPES = ['risk-flag-query'] as const satisfies readonly MessageType[];
+
+/** The endpoint a message type is sent to. */
+export function endpointOfMessageType(type: MessageType): '/v1/messages' | '/v1/queries' {
+  return (QUERY_MESSAGE_TYPES as readonly string[]).includes(type) ? '/v1/queries' : '/v1/messages';
+}
+
 /** Each type's own body schema. */
 export const bodySchemas = {
   'arrest-notification': arrestNotificationBody,
@@ -48,21 +61,28 @@ export const bodySchemas = {
 export type BodySchemas = typeof bodySchemas;
 
 /** The person at the sending agency who caused the message, as their system asserts it. */
-export const actorSchema = z.strictObject({
-  id: actorIdSchema,
-  role: protocolCode,
-});
+export const actorSchema = z
+  .strictObject({
+    id: actorIdSchema.meta({ description: "The staff id in the sending agency's own system (for example jane.doe@police)" }),
+    role: protocolCode.meta({ description: 'Their role, a code' }),
+  })
+  .meta({ id: 'Actor', description: 'The person at the sending agency who caused the message, as their system asserts it' });
 
 function buildRecordSchema<T extends MessageType>(type: T) {
   return z.strictObject({
-    type: z.literal(type),
-    /** A purpose code from the catalog; whether it exists is the policy's check. */
-    purpose: protocolCode,
+    type: z.literal(type).meta({ description: 'The message type' }),
+    /** A purpose code from the catalog; the hub refuses one the catalog does not define. */
+    purpose: protocolCode.meta({ description: 'A purpose code of the catalog (GET /v1/capabilities lists those this agency may use)' }),
     actor: actorSchema,
     subject: subjectSchema,
     body: bodySchemas[type],
     /** Named recipients (agency ids); omitted: every agency a permit holds for. */
-    to: z.array(protocolCode).min(1).max(32).optional(),
+    to: z
+      .array(protocolCode)
+      .min(1)
+      .max(32)
+      .optional()
+      .meta({ description: 'Named recipients (agency ids); omitted: every agency a permitting rule names' }),
   });
 }
 
@@ -88,6 +108,8 @@ export type MessageRecord = { [T in MessageType]: MessageRecordOf<T> }[MessageTy
 export interface MessageIssue {
   path: string;
   code: string;
+  /** For a value outside a fixed list (an enum or a literal): the values the schema allows. */
+  allowed?: string[];
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -114,7 +136,9 @@ function issuesOf(error: z.ZodError): MessageIssue[] {
     }
     const params = issue.code === 'custom' ? (issue.params as { problem?: unknown } | undefined) : undefined;
     const code = typeof params?.problem === 'string' ? params.problem : issue.code;
-    out.push({ path: formatPath(issue.path), code });
+    // The allowed values come from the schema, never from the record, so they are safe to echo.
+    const allowed = issue.code === 'invalid_value' ? issue.values.map(String) : undefined;
+    out.push({ path: formatPath(issue.path), code, ...(allowed ? { allowed } : {}) });
   }
   return out.slice(0, 50);
 }

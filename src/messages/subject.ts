@@ -25,21 +25,27 @@ export const subjectIdentifiersSchema = z
     if (IDENTIFIER_KINDS.every((kind) => identifiers[kind] === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'at least one identifier is required', params: { problem: 'missing' } });
     }
-  });
+  })
+  .meta({ minProperties: 1, description: 'At least one identifier of the subject' });
 
 /** Earliest date of birth accepted: anything earlier is a keying error. */
 const EARLIEST_BIRTH = '1900-01-01';
 
-export const subjectSchema = z.strictObject({
-  identifiers: subjectIdentifiersSchema,
-  name: z.strictObject({ given: namePart, family: namePart }),
-  dateOfBirth: calendarDate.refine((value) => value >= EARLIEST_BIRTH, 'date of birth too early').refine(
-    // A day of grace for senders whose local date is ahead of UTC.
-    (value) => value <= new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
-    'date of birth is in the future',
-  ),
-  category: z.enum(SUBJECT_CATEGORIES),
-});
+export const subjectSchema = z
+  .strictObject({
+    identifiers: subjectIdentifiersSchema,
+    name: z.strictObject({ given: namePart, family: namePart }),
+    dateOfBirth: calendarDate
+      .refine((value) => value >= EARLIEST_BIRTH, 'date of birth too early')
+      .refine(
+        // A day of grace for senders whose local date is ahead of UTC.
+        (value) => value <= new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+        'date of birth is in the future',
+      )
+      .meta({ description: 'Date of birth, YYYY-MM-DD, from 1900-01-01 to today' }),
+    category: z.enum(SUBJECT_CATEGORIES).meta({ description: 'The DPA 2018 s.38 category of the person the message is about' }),
+  })
+  .meta({ id: 'Subject', description: 'The person the message is about' });
 
 export type Subject = z.infer<typeof subjectSchema>;
 export type SubjectIdentifiers = z.infer<typeof subjectIdentifiersSchema>;

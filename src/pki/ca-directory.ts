@@ -1,8 +1,10 @@
-import { access, readFile, rename } from 'node:fs/promises';
+import { access, mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { HubError } from '../errors.js';
 import { createCertificateAuthority, loadCertificateAuthority, type CertificateAuthority, type CreateCertificateAuthorityOptions } from './certificate-authority.js';
 import type { IssuedCertificate } from './issue-certificate.js';
+import { ISSUED_RECORD_DIR } from './issued-certificates.js';
+import { keyFamilyOf, type KeyFamily } from './keys.js';
 import type { CertificateKind } from './oids.js';
 import { createRevocationListFile, openRevocationList, writeFileAtomic, type RevocationList } from './revocation-list.js';
 
@@ -12,7 +14,9 @@ import { createRevocationListFile, openRevocationList, writeFileAtomic, type Rev
  *   agency:  <out>/cert.pem, key.pem, chain.pem
  *            and, for an X25519 (key agreement only) certificate,
  *            <out>/encryption-cert.pem, encryption-key.pem beside them
- *   hub:     <out>/signing-cert.pem, signing-key.pem, encryption-..., tls-..., chain.pem
+ *   hub:     <out>/signing-cert.pem, signing-key.pem, tls-..., chain.pem
+ *            and one encryption pair per key type: encryption-rsa-...,
+ *            encryption-p256-..., encryption-x25519-... (HUB_ENCRYPTION_FILES)
  * chain.pem holds the issuing CA certificate(s), not the leaf.
  */
 export const CA_FILES = Object.freeze({ certificate: 'cert.pem', privateKey: 'key.pem', revocations: 'revocations.json' });
@@ -20,8 +24,20 @@ export const CA_FILES = Object.freeze({ certificate: 'cert.pem', privateKey: 'ke
 export const ISSUED_FILES: Readonly<Record<CertificateKind, { certificate: string; privateKey: string; chain: string }>> = Object.freeze({
   agency: { certificate: 'cert.pem', privateKey: 'key.pem', chain: 'chain.pem' },
   'hub-signing': { certificate: 'signing-cert.pem', privateKey: 'signing-key.pem', chain: 'chain.pem' },
+  /** A hub made before it held one encryption key per type kept its single one here; the hub still reads it. */
   'hub-encryption': { certificate: 'encryption-cert.pem', privateKey: 'encryption-key.pem', chain: 'chain.pem' },
   'hub-tls': { certificate: 'tls-cert.pem', privateKey: 'tls-key.pem', chain: 'chain.pem' },
+});
+
+/**
+ * The hub holds one current encryption key per key type (senders pick the
+ * type their JOSE library supports, docs/envelope.md), each pair named for
+ * its type so that issuing or rotating one never touches another.
+ */
+export const HUB_ENCRYPTION_FILES: Readonly<Record<Exclude<KeyFamily, 'ed25519'>, { certificate: string; privateKey: string; chain: string }>> = Object.freeze({
+  rsa: { certificate: 'encryption-rsa-cert.pem', privateKey: 'encryption-rsa-key.pem', chain: 'chain.pem' },
+  ec: { certificate: 'encryption-p256-cert.pem', privateKey: 'encryption-p256-key.pem', chain: 'chain.pem' },
+  x25519: { certificate: 'encryption-x25519-cert.pem', privateKey: 'encryption-x25519-key.pem', chain: 'chain.pem' },
 });
 
 /**
@@ -38,12 +54,17 @@ export const AGENCY_ENCRYPTION_FILES = Object.freeze({ certificate: 'encryption-
  */
 export const AGENCY_PREVIOUS_ENCRYPTION_FILES = Object.freeze({ certificate: 'encryption-cert.previous.pem', privateKey: 'encryption-key.previous.pem' });
 
-/** Whether an issued certificate is written as an agency's encryption pair (always so for X25519: it cannot sign). */
+/** Whether an issued certificate is written as an agency's encryption pair (always so for an encryption-only one, e.g. X25519). */
 function isEncryptionPair(issued: IssuedCertificate, asEncryption: boolean): boolean {
-  return issued.kind === 'agency' && (asEncryption || issued.algorithm === 'X25519');
+  return issued.kind === 'agency' && (asEncryption || issued.encryptionOnly);
 }
 
 function filesFor(issued: IssuedCertificate, asEncryption: boolean): { certificate: string; privateKey: string; chain: string } {
+  if (issued.kind === 'hub-encryption') {
+    const family = keyFamilyOf(issued.algorithm);
+    if (family === 'ed25519') throw new TypeError('an Ed25519 key cannot be a hub encryption key');
+    return HUB_ENCRYPTION_FILES[family];
+  }
   if (issued.kind !== 'agency') return ISSUED_FILES[issued.kind];
   return isEncryptionPair(issued, asEncryption) ? AGENCY_ENCRYPTION_FILES : ISSUED_FILES.agency;
 }
@@ -89,6 +110,19 @@ export async function loadCaDirectory(dir: string): Promise<CaDirectory> {
   };
   const ca = loadCertificateAuthority({ certificatePem: await read(CA_FILES.certificate), privateKeyPem: await read(CA_FILES.privateKey) });
   return { dir, ca, revocations: await openRevocationList(path.join(dir, CA_FILES.revocations)) };
+}
+
+/**
+ * Keeps a copy of an issued certificate in the CA folder (`issued/<serial>.pem`),
+ * as a CA keeps a database of what it issued (openssl's index.txt does the
+ * same), so that `certs sign` can refuse a key already certified to another
+ * party even when the certificate went to a folder far from the CA.
+ */
+export async function recordIssuedCertificate(caDir: string, issued: IssuedCertificate): Promise<string> {
+  const file = path.join(caDir, ISSUED_RECORD_DIR, `${issued.serialNumber}.pem`);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, issued.certificatePem);
+  return file;
 }
 
 /** Writes an issued certificate, its key (mode 0600) and the chain into a folder, named for its kind. */

@@ -14,7 +14,7 @@ import {
   toWebCryptoSigningKey,
   type KeyAlgorithm,
 } from './keys.js';
-import { DEMONSTRATION_MARKER, DEMONSTRATION_POLICY_OID } from './oids.js';
+import { DEMONSTRATION_MARKER } from './oids.js';
 import { certificateToPem, readCertificatePem } from './pem.js';
 import { caSubject, parseDisplayName } from './subject.js';
 import { x509, type SigningAlgorithm } from './x509-library.js';
@@ -59,8 +59,8 @@ export function randomSerialNumber(): string {
 
 /**
  * Creates a self-signed scheme CA. A demonstration CA carries "DEMONSTRATION
- * ONLY" in its subject O and the demonstration policy OID, both inherited by
- * everything it issues, so a trust store in production can refuse the lot.
+ * ONLY" in its subject O, which everything it issues repeats, so a trust
+ * store in production can refuse the lot.
  */
 export async function createCertificateAuthority(options: CreateCertificateAuthorityOptions): Promise<CertificateAuthority> {
   const parsed = createOptionsSchema.safeParse(options);
@@ -89,7 +89,6 @@ export async function createCertificateAuthority(options: CreateCertificateAutho
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     await x509.SubjectKeyIdentifierExtension.create(new Uint8Array(publicKeyDer)),
   ];
-  if (demonstration) extensions.push(new x509.CertificatePolicyExtension([DEMONSTRATION_POLICY_OID]));
 
   const generated = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerialNumber(),

@@ -1,7 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { HubError } from '../errors.js';
 import { keyAlgorithmOf, keyFamilyOf, type KeyAlgorithm, type KeyFamily } from './keys.js';
-import { DEMONSTRATION_MARKER, DEMONSTRATION_POLICY_OID, kindFromPolicyOids, type CertificateKind } from './oids.js';
+import { DEMONSTRATION_MARKER, kindFromSubjectUnit, type CertificateKind } from './oids.js';
 import { thumbprintS256 } from './thumbprint.js';
 import { x509 } from './x509-library.js';
 
@@ -57,8 +57,9 @@ export function normaliseSerialNumber(serial: string): string {
 
 /**
  * asn1js (under @peculiar/x509) writes an OID arc too large for a JavaScript
- * number as "{hex}" of its base-128 groups; the scheme's UUID arc (X.667) is
- * such an arc. This turns it back into the decimal dotted form of X.660.
+ * number as "{hex}" of its base-128 groups; the UUID arc (X.667) that scheme
+ * certificates issued before the policy OIDs were dropped carry is such an
+ * arc. This turns it back into the decimal dotted form of X.660.
  */
 export function canonicalOid(oid: string): string {
   return oid.replace(/\{([0-9a-f]+)\}/gi, (_whole, hex: string) => {
@@ -92,7 +93,6 @@ export function describeCertificate(certificate: X509Certificate): CertificateIn
   const organisationalUnit = parsed.subjectName.getField('OU')[0];
   const issuerOrganisation = parsed.issuerName.getField('O')[0];
   const demonstration =
-    policies.includes(DEMONSTRATION_POLICY_OID) ||
     (organisation ?? '').includes(DEMONSTRATION_MARKER) ||
     (issuerOrganisation ?? '').includes(DEMONSTRATION_MARKER);
 
@@ -117,7 +117,7 @@ export function describeCertificate(certificate: X509Certificate): CertificateIn
     ipAddresses: Object.freeze(sanNames.filter((name) => name.type === 'ip').map((name) => name.value)),
     keyAlgorithm,
     keyFamily: keyAlgorithm === undefined ? undefined : keyFamilyOf(keyAlgorithm),
-    kind: kindFromPolicyOids(policies),
+    kind: kindFromSubjectUnit(organisationalUnit, basic?.ca ?? false),
     demonstration,
   });
 }

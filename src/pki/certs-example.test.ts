@@ -19,6 +19,14 @@ afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: tr
 
 const read = (relative: string) => readFileSync(path.join(examples, relative), 'utf8');
 
+/** Every file under dir, as paths relative to it, sorted. */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
 async function exampleStore(refuseDemonstration = false) {
   const revocations = await openRevocationList(path.join(examples, 'ca/revocations.json'));
   return createTrustStore({ caCertificates: [readCertificatePem(read('ca/cert.pem'))], revocations, refuseDemonstration });
@@ -52,20 +60,21 @@ describe('certs-example/', () => {
         expect(verified.demonstration).toBe(true);
       }
       expect(read(`agencies/${agency.id}/chain.pem`)).toBe(read('ca/cert.pem'));
-      expect(read(`agencies/${agency.id}/key.pem`)).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      expect(read(`agencies/${agency.id}/key.pem`)).toMatch(/^DEMONSTRATION ONLY[^\n]*\n[\s\S]*\n-----BEGIN PRIVATE KEY-----/);
       const info = describeCertificate(certificate);
       expect(info.keyAlgorithm).toBe('P-256');
       expect(Math.round((info.notAfter.getTime() - info.notBefore.getTime()) / 86_400_000)).toBe(1825);
     }
   });
 
-  it('has an X25519 encryption certificate for every agency, for encryption only, whose key matches', async () => {
+  it('has an RSA-2048 encryption certificate for every agency, for encryption only, whose key matches', async () => {
     const store = await exampleStore();
     for (const agency of agencies) {
       const certificate = readCertificatePem(read(`agencies/${agency.id}/encryption-cert.pem`));
       const verified = store.verify(certificate, { usage: 'encryption' });
       expect(verified.subject).toEqual({ commonName: agency.id, agencyId: agency.id, role: agency.role });
-      expect(describeCertificate(certificate)).toMatchObject({ keyAlgorithm: 'X25519', keyUsage: ['keyAgreement'] });
+      // RSA-OAEP-256: every JOSE library opens it, and it is the cheapest wrap for the hub (docs/envelope.md).
+      expect(describeCertificate(certificate)).toMatchObject({ keyAlgorithm: 'RSA-2048', keyUsage: ['keyEncipherment'], extendedKeyUsage: [] });
       for (const usage of ['signing', 'tls-client', 'tls-server'] as CertificateUsage[]) {
         expect(codeOf(() => store.verify(certificate, { usage }))).toBe('CERT_KEY_USAGE');
       }
@@ -80,16 +89,20 @@ describe('certs-example/', () => {
     for (const entry of entries) expect(entry.encryptionCertificate).toBe(`../certs-example/agencies/${entry.id}/encryption-cert.pem`);
   });
 
-  it('has hub certificates for signing, encryption and TLS that each verify for their usage only', async () => {
+  it('has hub certificates for signing, encryption (RSA-2048 and P-256) and TLS that each verify for their usage only', async () => {
     const store = await exampleStore();
     const signing = readCertificatePem(read('hub/signing-cert.pem'));
-    const encryption = readCertificatePem(read('hub/encryption-cert.pem'));
     const tls = readCertificatePem(read('hub/tls-cert.pem'));
     expect(store.verify(signing, { usage: 'signing' }).kind).toBe('hub-signing');
-    expect(store.verify(encryption, { usage: 'encryption' }).kind).toBe('hub-encryption');
     expect(store.verify(tls, { usage: 'tls-server' }).kind).toBe('hub-tls');
     expect(codeOf(() => store.verify(signing, { usage: 'encryption' }))).toBe('CERT_KEY_USAGE');
-    expect(codeOf(() => store.verify(encryption, { usage: 'signing' }))).toBe('CERT_KEY_USAGE');
+    for (const [file, keyAlgorithm] of [['hub/encryption-rsa-cert.pem', 'RSA-2048'], ['hub/encryption-p256-cert.pem', 'P-256']] as const) {
+      const encryption = readCertificatePem(read(file));
+      expect(store.verify(encryption, { usage: 'encryption' }).kind).toBe('hub-encryption');
+      expect(describeCertificate(encryption).keyAlgorithm).toBe(keyAlgorithm);
+      expect(codeOf(() => store.verify(encryption, { usage: 'signing' }))).toBe('CERT_KEY_USAGE');
+    }
+    expect(existsSync(path.join(examples, 'hub/encryption-cert.pem'))).toBe(false);
     expect(tls.checkHost('localhost')).toBe('localhost');
   });
 
@@ -97,7 +110,8 @@ describe('certs-example/', () => {
     const files = [
       ...agencies.flatMap((agency) => [`agencies/${agency.id}/cert.pem`, `agencies/${agency.id}/encryption-cert.pem`]),
       'hub/signing-cert.pem',
-      'hub/encryption-cert.pem',
+      'hub/encryption-rsa-cert.pem',
+      'hub/encryption-p256-cert.pem',
       'hub/tls-cert.pem',
     ];
     const output = execFileSync('openssl', ['verify', '-CAfile', path.join(examples, 'ca/cert.pem'), ...files.map((file) => path.join(examples, file))], {
@@ -126,22 +140,25 @@ describe('certs-example/', () => {
     expect(codeOf(() => store.verify(readCertificatePem(read('hub/tls-cert.pem')), { usage: 'tls-server' }))).toBe('CERT_DEMO_IN_PRODUCTION');
   });
 
-  it('says loudly in its README that the keys are public and refused in production', () => {
+  it('says loudly in its README, and in every private key file, that the keys are public and for demonstration only', () => {
     const readme = read('README.md');
     expect(readme).toMatch(/PRIVATE KEYS ARE PUBLIC/);
     expect(readme).toContain('NODE_ENV=production');
+    const keyFiles = listFiles(examples).filter((file) => file.endsWith('key.pem'));
+    expect(keyFiles.length).toBeGreaterThan(2 * agencies.length);
+    for (const file of keyFiles) {
+      const text = read(file);
+      expect(text.slice(0, text.indexOf('-----BEGIN')), file).toMatch(/^DEMONSTRATION ONLY: this private key is published/);
+      // The notice sits outside the PEM block, where every PEM reader skips it (RFC 7468 s.2).
+      expect(createPrivateKey(text).type).toBe('private');
+    }
   });
 
   it('is regenerated by the committed script with the same layout', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'certs-example-'));
     scratch.push(out);
     await makeExampleCerts(out, path.join(repoRoot, 'policies/agencies.yaml'));
-    const list = (dir: string): string[] =>
-      readdirSync(dir, { recursive: true, withFileTypes: true })
-        .filter((entry) => entry.isFile())
-        .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-        .sort();
-    expect(list(out)).toEqual(list(examples));
+    expect(listFiles(out)).toEqual(listFiles(examples));
     const revocations = JSON.parse(readFileSync(path.join(out, 'ca/revocations.json'), 'utf8')) as { revoked: Array<{ serialNumber: string }> };
     expect(revocations.revoked.map((entry) => entry.serialNumber)).toEqual([
       describeCertificate(readCertificatePem(readFileSync(path.join(out, 'test-only/revoked-police/cert.pem'), 'utf8'))).serialNumber,

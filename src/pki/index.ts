@@ -21,8 +21,7 @@ export { certificateToPem, certificatesToPem, parseCertificateDer, readCertifica
 export {
   CERTIFICATE_KINDS,
   DEMONSTRATION_MARKER,
-  DEMONSTRATION_POLICY_OID,
-  KIND_POLICY_OIDS,
+  HUB_CERTIFICATE_KINDS,
   type CertificateKind,
 } from './oids.js';
 export { describeCertificate, normaliseSerialNumber, type CertificateInfo, type KeyUsageName } from './certificate-info.js';
@@ -54,9 +53,14 @@ export {
 export { toPkcs12, type Pkcs12Input } from './pkcs12.js';
 export {
   CA_FILES,
+  HUB_ENCRYPTION_FILES,
   ISSUED_FILES,
   initCaDirectory,
   loadCaDirectory,
+  recordIssuedCertificate,
   writeIssuedCertificate,
   type CaDirectory,
 } from './ca-directory.js';
+export { createCertificateRequest, readCertificateRequest, type CertificateRequest, type CreatedCertificateRequest } from './certificate-request.js';
+export { signCertificateRequest, type SignRequestOptions } from './sign-request.js';
+export { ISSUED_RECORD_DIR, findIssuedCertificates, type IssuedCertificateFile } from './issued-certificates.js';

@@ -7,8 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHubError, type HubErrorCode } from '../errors.js';
 import {
   DEMONSTRATION_MARKER,
-  DEMONSTRATION_POLICY_OID,
-  KIND_POLICY_OIDS,
   createCertificateAuthority,
   describeCertificate,
   issueCertificate,
@@ -71,7 +69,8 @@ describe('issueCertificate', () => {
     expect(opensslVerify(ca.certificatePem, issued.certificatePem)).toMatch(/: OK$/);
     const info = describeCertificate(issued.certificate);
     expect(info.kind).toBe(kind);
-    expect(info.policies).toContain(KIND_POLICY_OIDS[kind]);
+    // No certificate policies: parsers with 64-bit OID arcs could not read the old UUID-arc ones.
+    expect(info.policies).toEqual([]);
     expect(info.keyUsage).toEqual(keyUsage);
     expect([...info.extendedKeyUsage].sort()).toEqual([...eku].sort());
     expect(info.isCa).toBe(false);
@@ -133,6 +132,10 @@ describe('issueCertificate', () => {
     await expectCode(() => issueCertificate(ca, { kind: 'agency', id: 'NV Police, O=Evil', role: 'police' }), 'BAD_REQUEST');
     await expectCode(() => issueCertificate(ca, { kind: 'hub-tls', dnsNames: ['not a host'] }), 'BAD_REQUEST');
   });
+
+  it.each(['hub-signing', 'hub-encryption', 'hub-tls'])('refuses the agency role %s, the OU that marks a hub certificate', async (role) => {
+    await expectCode(() => issueCertificate(ca, { kind: 'agency', id: 'nv-police', role }), 'BAD_REQUEST');
+  });
 });
 
 describe('createCertificateAuthority', () => {
@@ -151,16 +154,16 @@ describe('createCertificateAuthority', () => {
     await expectCode(() => createCertificateAuthority({ name: 'Bad CA', algorithm: 'RSA-1024' }), 'CERT_KEY_UNSUPPORTED');
   });
 
-  it('marks a demonstration CA, and everything it issues, in the subject and by policy OID', async () => {
+  it('marks a demonstration CA, and everything it issues, in the subject O', async () => {
     const demo = await createCertificateAuthority({ name: 'Northvale Demo CA', demonstration: true });
     expect(demo.demonstration).toBe(true);
     expect(demo.organisation).toContain(DEMONSTRATION_MARKER);
     const caInfo = describeCertificate(demo.certificate);
-    expect(caInfo.policies).toContain(DEMONSTRATION_POLICY_OID);
+    expect(caInfo.policies).toEqual([]);
     expect(caInfo.demonstration).toBe(true);
     const leaf = describeCertificate((await issueCertificate(demo, { kind: 'agency', id: 'nv-police', role: 'police' })).certificate);
     expect(leaf.subject.organisation).toContain(DEMONSTRATION_MARKER);
-    expect(leaf.policies).toContain(DEMONSTRATION_POLICY_OID);
+    expect(leaf.policies).toEqual([]);
     expect(leaf.demonstration).toBe(true);
     expect(describeCertificate(ca.certificate).demonstration).toBe(false);
   });

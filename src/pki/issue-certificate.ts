@@ -16,16 +16,9 @@ import {
   type KeyAlgorithm,
   type KeyFamily,
 } from './keys.js';
-import {
-  CERTIFICATE_KINDS,
-  DEMONSTRATION_POLICY_OID,
-  EKU_CLIENT_AUTH,
-  EKU_SERVER_AUTH,
-  KIND_POLICY_OIDS,
-  type CertificateKind,
-} from './oids.js';
+import { CERTIFICATE_KINDS, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, type CertificateKind } from './oids.js';
 import { certificateToPem } from './pem.js';
-import { leafSubject, parseIdentifier } from './subject.js';
+import { leafSubject, parseAgencyRole, parseIdentifier } from './subject.js';
 import { thumbprintS256 } from './thumbprint.js';
 import { x509, type SigningAlgorithm } from './x509-library.js';
 
@@ -47,6 +40,13 @@ const issueOptionsSchema = z.object({
   /** The agency's role from policies/agencies.yaml (agency only). */
   role: z.string().optional(),
   algorithm: z.string().optional(),
+  /**
+   * Agency only: an encryption certificate, beside the agency's main one
+   * (always so for X25519). Its key may only receive JWEs: keyEncipherment
+   * (RSA) or keyAgreement (EC), no digitalSignature and no TLS purposes, so
+   * a key kept for decryption can neither sign messages nor log in.
+   */
+  encryptionOnly: z.boolean().default(false),
   /** Certify an existing public key instead of generating a key pair. */
   publicKey: z.custom<KeyObject>((value) => typeof value === 'object' && value !== null && 'asymmetricKeyType' in value).optional(),
   validityDays: z.number().int().min(1).max(36_500).default(1825),
@@ -63,6 +63,8 @@ export type IssueCertificateOptions = z.input<typeof issueOptionsSchema>;
 
 export interface IssuedCertificate {
   readonly kind: CertificateKind;
+  /** An agency's encryption certificate (see IssueCertificateOptions.encryptionOnly). */
+  readonly encryptionOnly: boolean;
   readonly algorithm: KeyAlgorithm;
   readonly certificate: X509Certificate;
   readonly certificatePem: string;
@@ -84,13 +86,17 @@ export interface IssuedCertificate {
  * keys and X25519 cannot sign, so with those an agency holds two certificates:
  * an Ed25519 one for signing and TLS, an X25519 one for encryption.
  */
-function keyUsageFor(kind: CertificateKind, family: KeyFamily): number {
+function keyUsageFor(kind: CertificateKind, family: KeyFamily, encryptionOnly: boolean): number {
   const flags = x509.KeyUsageFlags;
   const unsupported = (why: string): never => {
     throw new HubError('CERT_KEY_UNSUPPORTED', why);
   };
   switch (kind) {
     case 'agency':
+      if (encryptionOnly) {
+        if (family === 'ed25519') return unsupported('Ed25519 keys cannot encrypt or agree keys; use RSA, P-256 or X25519');
+        return family === 'rsa' ? flags.keyEncipherment : flags.keyAgreement;
+      }
       if (family === 'ec') return flags.digitalSignature | flags.keyAgreement;
       if (family === 'rsa') return flags.digitalSignature | flags.keyEncipherment;
       if (family === 'ed25519') return flags.digitalSignature;
@@ -109,9 +115,9 @@ function keyUsageFor(kind: CertificateKind, family: KeyFamily): number {
   }
 }
 
-function extendedKeyUsageFor(kind: CertificateKind, family: KeyFamily): string[] {
+function extendedKeyUsageFor(kind: CertificateKind, family: KeyFamily, encryptionOnly: boolean): string[] {
   if (kind === 'hub-tls') return [EKU_SERVER_AUTH, EKU_CLIENT_AUTH];
-  if (kind === 'agency' && family !== 'x25519') return [EKU_CLIENT_AUTH, EKU_SERVER_AUTH];
+  if (kind === 'agency' && family !== 'x25519' && !encryptionOnly) return [EKU_CLIENT_AUTH, EKU_SERVER_AUTH];
   return [];
 }
 
@@ -125,7 +131,7 @@ export async function issueCertificate(ca: CertificateAuthority, options: IssueC
   const request = parsed.data;
   const { kind } = request;
   const id = parseIdentifier(request.id ?? (kind === 'agency' ? undefined : DEFAULT_HUB_ID), kind === 'agency' ? 'agency id' : 'hub id');
-  const role = kind === 'agency' ? parseIdentifier(request.role, 'agency role') : undefined;
+  const role = kind === 'agency' ? parseAgencyRole(request.role) : undefined;
 
   let algorithm: KeyAlgorithm;
   let publicKey: KeyObject;
@@ -141,7 +147,9 @@ export async function issueCertificate(ca: CertificateAuthority, options: IssueC
     privateKey = keys.privateKey;
   }
   const family = keyFamilyOf(algorithm);
-  const keyUsage = keyUsageFor(kind, family);
+  if (request.encryptionOnly && kind !== 'agency') throw new HubError('BAD_REQUEST', 'only an agency certificate can be issued as an encryption certificate');
+  const encryptionOnly = kind === 'agency' && (request.encryptionOnly || family === 'x25519');
+  const keyUsage = keyUsageFor(kind, family, encryptionOnly);
 
   const notBefore = request.notBefore ?? new Date(Date.now() - BACKDATE_MS);
   const notAfter = request.notAfter ?? new Date(notBefore.getTime() + request.validityDays * DAY_MS);
@@ -150,17 +158,14 @@ export async function issueCertificate(ca: CertificateAuthority, options: IssueC
   const caParsed = new x509.X509Certificate(ca.certificate.raw);
   const caKeyId = caParsed.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const publicKeyDer = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
-  const policies = [KIND_POLICY_OIDS[kind]];
-  if (ca.demonstration) policies.push(DEMONSTRATION_POLICY_OID);
 
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(keyUsage, true),
     await x509.SubjectKeyIdentifierExtension.create(publicKeyDer),
     caKeyId ? new x509.AuthorityKeyIdentifierExtension(caKeyId) : await x509.AuthorityKeyIdentifierExtension.create(new Uint8Array(ca.certificate.publicKey.export({ type: 'spki', format: 'der' }))),
-    new x509.CertificatePolicyExtension(policies),
   ];
-  const eku = extendedKeyUsageFor(kind, family);
+  const eku = extendedKeyUsageFor(kind, family, encryptionOnly);
   if (eku.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(eku));
 
   const dnsNames = kind === 'hub-tls' ? [...new Set([...HUB_TLS_DNS, ...request.dnsNames])] : request.dnsNames;
@@ -188,6 +193,7 @@ export async function issueCertificate(ca: CertificateAuthority, options: IssueC
   const certificate = new X509Certificate(Buffer.from(generated.rawData));
   return Object.freeze({
     kind,
+    encryptionOnly,
     algorithm,
     certificate,
     certificatePem: certificateToPem(certificate),

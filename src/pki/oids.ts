@@ -1,37 +1,34 @@
 /**
- * Object identifiers the scheme writes into its certificates.
+ * Object identifiers the scheme writes into its certificates, and how a
+ * certificate's kind is told.
  *
- * The scheme's own arc is a UUID-derived OID under 2.25 (ITU-T X.667 /
- * RFC 4122 s.4 allow anyone to mint one without registration), so it can never
- * collide with a registered enterprise arc. Sub-arcs below it are ours to
- * allocate:
- *   .1      demonstration-only policy (written into the demonstration CA and
- *           every certificate it issues, RFC 5280 s.4.2.1.4)
- *   .2.N    the kind of certificate, so a verifier can tell an agency from
- *           the hub without guessing from the subject
+ * Scheme certificates carry no certificate policies extension. They used to
+ * carry policy OIDs under a UUID arc (2.25.<128-bit number>, ITU-T X.667), and
+ * parsers that hold each arc in a 64-bit integer cannot read such an OID:
+ * Debian 12's python3-cryptography (38) refuses every extension of the
+ * certificate, and Go's crypto/x509 before 1.22 the whole certificate, TLS
+ * handshake included. A registered enterprise arc would avoid that, but the
+ * scheme has none, and nothing needs a policy OID: the kind is in the subject
+ * OU (subject.ts) and "demonstration only" in the subject O, both written by
+ * the CA from its own profile, never copied from a request.
  */
-export const SCHEME_ARC = '2.25.259830928527822648890931628028576849316';
-
-export const DEMONSTRATION_POLICY_OID = `${SCHEME_ARC}.1`;
-
 export const CERTIFICATE_KINDS = ['agency', 'hub-signing', 'hub-encryption', 'hub-tls'] as const;
 export type CertificateKind = (typeof CERTIFICATE_KINDS)[number];
 
-export const KIND_POLICY_OIDS: Readonly<Record<CertificateKind, string>> = Object.freeze({
-  agency: `${SCHEME_ARC}.2.1`,
-  'hub-signing': `${SCHEME_ARC}.2.2`,
-  'hub-encryption': `${SCHEME_ARC}.2.3`,
-  'hub-tls': `${SCHEME_ARC}.2.4`,
-});
+/** The kinds whose subject OU is the kind itself; an agency's OU is its role, which may never be one of these. */
+export const HUB_CERTIFICATE_KINDS = ['hub-signing', 'hub-encryption', 'hub-tls'] as const satisfies readonly CertificateKind[];
 
-export function kindFromPolicyOids(policies: readonly string[]): CertificateKind | undefined {
-  for (const kind of CERTIFICATE_KINDS) {
-    if (policies.includes(KIND_POLICY_OIDS[kind])) return kind;
-  }
-  return undefined;
+/**
+ * The kind of a scheme leaf certificate from its subject OU: a hub kind names
+ * itself, anything else is an agency's role. Undefined for a CA or a
+ * certificate without OU (not one the scheme CA issued to a party).
+ */
+export function kindFromSubjectUnit(organisationalUnit: string | undefined, isCa: boolean): CertificateKind | undefined {
+  if (isCa || organisationalUnit === undefined || organisationalUnit.length === 0) return undefined;
+  return (HUB_CERTIFICATE_KINDS as readonly string[]).includes(organisationalUnit) ? (organisationalUnit as CertificateKind) : 'agency';
 }
 
-/** The marker in the subject O of every demonstration certificate, readable by people. */
+/** The marker in the subject O of every demonstration certificate, readable by people and by the trust store. */
 export const DEMONSTRATION_MARKER = 'DEMONSTRATION ONLY';
 
 /** RFC 5280 s.4.2.1.12 extended key purposes. */

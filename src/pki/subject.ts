@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HubError } from '../errors.js';
-import type { CertificateKind } from './oids.js';
+import { HUB_CERTIFICATE_KINDS, type CertificateKind } from './oids.js';
 
 /**
  * How the scheme encodes identity in a certificate subject (RFC 5280 s.4.1.2.6):
@@ -13,9 +13,10 @@ import type { CertificateKind } from './oids.js';
  *
  * The agency id and role are the ones in policies/agencies.yaml. A
  * demonstration CA and everything it issues carry "DEMONSTRATION ONLY" in O,
- * so a person reading any of them can tell. Whether a certificate is an agency
- * or a hub certificate is read from its certificate policy OID (oids.ts), not
- * guessed from OU.
+ * so a person reading any of them can tell. A hub certificate's OU is its kind
+ * and an agency's OU its role, so whether a certificate is an agency's or the
+ * hub's is read from OU (oids.ts kindFromSubjectUnit); no agency role may be
+ * a hub kind's name.
  *
  * Ids and roles are restricted to [a-z0-9-] so that no DN escaping
  * (RFC 4514 s.2.4) is ever needed and the string forms are unambiguous.
@@ -30,6 +31,15 @@ export function parseIdentifier(value: unknown, what: string): string {
   const parsed = identifierSchema.safeParse(value);
   if (!parsed.success) throw new HubError('BAD_REQUEST', `${what} must be lower-case letters, digits and hyphens (1-63 characters)`);
   return parsed.data;
+}
+
+/** An agency role for a certificate subject: a scheme identifier that is not the name of a hub kind. */
+export function parseAgencyRole(value: unknown): string {
+  const role = parseIdentifier(value, 'agency role');
+  if ((HUB_CERTIFICATE_KINDS as readonly string[]).includes(role)) {
+    throw new HubError('BAD_REQUEST', `agency role may not be ${role}: that OU marks the hub's own certificates`);
+  }
+  return role;
 }
 
 export function parseDisplayName(value: unknown, what: string): string {

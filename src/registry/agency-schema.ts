@@ -39,15 +39,16 @@ export const agencyEntrySchema = z.strictObject({
   certificate: certificateRef,
   /**
    * Optional: the certificate deliveries are encrypted to, when the agency
-   * keeps a separate key for that (an X25519 one: keyAgreement only, cheaper
-   * to seal to and to open than P-256). Absent: `certificate` serves for
+   * keeps a separate, encryption-only key for that (RSA, P-256 or X25519:
+   * keyEncipherment or keyAgreement only; certs-example uses RSA-2048, the
+   * cheapest for the hub to seal to). Absent: `certificate` serves for
    * encryption too.
    */
   encryptionCertificate: z
     .string()
     .min(1)
     // A pin is not enough here: the hub learns a pinned certificate from the
-    // agency's TLS connections, and an X25519 key can never make one.
+    // agency's TLS connections, and an encryption-only key can never make one.
     .refine((value) => value.endsWith('.pem') && !value.startsWith('sha256:'), 'expected a path to a .pem file (an encryption certificate cannot be pinned by thumbprint)')
     .optional(),
   delivery: deliverySchema,

@@ -71,7 +71,7 @@ describe('registry', () => {
     expect(notPem).toHaveLength(1);
     expect(notPem[0]).toMatchObject({ line: 8, message: expect.stringMatching(/^agencies\.0\.encryptionCertificate: expected a path to a \.pem file/) });
     expect(notPem[0]!.file).toMatch(/agencies\.yaml$/);
-    // The hub learns pinned certificates from TLS peers, and an encryption-only (X25519) key can never be one.
+    // The hub learns pinned certificates from TLS peers, and an encryption-only key can never be one.
     const pinned = await problemsOf(good.replace('certs/police-encryption.pem', `sha256:${'B'.repeat(43)}`));
     expect(pinned[0]).toMatchObject({ line: 8, message: expect.stringMatching(/encryptionCertificate: .*cannot be pinned by thumbprint/) });
   });

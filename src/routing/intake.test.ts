@@ -56,6 +56,8 @@ function harness(reseal: (recipient: string) => Promise<string>, decide: (recipi
       recipientsFor: () => [],
       agencyExists: () => true,
       forbidding: () => undefined,
+      purposeExists: () => true,
+      purposes: () => [],
     },
     audit: {
       append: async (entry) => void (calls.push('audit.append'), appended.push([entry])),

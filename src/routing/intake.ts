@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { HubError } from '../errors.js';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
-import { assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope } from './caller-checks.js';
+import { assertPurposeInCatalog, assertSentToItsEndpoint, assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope, withExpectedSigner } from './caller-checks.js';
 import { assertFlagReviewDatesAhead, type FlagReviewHorizon } from './flag-review-dates.js';
 import { messageIdFor } from './message-id.js';
 import type {
@@ -68,10 +68,13 @@ export async function acceptMessage(deps: IntakeDeps, caller: CallerIdentity, co
   try {
     opened = await deps.openMessage(compact);
     assertSignedByCaller(opened, caller, 'message');
+    assertSentToItsEndpoint(opened.record, 'message');
+    assertPurposeInCatalog(deps.policy, opened.record);
     assertNamedRecipientsExist(deps.policy, opened.record);
   } catch (error) {
-    if (error instanceof HubError) throw await auditRefusedEnvelope(deps.refusals ?? auditEveryRefusal(deps.audit), caller.agencyId, 'message', error);
-    throw error;
+    if (!(error instanceof HubError)) throw error;
+    const refusal = withExpectedSigner(error, caller);
+    throw await auditRefusedEnvelope(deps.refusals ?? auditEveryRefusal(deps.audit), caller.agencyId, 'message', refusal);
   }
 
   return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, () => routeAndAnswer(deps, caller, opened));

@@ -10,6 +10,8 @@ import type { HubError } from '../errors.js';
 export interface CallerIdentity {
   agencyId: string;
   role: string;
+  /** x5t#S256 of the client certificate on the connection, when known: what its JWS must name. */
+  thumbprint?: string;
 }
 
 /** A message record after the envelope is opened and the body validated (src/messages). */
@@ -79,6 +81,10 @@ export interface PolicyPort {
   minimise(record: MessageRecord, obligations: PolicyObligations): Minimised;
   recipientsFor(record: MessageRecord, senderId: string, at: Date): string[];
   agencyExists(agencyId: string): boolean;
+  /** Whether the catalog defines this purpose code. */
+  purposeExists(purpose: string): boolean;
+  /** Every purpose code of the catalog, for the refusal's details. */
+  purposes(): string[];
 }
 
 export interface AuditPort {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parseAuditInput } from '../audit/appender.js';
 import { HubError } from '../errors.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
-import { assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope } from './caller-checks.js';
+import { assertPurposeInCatalog, assertSentToItsEndpoint, assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope, withExpectedSigner } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
 import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, RefusalPort, ResealPort, SubjectView } from './ports.js';
 
@@ -86,9 +86,10 @@ export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compa
   try {
     opened = await openQuery(deps, caller, compact);
   } catch (error) {
+    if (!(error instanceof HubError)) throw error;
     // A refused query is a refusal like a refused message (DPA 2018 s.62): audited, nothing else happens.
-    if (error instanceof HubError) throw await auditRefusedEnvelope(deps.refusals ?? auditEveryRefusal(deps.audit), caller.agencyId, 'query', error);
-    throw error;
+    const refusal = withExpectedSigner(error, caller);
+    throw await auditRefusedEnvelope(deps.refusals ?? auditEveryRefusal(deps.audit), caller.agencyId, 'query', refusal);
   }
   const consult = () => consultAndAnswer(deps, caller, opened);
   return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, consult, {
@@ -264,9 +265,8 @@ function asObjectArray(value: unknown): Array<Record<string, unknown>> {
 async function openQuery(deps: QueryDeps, caller: CallerIdentity, compact: string): Promise<OpenedMessage> {
   const opened = await deps.openMessage(compact);
   assertSignedByCaller(opened, caller, 'query');
-  if (opened.record.type !== 'risk-flag-query') {
-    throw new HubError('MESSAGE_TYPE_UNKNOWN', 'only risk-flag-query messages are answered at /v1/queries');
-  }
+  assertSentToItsEndpoint(opened.record, 'query');
+  assertPurposeInCatalog(deps.policy, opened.record);
   if (opened.record.body['flags'] !== undefined) {
     // `body.flags` is the answer's field; an asker may not pre-fill it.
     throw new HubError('MESSAGE_INVALID', 'a query may not carry body.flags', { issues: [{ path: 'body.flags', code: 'not-allowed' }] });

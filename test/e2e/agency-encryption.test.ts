@@ -13,7 +13,7 @@ import { certsDir, copyPolicies, startReceiver, startTestHub, type TestHub, type
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /**
- * Agencies with a separate X25519 encryption certificate (agencies.yaml
+ * Agencies with a separate RSA encryption certificate (agencies.yaml
  * `encryptionCertificate`): the hub seals their deliveries to it, under its
  * thumbprint, and the SDK opens them. An agency whose entry names none still
  * gets deliveries sealed to its one P-256 certificate, and they open too.
@@ -22,7 +22,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 const thumbprintOf = async (agencyId: string, file: string) =>
   thumbprintS256(new X509Certificate(await readFile(path.join(certsDir, 'agencies', agencyId, file), 'utf8')));
 
-describe('deliveries to agencies with an X25519 encryption certificate', () => {
+describe('deliveries to agencies with an encryption certificate', () => {
   let redis: TestRedis;
   let hub: TestHub;
   let dataDir: string;
@@ -49,7 +49,7 @@ describe('deliveries to agencies with an X25519 encryption certificate', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('pushes to the encryption certificate (X25519, its thumbprint as kid) and the webhook opens it; pulls to the P-256 one where none is named', async () => {
+  it('pushes to the encryption certificate (RSA-OAEP-256, its thumbprint as kid) and the webhook opens it; pulls to the P-256 one where none is named', async () => {
     const police = await hub.client('nv-police');
     const answer = await police.send<IntakeBody>(await example('charge-notification'));
     expect(answer.body.recipients).toEqual([{ agency: 'nv-cps', status: 'queued' }, { agency: 'nv-probation', status: 'queued' }]);
@@ -59,10 +59,9 @@ describe('deliveries to agencies with an X25519 encryption certificate', () => {
     expect(pushed.claims['provenance']).toMatchObject({ messageId: id, sender: 'nv-police' });
     expect(probation.raw).toHaveLength(1);
     expect(decodeProtectedHeader(probation.raw[0]!)).toMatchObject({
-      alg: 'ECDH-ES+A256KW',
+      alg: 'RSA-OAEP-256',
       enc: 'A256GCM',
       kid: await thumbprintOf('nv-probation', 'encryption-cert.pem'),
-      epk: { kty: 'OKP', crv: 'X25519' },
     });
 
     const cps = await hub.client('nv-cps');
@@ -73,13 +72,13 @@ describe('deliveries to agencies with an X25519 encryption certificate', () => {
     expect(opened.claims['provenance']).toMatchObject({ messageId: id, sender: 'nv-police' });
   });
 
-  it('puts an X25519 delivery in the inbox of a pulling agency with an encryption certificate, which opens it', async () => {
+  it('puts an RSA-OAEP-256 delivery in the inbox of a pulling agency with an encryption certificate, which opens it', async () => {
     const court = await hub.client('nv-court');
     const answer = await court.send<IntakeBody>(await example('court-outcome'));
     expect(answer.body.recipients).toContainEqual({ agency: 'nv-police', status: 'queued' });
     const police = await hub.client('nv-police');
     const item = await eventually(async () => (await police.inbox<InboxListing>()).items.find((entry) => entry.messageId === answer.body.id), 15_000, 'the police inbox item');
-    expect(decodeProtectedHeader(item.jwe)).toMatchObject({ kid: await thumbprintOf('nv-police', 'encryption-cert.pem'), epk: { crv: 'X25519' } });
+    expect(decodeProtectedHeader(item.jwe)).toMatchObject({ alg: 'RSA-OAEP-256', kid: await thumbprintOf('nv-police', 'encryption-cert.pem') });
     const opened = await police.openFromHub(item.jwe);
     expect(opened.claims).toMatchObject({ aud: 'nv-police', provenance: { messageId: answer.body.id, sender: 'nv-court' } });
     // Another agency's client holds neither of police's keys.

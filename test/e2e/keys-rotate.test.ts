@@ -30,28 +30,43 @@ describe('isp-hub keys rotate', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('publishes the new and the previous keys, and still opens messages sealed to the previous encryption key', async () => {
-    const police = await hub.client('nv-police');
-    const jwks = JSON.parse((await police.request('GET', '/.well-known/jwks.json')).body.toString()) as { keys: Array<{ use: string; kid: string }> };
-    expect(jwks.keys.filter((key) => key.use === 'sig')).toHaveLength(2);
-    expect(jwks.keys.filter((key) => key.use === 'enc')).toHaveLength(2);
-
-    const previousCertificate = new X509Certificate(await readFile(path.join(work, 'hub/previous/encryption-cert.pem'), 'utf8'));
-    // Each key is replaced like for like: the X25519 encryption key by a new X25519 one.
-    const currentCertificate = new X509Certificate(await readFile(path.join(work, 'hub/encryption-cert.pem'), 'utf8'));
-    expect(previousCertificate.publicKey.asymmetricKeyType).toBe('x25519');
-    expect(currentCertificate.publicKey.asymmetricKeyType).toBe('x25519');
-    expect(thumbprintS256(currentCertificate)).not.toBe(thumbprintS256(previousCertificate));
-    expect(jwks.keys.map((key) => key.kid)).toContain(thumbprintS256(previousCertificate));
-    const read = (name: string) => readFile(path.join(certsDir, 'agencies/nv-police', name), 'utf8');
+  const certificateIn = async (name: string) => new X509Certificate(await readFile(path.join(work, 'hub', name), 'utf8'));
+  const read = (name: string) => readFile(path.join(certsDir, 'agencies/nv-police', name), 'utf8');
+  async function sealTo(certificate: X509Certificate): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const message = await example('arrest-notification');
-    const jwe = await seal({
-      claims: { ...message, iss: 'nv-police', aud: 'isp-hub', iat: now, exp: now + 300, jti: randomUUID() },
+    return seal({
+      claims: { ...(await example('arrest-notification')), iss: 'nv-police', aud: 'isp-hub', iat: now, exp: now + 300, jti: randomUUID() },
       signer: { privateKey: createPrivateKey(await read('key.pem')), certificate: new X509Certificate(await read('cert.pem')) },
-      recipient: { publicKey: previousCertificate.publicKey, kid: thumbprintS256(previousCertificate) },
+      recipient: { publicKey: certificate.publicKey, kid: thumbprintS256(certificate) },
     });
-    const answer = await police.request('POST', '/v1/messages', jwe);
-    expect(answer.status).toBe(202);
+  }
+
+  it('replaces every encryption key like for like and publishes only the current ones, in order of preference', async () => {
+    const police = await hub.client('nv-police');
+    const jwks = JSON.parse((await police.request('GET', '/.well-known/jwks.json')).body.toString()) as { keys: Array<{ use: string; kid: string; kty: string; alg: string }> };
+    expect(jwks.keys.filter((key) => key.use === 'sig')).toHaveLength(2);
+    const published = jwks.keys.filter((key) => key.use === 'enc');
+    expect(published.map((key) => [key.kty, key.alg])).toEqual([
+      ['RSA', 'RSA-OAEP-256'],
+      ['EC', 'ECDH-ES+A256KW'],
+    ]);
+    for (const [type, asymmetricKeyType] of [['rsa', 'rsa'], ['p256', 'ec']] as const) {
+      const previous = await certificateIn(`previous/encryption-${type}-cert.pem`);
+      const current = await certificateIn(`encryption-${type}-cert.pem`);
+      expect(previous.publicKey.asymmetricKeyType).toBe(asymmetricKeyType);
+      expect(current.publicKey.asymmetricKeyType).toBe(asymmetricKeyType);
+      expect(thumbprintS256(current)).not.toBe(thumbprintS256(previous));
+      expect(published.find((key) => key.kid === thumbprintS256(current))).toBeDefined();
+      // A sender that takes the first key it supports must never meet a retired one.
+      expect(published.find((key) => key.kid === thumbprintS256(previous))).toBeUndefined();
+    }
+  });
+
+  it('still opens messages sealed to each previous encryption key, and to each new one', async () => {
+    const police = await hub.client('nv-police');
+    for (const name of ['previous/encryption-rsa-cert.pem', 'previous/encryption-p256-cert.pem', 'encryption-rsa-cert.pem', 'encryption-p256-cert.pem']) {
+      const answer = await police.request('POST', '/v1/messages', await sealTo(await certificateIn(name)));
+      expect(answer.status, name).toBe(202);
+    }
   });
 });

@@ -113,9 +113,9 @@ describe('cross-agency reads', () => {
     const before = await hub.hub.parts.auditLog.size();
     // An arrest notification is no query.
     const response = await police.send('POST', '/v1/queries', { body: await kit.seal(claims), headers: jose });
-    expect({ status: response.status, code: response.code }).toEqual({ status: 422, code: 'MESSAGE_TYPE_UNKNOWN' });
+    expect({ status: response.status, code: response.code }).toEqual({ status: 422, code: 'MESSAGE_TYPE_WRONG_ENDPOINT' });
     const gained = await auditSince(hub, before);
-    expect(gained).toContainEqual(expect.objectContaining({ event: 'refusal', agency: 'nv-police', outcome: 'MESSAGE_TYPE_UNKNOWN' }));
+    expect(gained).toContainEqual(expect.objectContaining({ event: 'refusal', agency: 'nv-police', outcome: 'MESSAGE_TYPE_WRONG_ENDPOINT' }));
     expect(gained.filter((entry) => entry.event === 'consultation')).toEqual([]);
   });
 });

@@ -106,7 +106,9 @@ export async function envelopeKit(hub: TestHub, agencyId: string): Promise<Envel
   const credentials = await agencyCredentials(agencyId);
   const signingKey = createPrivateKey(credentials.key);
   const certificate = new X509Certificate(credentials.cert);
-  const encryption = hub.hub.parts.keys.encryption;
+  // The attacks build ECDH-ES+A256KW JWEs by hand, so they take the hub's P-256 encryption key (it holds one per type).
+  const encryption = hub.hub.parts.keys.encryptionKeys.find((pair) => pair.certificate.publicKey.asymmetricKeyType === 'ec');
+  if (!encryption) throw new Error('the test hub holds no P-256 encryption key');
   const hubKey = { publicKey: encryption.certificate.publicKey, kid: encryption.kid };
   return {
     agencyId,

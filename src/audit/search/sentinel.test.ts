@@ -57,6 +57,8 @@ function sentinelRecord(): MessageRecord {
 /** A small policy with the hub's shapes: probation may have the offence code, housing nothing. */
 const policy: PolicyPort = {
   agencyExists: (id) => ['nv-police', 'nv-probation', 'nv-housing'].includes(id),
+  purposeExists: () => true,
+  purposes: () => [],
   recipientsFor: () => ['nv-probation', 'nv-housing'],
   forbidding: () => undefined,
   decide(_record, _sender, recipient): PolicyDecision {

@@ -87,22 +87,30 @@ describe('isp-hub certs', { timeout: 120_000 }, () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(readFileSync(inWork('agencies/nv-police/cert.pem'), 'utf8')).toBe(signing);
-    expect(openssl(['x509', '-in', inWork('agencies/nv-police/encryption-cert.pem'), '-noout', '-text'])).toContain('rsaEncryption');
+    const text = openssl(['x509', '-in', inWork('agencies/nv-police/encryption-cert.pem'), '-noout', '-text']);
+    expect(text).toContain('rsaEncryption');
+    // An encryption certificate only receives JWEs: it can neither sign nor log in over TLS.
+    expect(text).toMatch(/X509v3 Key Usage: critical\n\s+Key Encipherment\n/);
+    expect(text).not.toContain('Extended Key Usage');
     const hub = await runIspHub(['certs', 'issue', '--kind', 'hub-tls', '--encryption'], { cwd: workDir });
     expect(hub.code).toBe(2);
     expect(hub.stderr).toContain('BAD_REQUEST');
   });
 
-  it('issue writes hub certificates under hub/ with their kind-specific names', async () => {
+  it('issue writes hub certificates under hub/ with their kind-specific names, one encryption pair per key type', async () => {
     const tls = await runIspHub(['certs', 'issue', '--kind', 'hub-tls', '--dns', 'hub.northvale.example'], { cwd: workDir });
     expect(tls.code).toBe(0);
     expect(tls.stdout).toContain('subject alt names:   localhost, hub.northvale.example, 127.0.0.1, ::1');
-    const encryption = await runIspHub(['certs', 'issue', '--kind', 'hub-encryption', '--algorithm', 'X25519'], { cwd: workDir });
-    expect(encryption.code).toBe(0);
-    for (const file of ['tls-cert.pem', 'tls-key.pem', 'encryption-cert.pem', 'encryption-key.pem', 'chain.pem']) {
+    for (const algorithm of ['X25519', 'RSA-2048', 'P-256']) {
+      const encryption = await runIspHub(['certs', 'issue', '--kind', 'hub-encryption', '--algorithm', algorithm], { cwd: workDir });
+      expect(encryption.code, encryption.stderr).toBe(0);
+    }
+    const encryptionFiles = ['x25519', 'rsa', 'p256'].flatMap((type) => [`encryption-${type}-cert.pem`, `encryption-${type}-key.pem`]);
+    for (const file of ['tls-cert.pem', 'tls-key.pem', ...encryptionFiles, 'chain.pem']) {
       expect(existsSync(inWork('hub', file))).toBe(true);
     }
-    expect(openssl(['verify', '-CAfile', inWork('ca/cert.pem'), inWork('hub/tls-cert.pem'), inWork('hub/encryption-cert.pem')]).match(/: OK/g)).toHaveLength(2);
+    const certificates = ['tls-cert.pem', ...encryptionFiles.filter((file) => file.endsWith('-cert.pem'))].map((file) => inWork('hub', file));
+    expect(openssl(['verify', '-CAfile', inWork('ca/cert.pem'), ...certificates]).match(/: OK/g)).toHaveLength(4);
   });
 
   it('issue refuses a short RSA key, an unknown kind and --p12 without a password, each with its code', async () => {

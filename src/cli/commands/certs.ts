@@ -1,15 +1,19 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { HubError } from '../../errors.js';
+import { registerEnrolment } from './certs-enrolment.js';
 import {
   CERTIFICATE_KINDS,
   REVOCATION_REASONS,
   describeCertificate,
+  ISSUED_RECORD_DIR,
+  findIssuedCertificates,
   initCaDirectory,
   issueCertificate,
   loadCaDirectory,
   readCertificatesPem,
+  recordIssuedCertificate,
   toPkcs12,
   writeIssuedCertificate,
   type CertificateInfo,
@@ -72,24 +76,11 @@ function statusAt(info: CertificateInfo, revoked: boolean, now: number): string 
   return 'valid';
 }
 
-/** Every .pem file under root (not following links, skipping dependency and VCS folders). */
-async function findPemFiles(root: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    if (depth > 8) return;
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(full, depth + 1);
-      else if (entry.isFile() && entry.name.endsWith('.pem')) found.push(full);
-    }
-  };
-  await walk(root, 0);
-  return found.sort();
-}
-
 export function register(program: Command): void {
-  const certs = program.command('certs').description('run the scheme certificate authority: create it, issue, revoke, list and inspect certificates');
+  const certs = program
+    .command('certs')
+    .description('run the scheme certificate authority: create it, enrol by CSR (request, sign), issue, revoke, list and inspect certificates');
+  registerEnrolment(certs);
 
   certs
     .command('init')
@@ -115,7 +106,7 @@ export function register(program: Command): void {
 
   certs
     .command('issue')
-    .description('issue a certificate and key signed by the CA')
+    .description('issue a certificate AND its private key (the demonstration set; a real agency enrols with certs request / certs sign)')
     .requiredOption('--kind <kind>', `one of ${CERTIFICATE_KINDS.join(', ')}`)
     .option('--id <id>', 'agency id (agency) or hub id (hub kinds; default isp-hub)')
     .option('--role <role>', 'agency role from policies/agencies.yaml (agency only)')
@@ -125,7 +116,7 @@ export function register(program: Command): void {
     .option('--ip <addresses>', 'comma-separated IP addresses for the subject alternative name')
     .option('--ca <dir>', 'CA folder', DEFAULT_CA_DIR)
     .option('--out <dir>', 'output folder (default: agencies/<id> or hub/ beside the CA folder)')
-    .option('--encryption', "agency only: write it as the agency's encryption certificate (encryption-cert.pem, encryption-key.pem; always so for X25519)")
+    .option('--encryption', "agency only: an encryption-only certificate, written as encryption-cert.pem, encryption-key.pem beside the main pair (always so for X25519)")
     .option('--p12 <file>', 'also write a PKCS#12 bundle (certificate, key and chain)')
     .option('--p12-password <password>', `password for the bundle (or set ${P12_PASSWORD_ENV})`)
     .action(
@@ -152,6 +143,7 @@ export function register(program: Command): void {
           ...(options.id === undefined ? {} : { id: options.id }),
           ...(options.role === undefined ? {} : { role: options.role }),
           algorithm: options.algorithm,
+          encryptionOnly: options.encryption === true,
           validityDays: positiveInteger(options.days, '--days'),
           dnsNames: commaList(options.dns),
           ipAddresses: commaList(options.ip),
@@ -160,6 +152,7 @@ export function register(program: Command): void {
         const info = describeCertificate(issued.certificate);
         const outDir = options.out ?? (issued.kind === 'agency' ? path.join(parent, 'agencies', info.subject.commonName) : path.join(parent, 'hub'));
         const written = await writeIssuedCertificate(outDir, issued, { asEncryption: options.encryption === true });
+        await recordIssuedCertificate(options.ca, issued);
         print(`issued ${issued.kind} certificate ${issued.serialNumber}`);
         describeLines(info).forEach((line) => print(`  ${line}`));
         print(`  certificate: ${written.certificate}`);
@@ -207,20 +200,12 @@ export function register(program: Command): void {
       const root = options.root ?? path.dirname(path.resolve(options.ca));
       const now = Date.now();
       const seen = new Map<string, { info: CertificateInfo; file: string }>();
-      for (const file of await findPemFiles(root)) {
-        if ((await stat(file)).size > 1024 * 1024) continue;
-        let certificates;
-        try {
-          certificates = readCertificatesPem(await readFile(file, 'utf8'));
-        } catch {
-          continue; // a key file, or not a certificate at all
-        }
-        for (const certificate of certificates) {
-          if (certificate.raw.equals(ca.certificate.raw) || certificate.issuer !== ca.certificate.subject) continue;
-          if (!certificate.verify(ca.certificate.publicKey)) continue;
-          const info = describeCertificate(certificate);
-          if (!seen.has(info.serialNumber)) seen.set(info.serialNumber, { info, file: path.relative(process.cwd(), file) });
-        }
+      // A certificate also kept in the CA's issued/ record is listed by the file it was written to, if that is under root.
+      const record = path.join(path.resolve(options.ca), ISSUED_RECORD_DIR);
+      const inRecord = (file: string) => path.resolve(file).startsWith(record + path.sep);
+      for (const { info, file } of await findIssuedCertificates(ca, root)) {
+        const known = seen.get(info.serialNumber);
+        if (!known || (inRecord(known.file) && !inRecord(file))) seen.set(info.serialNumber, { info, file: path.relative(process.cwd(), file) });
       }
       print(`issued by ${ca.certificate.subject.replace(/\n/g, ', ')}:`);
       print(['serial'.padEnd(34), 'kind'.padEnd(15), 'subject'.padEnd(34), 'not after'.padEnd(25), 'status'.padEnd(14), 'file'].join(' '));

@@ -1,12 +1,12 @@
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { PREVIOUS_KEYS_DIR } from '../../hub/index.js';
+import { PREVIOUS_KEYS_DIR, rotateEncryptionKeys } from '../../hub/index.js';
 import { ISSUED_FILES, issueCertificate, keyAlgorithmOf, loadCaDirectory, readCertificatePem, writeIssuedCertificate } from '../../pki/index.js';
 
 /**
- * `isp-hub keys rotate`: the hub's signing and encryption keys are replaced,
- * each by a new key of the same algorithm;
+ * `isp-hub keys rotate`: the hub's signing key and each of its encryption
+ * keys (one per key type) are replaced, each by a new key of the same algorithm;
  * the current ones move to `previous/`, where the hub still decrypts with and
  * publishes them (/.well-known/jwks.json), so partners that cached the old
  * encryption key keep working until they refresh. Restart the hub processes
@@ -26,18 +26,19 @@ export function register(program: Command): void {
       const previous = path.join(options.dir, PREVIOUS_KEYS_DIR);
       await rm(previous, { recursive: true, force: true });
       await mkdir(previous, { recursive: true, mode: 0o700 });
-      const rotated: Record<string, string> = {};
-      for (const kind of ['hub-signing', 'hub-encryption'] as const) {
+      const rotated: Record<string, string | Record<string, string>> = {};
+      for (const kind of ['hub-signing'] as const) {
         const files = ISSUED_FILES[kind];
         for (const name of [files.certificate, files.privateKey, files.chain]) await copyFile(path.join(options.dir, name), path.join(previous, name));
-        // Like for like: an X25519 encryption key is replaced by an X25519 one, not by the pki default.
+        // Like for like: a key is replaced by one of the same algorithm, not by the pki default.
         const current = readCertificatePem(await readFile(path.join(previous, files.certificate), 'utf8'));
         const issued = await issueCertificate(ca, { kind, id: options.hubId, algorithm: keyAlgorithmOf(current.publicKey) });
         await writeIssuedCertificate(options.dir, issued);
         rotated[kind] = issued.thumbprint;
       }
+      rotated['hub-encryption'] = await rotateEncryptionKeys(options.dir, previous, ca, options.hubId);
       process.stdout.write(
-        `${JSON.stringify({ rotated, previous, next: 'restart the hub processes one at a time; both keys stay published until the next rotation' }, null, 2)}\n`,
+        `${JSON.stringify({ rotated, previous, next: 'restart the hub processes one at a time; the previous signing key stays published, and the hub decrypts with the previous encryption keys, until the next rotation' }, null, 2)}\n`,
       );
     });
 }

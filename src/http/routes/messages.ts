@@ -7,7 +7,10 @@ import type { CallerIdentity } from '../../routing/ports.js';
 import { auditEveryRefusal, auditRefusedEnvelope } from '../../routing/caller-checks.js';
 import type { RefusalPort } from '../../routing/ports.js';
 import type { ByteBudget } from '../byte-budget.js';
+import { claimsContractTable, type ClaimsContractSettings } from '../../envelope/index.js';
+import { MESSAGE_TYPES, QUERY_MESSAGE_TYPES, type MessageType } from '../../messages/index.js';
 import { agencyRouteErrors, errorBodySchema } from '../openapi.js';
+import { registerWireSchemas, sealedBodySchema } from '../wire-schemas.js';
 import { agencyOf } from '../identity.js';
 import type { RouteDeps, RouteModule } from '../types.js';
 
@@ -28,9 +31,36 @@ export const intakeAnswerSchema = z.object({
   ),
 });
 
+/** GET /v1/messages/{id}: one row per recipient, never a record value. */
+export const trackingSchema = z.object({
+  messageId: z.string(),
+  sender: z.string(),
+  acceptedAt: z.string(),
+  recipients: z.array(
+    z.object({
+      agencyId: z.string(),
+      state: z.enum(['queued', 'delivered', 'collected', 'acknowledged', 'denied', 'undeliverable']),
+      updatedAt: z.string().meta({ description: 'Time of the last change of state' }),
+      ruleIds: z.array(z.string()).optional().meta({ description: 'For denied: the deciding rules' }),
+      reason: z.string().optional().meta({ description: 'For denied and undeliverable: a sentence without record values' }),
+      attempts: z.number().int().meta({ description: 'Push attempts so far; pull deliveries make none' }),
+      lastAttemptAt: z.string().optional().meta({ description: 'Time of the last push attempt' }),
+      lastFailure: z.string().optional().meta({ description: 'Code of the last failed push: http-<status>, timeout, connection-refused, connection-reset, dns, tls-untrusted-certificate, tls-wrong-identity, tls-certificate-expired, tls-client-certificate-refused, tls, network-error, bad-url' }),
+    }),
+  ),
+});
+
 const queryAnswerSchema = z.object({ id: z.string(), answer: z.string().meta({ description: 'compact JWE sealed to the asker' }) });
 const messageIdParams = z.object({ id: z.string().regex(/^msg_[0-9a-z]{10,40}$/) });
-const sealedBody = { contentType: 'application/jose', description: 'A compact JWE whose payload is a compact JWS (docs/envelope.md)' };
+/** A sealed body of one of `types`, with the claims contract it must meet (docs/envelope.md). */
+function sealedBody(types: readonly MessageType[], settings: ClaimsContractSettings) {
+  return {
+    contentType: 'application/jose',
+    jsonSchema: sealedBodySchema(types),
+    description: `A compact JWE (ECDH-ES+A256KW or RSA-OAEP-256, A256GCM) sealed to the hub's encryption key, whose plaintext is a compact JWS (ES256, EdDSA or PS256) signed with the agency's key, whose payload is the message fields and these claims:\n\n${claimsContractTable(settings)}`,
+  };
+}
+const messageTypes = MESSAGE_TYPES.filter((type) => !(QUERY_MESSAGE_TYPES as readonly string[]).includes(type));
 const errors = {
   400: { description: 'Malformed envelope or claims', schema: errorBodySchema },
   ...agencyRouteErrors,
@@ -42,7 +72,10 @@ const errors = {
       'RATE_LIMITED; AUTH_FAILURES_LIMITED; SEND_BUDGET_EXCEEDED (bytes sent this window over SEND_MB_PER_MINUTE); INBOX_FULL (a pull recipient holds its quota; nothing was sent); REFUSALS_LIMITED (too many refused requests this window; details.refused holds the refusal it stands for). Retry-After',
     schema: errorBodySchema,
   },
-  422: { description: 'Message body invalid', schema: errorBodySchema },
+  422: {
+    description: 'MESSAGE_INVALID, SUBJECT_IDENTIFIER_INVALID, MESSAGE_TYPE_UNKNOWN, PURPOSE_UNKNOWN, RECIPIENT_UNKNOWN, or MESSAGE_TYPE_WRONG_ENDPOINT (a query sent as a message, or the reverse)',
+    schema: errorBodySchema,
+  },
   503: { description: 'UNAVAILABLE: the hub could not make the answer durable (Redis unreachable, or fewer replicas than REDIS_MIN_REPLICAS_ACK acknowledged in time); send the same bytes again', schema: errorBodySchema },
 };
 
@@ -53,8 +86,9 @@ export interface MessageRouteLimits {
   sendBudget?: ByteBudget;
 }
 
-export function messageRoutes(useCases: MessageUseCases, limits: MessageRouteLimits = {}): RouteModule {
+export function messageRoutes(useCases: MessageUseCases, contract: ClaimsContractSettings, limits: MessageRouteLimits = {}): RouteModule {
   return (router, deps) => {
+    registerWireSchemas(deps.registerSchema, contract);
     const readEnvelope = auditedEnvelopeReader(deps, limits);
     router.post('/v1/messages', readEnvelope('message'), async (req, res) => {
       const answer = await useCases.accept(agencyOf(req), req.body as string);
@@ -64,7 +98,7 @@ export function messageRoutes(useCases: MessageUseCases, limits: MessageRouteLim
       method: 'post',
       path: '/v1/messages',
       summary: 'Send a sealed message; the hub decides, minimises, audits and queues it per recipient',
-      request: { body: sealedBody },
+      request: { body: sealedBody(messageTypes, contract) },
       responses: { 202: { description: 'Accepted: per-recipient queued or denied', schema: intakeAnswerSchema }, ...errors },
     });
 
@@ -75,7 +109,7 @@ export function messageRoutes(useCases: MessageUseCases, limits: MessageRouteLim
       method: 'post',
       path: '/v1/queries',
       summary: 'Ask the flag register about a subject; the answer is sealed to the asker',
-      request: { body: sealedBody },
+      request: { body: sealedBody(QUERY_MESSAGE_TYPES, contract) },
       responses: { 200: { description: 'The sealed answer', schema: queryAnswerSchema }, ...errors },
     });
 
@@ -90,7 +124,7 @@ export function messageRoutes(useCases: MessageUseCases, limits: MessageRouteLim
       path: '/v1/messages/:id',
       summary: "Tracking: each recipient's state, shown only to the sender",
       request: { params: messageIdParams },
-      responses: { 200: { description: 'Per-recipient states' }, 404: { description: 'No such message for this agency', schema: errorBodySchema } },
+      responses: { 200: { description: 'Per-recipient states, attempts and the last failure (docs/webhooks.md)', schema: trackingSchema }, 404: { description: 'No such message for this agency', schema: errorBodySchema } },
     });
   };
 }

@@ -37,5 +37,8 @@ export const arrestNotificationBody = z.strictObject({
     })
     .optional(),
   familyContext: familyContext.optional(),
+}).meta({
+  description:
+    "Catch and Convict: the custody system tells the offender manager, as soon as a PPO is booked in, that they have been arrested and on what suspicion, so that charge decisions and bail can take the PPO status into account.",
 });
 export type ArrestNotificationBody = z.infer<typeof arrestNotificationBody>;

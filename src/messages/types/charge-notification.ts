@@ -30,5 +30,8 @@ export const chargeNotificationBody = z.strictObject({
   victimCount: z.number().int().min(0).max(500).optional(),
   /** Date the charging decision was authorised by the CPS, when it was. */
   cpsAuthorisedOn: calendarDate.optional(),
+}).meta({
+  description:
+    "Catch and Convict: the PPO has been charged. The offender manager and the prosecutor learn the charges, whether the PPO is bailed or remanded, and the first hearing, so the case can be fast-tracked.",
 });
 export type ChargeNotificationBody = z.infer<typeof chargeNotificationBody>;

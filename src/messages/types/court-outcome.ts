@@ -41,5 +41,8 @@ export const courtOutcomeBody = z.strictObject({
   nextHearing: hearing.optional(),
   /** The pre-sentence report's proposal, when the court asked for one. */
   preSentenceReportProposal: note(1000).optional(),
+}).meta({
+  description:
+    "Catch and Convict / Rehabilitate and Resettle: the court tells partners what happened at a hearing: pleas, verdicts, sentence and orders made.",
 });
 export type CourtOutcomeBody = z.infer<typeof courtOutcomeBody>;

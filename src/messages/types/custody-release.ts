@@ -31,5 +31,8 @@ export const custodyReleaseBody = z.strictObject({
     health: health.optional(),
   }),
   risk: riskAssessment,
+}).meta({
+  description:
+    "Rehabilitate and Resettle: the prison tells police, probation, housing and drug services that a PPO is about to be released, on what licence, to which address, and what needs resettlement must meet. Each service is given only the parts it needs (the policy withholds the rest).",
 });
 export type CustodyReleaseBody = z.infer<typeof custodyReleaseBody>;

@@ -10,5 +10,8 @@ export const informationRequestBody = z.strictObject({
   urgency: z.enum(['routine', 'urgent']),
   /** The meeting the answer is for, e.g. a PPO case conference or the Vulnerable Children's Panel. */
   forMeeting: shortText().optional(),
+}).meta({
+  description:
+    "Asks a partner for information about the subject, naming the categories wanted.",
 });
 export type InformationRequestBody = z.infer<typeof informationRequestBody>;

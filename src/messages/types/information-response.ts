@@ -40,5 +40,8 @@ export const informationResponseBody = z.strictObject({
   if (body.nothingHeld === (body.answer !== undefined)) {
     ctx.addIssue({ code: 'custom', path: ['answer'], message: body.nothingHeld ? 'nothingHeld with an answer' : 'answer required' });
   }
+}).meta({
+  description:
+    "Answers an information request. Each category has its own field, so the policy can release some categories to the asker and withhold others.",
 });
 export type InformationResponseBody = z.infer<typeof informationResponseBody>;

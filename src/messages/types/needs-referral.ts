@@ -40,5 +40,9 @@ export const needsReferralBody = z
     if (body[section] === undefined) {
       ctx.addIssue({ code: 'custom', path: [section], message: 'the referred need has no details' });
     }
+  })
+  .meta({
+    description:
+      "Rehabilitate and Resettle: an offender manager refers the subject to a service for one need. The sender's case record travels with it (health, substance misuse, offending, family); the policy lets each service see only what that service needs, so housing never sees health or offence details.",
   });
 export type NeedsReferralBody = z.infer<typeof needsReferralBody>;

@@ -20,5 +20,8 @@ export const ppoStatusChangeBody = z.strictObject({
     .max(4)
     .optional(),
   panel: shortText().optional(),
+}).meta({
+  description:
+    "A change of the subject's standing on the PPO scheme, decided by the scheme's selection panel against the local selection criteria (volume and nature of offending and other harm), with the strand that leads the work and the traffic-light priority used by the delivery group.",
 });
 export type PpoStatusChangeBody = z.infer<typeof ppoStatusChangeBody>;

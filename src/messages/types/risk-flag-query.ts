@@ -20,5 +20,8 @@ export const riskFlagQueryBody = z.strictObject({
     .array(z.strictObject({ code: riskFlagCode, level: z.enum(['low', 'medium', 'high']), reviewDate: calendarDate }))
     .max(50)
     .optional(),
+}).meta({
+  description:
+    "Asks the hub whether the subject carries risk flags. The answer comes back in the same exchange; \"not permitted\" and \"nothing held\" look the same.",
 });
 export type RiskFlagQueryBody = z.infer<typeof riskFlagQueryBody>;

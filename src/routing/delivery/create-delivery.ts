@@ -9,7 +9,7 @@ import { createInbox, type Inbox } from './inbox.js';
 import { createInboxCursors } from './inbox-cursor.js';
 import { createInboxStore } from './inbox-store.js';
 import type { InboxQuota } from './inbox-quota.js';
-import type { AuditSink, Clock, DeliveryMetrics, DeliveryRoute } from './ports.js';
+import type { AuditSink, Clock, DeliveryLog, DeliveryMetrics, DeliveryRoute } from './ports.js';
 import { createPushClient, type PushClient, type PushTls } from './push-client.js';
 import { createTrackingStore, type TrackingStore } from './tracking-store.js';
 
@@ -59,6 +59,8 @@ export interface DeliveryDependencies {
   /** The hub's client certificate and the scheme CA; needed only by workers that push. */
   tls?: PushTls;
   metrics?: DeliveryMetrics;
+  /** Failed pushes are logged here at warn. */
+  logger?: DeliveryLog;
   clock?: Clock;
   /** Key sealing inbox cursors (inbox-cursor.ts inboxCursorKey), shared by every hub process; random when absent. */
   inboxCursorKey?: Buffer;
@@ -126,6 +128,7 @@ export function createDelivery(deps: DeliveryDependencies): Delivery {
       audit,
       inboxTtlSeconds: settings.inboxTtlSeconds,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
       ...(clock ? { clock } : {}),
       ...(deps.beforeHandOver ? { beforeHandOver: deps.beforeHandOver } : {}),
     });

@@ -1,7 +1,7 @@
 import { parseDeliveryJob, type DeliveryJob } from './delivery-job.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { InboxStore } from './inbox-store.js';
-import type { AuditSink, Clock, DeliveryMetrics } from './ports.js';
+import type { AuditSink, Clock, DeliveryLog, DeliveryMetrics } from './ports.js';
 import { systemClock } from './ports.js';
 import type { PushClient } from './push-client.js';
 import type { TrackingStore } from './tracking-store.js';
@@ -57,6 +57,8 @@ export interface DeliveryProcessorOptions {
   /** INBOX_TTL_SECONDS */
   inboxTtlSeconds: number;
   metrics?: DeliveryMetrics;
+  /** Where a failed push is logged at warn, with the recipient agency and the failure code. */
+  logger?: DeliveryLog;
   clock?: Clock;
   /**
    * Resolves once what Redis holds now (this job's disclosure entry, written
@@ -80,7 +82,7 @@ export const REDELIVERY_HEADER = 'isp-redelivery';
 const SETTLED = new Set(['delivered', 'collected', 'acknowledged', 'undeliverable', 'denied']);
 
 export function createDeliveryProcessor(options: DeliveryProcessorOptions): DeliveryProcessor {
-  const { push, inbox, tracking, deadLetters, audit, metrics } = options;
+  const { push, inbox, tracking, deadLetters, audit, metrics, logger } = options;
   const clock = options.clock ?? systemClock;
 
   async function deadLetter(job: DeliveryJob, attempt: AttemptInfo, outcome: string): Promise<void> {
@@ -135,6 +137,8 @@ export function createDeliveryProcessor(options: DeliveryProcessorOptions): Deli
       ...(redelivery ? { [REDELIVERY_HEADER]: 'true' } : {}),
     };
     const result = await push.post(job.url as string, job.jwe, headers, job.recipientAgencyId);
+    // Counted before the outcome is acted on, so the sender's tracking shows every attempt made.
+    await tracking.recordAttempt(job.messageId, job.recipientAgencyId, result.ok ? undefined : result.outcome);
     if (result.ok) {
       await audit.append({
         event: 'delivered',
@@ -151,6 +155,14 @@ export function createDeliveryProcessor(options: DeliveryProcessorOptions): Deli
 
     metrics?.attemptFailed?.(job.recipientAgencyId, result.outcome);
     const finalAttempt = attempt.attemptsMade + 1 >= attempt.maxAttempts;
+    logger?.warn('push delivery failed', {
+      agency: job.recipientAgencyId,
+      code: result.outcome,
+      messageId: job.messageId,
+      attempt: attempt.attemptsMade + 1,
+      maxAttempts: attempt.maxAttempts,
+      ...(finalAttempt ? { deadLettered: true } : {}),
+    });
     // The dead letter is written inside the job (not in a 'failed' event
     // handler) so a crash right after the last attempt cannot lose it.
     if (finalAttempt) await deadLetter(job, attempt, result.outcome);

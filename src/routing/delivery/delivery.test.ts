@@ -32,6 +32,8 @@ interface Harness {
   audit: ReturnType<typeof testAuditLog>;
   failures: Array<{ recipient: string; outcome: string; at: number }>;
   delivered: Array<{ recipient: string; at: number }>;
+  /** What the delivery part logged at warn. */
+  warnings: Array<{ message: string; meta: Record<string, unknown> }>;
   prefix: string;
   send(messageId: string, recipients: string[], sender?: string): Promise<void>;
 }
@@ -40,7 +42,9 @@ function harness(routes: Record<string, DeliveryRoute>, settings: Partial<Delive
   const audit = testAuditLog(redis.connect(), prefix);
   const failures: Harness['failures'] = [];
   const delivered: Harness['delivered'] = [];
+  const warnings: Harness['warnings'] = [];
   const delivery = createDelivery({
+    logger: { warn: (message, meta) => warnings.push({ message, meta }) },
     redis: { target: { url: redis.url } },
     prefix,
     settings: { attempts: 5, backoffMs: 20, maxBackoffMs: 200, timeoutMs: 5000, concurrency: 4, inboxTtlSeconds: 3600, closeTimeoutMs: 500, ...settings },
@@ -59,6 +63,7 @@ function harness(routes: Record<string, DeliveryRoute>, settings: Partial<Delive
     audit,
     failures,
     delivered,
+    warnings,
     prefix,
     send: (messageId, recipients, sender = 'nv-police') =>
       delivery.service.accept(
@@ -114,7 +119,42 @@ describe('push delivery over mutual TLS', () => {
     await hub.send('msg_tls1', ['nv-court']);
     await waitUntil(async () => (await hub.delivery.deadLetters.count()) === 1, 10_000, 'dead letter');
     expect(impostor.received).toEqual([]);
-    expect(hub.failures.map((failure) => failure.outcome)).toEqual(['tls', 'tls']);
+    expect(hub.failures.map((failure) => failure.outcome)).toEqual(['tls-untrusted-certificate', 'tls-untrusted-certificate']);
+  });
+
+  it('shows the sender each attempt of a push the endpoint answers with a wrong certificate, and logs each at warn with agency and code', async () => {
+    const otherPki = await createTestPki();
+    const impostor = await startWebhookReceiver(otherPki, 'ok');
+    cleanups.push(() => impostor.stop());
+    const hub = harness({ 'nv-court': { mode: 'push', url: impostor.url } }, { attempts: 3 });
+    const before = Date.now();
+    await hub.send('msg_tls2', ['nv-court']);
+    await waitUntil(async () => (await hub.delivery.tracking.stateOf('msg_tls2', 'nv-court')) === 'undeliverable', 10_000, 'undeliverable');
+    const [row] = (await hub.delivery.tracking.getForAgency('msg_tls2', 'nv-police')).recipients;
+    expect(row).toMatchObject({ agencyId: 'nv-court', state: 'undeliverable', attempts: 3, lastFailure: 'tls-untrusted-certificate' });
+    expect(Date.parse(row!.lastAttemptAt!)).toBeGreaterThanOrEqual(before - 1000);
+    expect(hub.warnings.map((warning) => warning.meta)).toEqual([1, 2, 3].map((attempt) => ({
+      agency: 'nv-court',
+      code: 'tls-untrusted-certificate',
+      messageId: 'msg_tls2',
+      attempt,
+      maxAttempts: 3,
+      ...(attempt === 3 ? { deadLettered: true } : {}),
+    })));
+    expect(hub.warnings.every((warning) => warning.message === 'push delivery failed')).toBe(true);
+  });
+
+  it('counts attempts up to a success and keeps the last failure code beside it', async () => {
+    const yot = await receiver('fail');
+    const hub = harness({ 'nv-yot': { mode: 'push', url: yot.url } }, { attempts: 10 });
+    await hub.send('msg_count1', ['nv-yot']);
+    await yot.waitFor(2);
+    yot.behaviour = 'ok';
+    await waitUntil(async () => (await hub.delivery.tracking.stateOf('msg_count1', 'nv-yot')) === 'delivered', 10_000, 'delivered');
+    const [row] = (await hub.delivery.tracking.getForAgency('msg_count1', 'nv-police')).recipients;
+    expect(row).toMatchObject({ state: 'delivered', lastFailure: 'http-503' });
+    expect(row!.attempts).toBe(yot.received.length);
+    expect(row!.attempts).toBeGreaterThanOrEqual(3);
   });
 
   it('after the last attempt: dead letter, audit entry and undeliverable for the sender; replay delivers it', async () => {

@@ -17,6 +17,12 @@ export interface DeliveryMetrics {
 
 /** Epoch milliseconds; injected so expiry can be tested without waiting. */
 export type Clock = () => number;
+
+/** The operational log, as far as delivery writes to it: codes and ids, never record data. */
+export interface DeliveryLog {
+  warn(message: string, meta: Record<string, unknown>): void;
+}
+
 export const systemClock: Clock = () => Date.now();
 
 /** How a recipient takes deliveries: the registry's `delivery` entry (policies/agencies.yaml). */

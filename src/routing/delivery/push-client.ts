@@ -117,7 +117,8 @@ export function createPushClient(options: PushClientOptions): PushClient {
   };
 }
 
-function outcomeForError(error: NodeJS.ErrnoException): string {
+/** The failure code of a push that ended in a socket or TLS error (exported for its test). */
+export function outcomeForError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
     case 'ECONNREFUSED':
       return 'connection-refused';
@@ -130,9 +131,35 @@ function outcomeForError(error: NodeJS.ErrnoException): string {
     case 'ETIMEDOUT':
       return 'timeout';
     default:
-      if (error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT') || /SSL|TLS|certificate/i.test(error.message)) return 'tls';
-      return 'network-error';
+      return tlsOutcome(error) ?? 'network-error';
   }
+}
+
+/** Certificate problems named by OpenSSL's verify codes (as Node reports them) that mean "not the scheme's". */
+const UNTRUSTED_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+
+/**
+ * A TLS failure as a code the sender can act on (tracking and the warn log
+ * carry it): the endpoint's certificate is not from the scheme CA, names
+ * neither the host nor the recipient, or has expired; or the endpoint
+ * refused the hub's own certificate (a TLS alert from the peer).
+ */
+function tlsOutcome(error: NodeJS.ErrnoException): string | undefined {
+  const code = error.code ?? '';
+  if (UNTRUSTED_CODES.has(code)) return 'tls-untrusted-certificate';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'tls-wrong-identity';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'tls-certificate-expired';
+  if (/ALERT/.test(code)) return 'tls-client-certificate-refused';
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT') || /SSL|TLS|certificate/i.test(error.message)) return 'tls';
+  return undefined;
 }
 
 /**

@@ -35,6 +35,12 @@ export interface RecipientTracking {
   ruleIds?: string[];
   /** For denied and undeliverable: a sentence without record values. */
   reason?: string;
+  /** Push attempts so far (pull deliveries make none). */
+  attempts: number;
+  /** ISO 8601 time of the last push attempt. */
+  lastAttemptAt?: string;
+  /** The code of the last failed attempt (http-503, timeout, tls-wrong-identity...), kept after a later success. */
+  lastFailure?: string;
 }
 
 export interface MessageTracking {
@@ -50,6 +56,8 @@ export interface TrackingStore {
   /** Idempotent: a retried intake keeps whatever state each recipient has reached. */
   recordAccepted(messageId: string, sender: string, recipients: readonly AcceptedRecipient[]): Promise<void>;
   transition(messageId: string, recipient: string, to: ForwardState, reason?: string): Promise<TransitionResult>;
+  /** Counts one push attempt for a tracked recipient, with its failure code if it failed. */
+  recordAttempt(messageId: string, recipient: string, failure?: string): Promise<TransitionResult>;
   /** undeliverable -> queued, for a replayed dead letter. */
   reopen(messageId: string, recipient: string): Promise<TransitionResult>;
   stateOf(messageId: string, recipient: string): Promise<TrackingState | undefined>;
@@ -105,6 +113,16 @@ redis.call('HSET', KEYS[1], 's:' .. ARGV[1], target, 'd:' .. ARGV[1], ARGV[3])
 return 'applied'
 `);
 
+// KEYS[1] tracking hash. ARGV: recipient, time, failure code or ''. Only for a
+// recipient the hash tracks, so a late attempt cannot recreate expired tracking.
+const RECORD_ATTEMPT = luaScript(`
+if redis.call('HEXISTS', KEYS[1], 's:' .. ARGV[1]) == 0 then return 'missing' end
+redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[1], 1)
+redis.call('HSET', KEYS[1], 't:' .. ARGV[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'f:' .. ARGV[1], ARGV[3]) end
+return 'applied'
+`);
+
 interface StoredDetails {
   at: string;
   ruleIds?: string[];
@@ -141,6 +159,10 @@ export function createTrackingStore(options: TrackingStoreOptions): TrackingStor
     transition: (messageId, recipient, to, reason) => transitionWith(messageId, recipient, to, 'advance', reason),
     reopen: (messageId, recipient) => transitionWith(messageId, recipient, 'queued', 'reopen'),
 
+    async recordAttempt(messageId, recipient, failure) {
+      return (await RECORD_ATTEMPT.run(redis, [trackingKey(messageId)], [recipient, now(), failure ?? ''])) as TransitionResult;
+    },
+
     async stateOf(messageId, recipient) {
       const state = await redis.hget(trackingKey(messageId), `s:${recipient}`);
       return (state ?? undefined) as TrackingState | undefined;
@@ -158,12 +180,17 @@ export function createTrackingStore(options: TrackingStoreOptions): TrackingStor
         if (!field.startsWith('s:')) continue;
         const agency = field.slice(2);
         const details = JSON.parse(fields[`d:${agency}`] ?? '{}') as Partial<StoredDetails>;
+        const lastAttemptAt = fields[`t:${agency}`];
+        const lastFailure = fields[`f:${agency}`];
         recipients.push({
           agencyId: agency,
           state: state as TrackingState,
           updatedAt: details.at ?? fields.acceptedAt ?? '',
           ...(details.ruleIds ? { ruleIds: details.ruleIds } : {}),
           ...(details.reason ? { reason: details.reason } : {}),
+          attempts: Number(fields[`n:${agency}`] ?? 0),
+          ...(lastAttemptAt ? { lastAttemptAt } : {}),
+          ...(lastFailure ? { lastFailure } : {}),
         });
       }
       recipients.sort((a, b) => a.agencyId.localeCompare(b.agencyId));
