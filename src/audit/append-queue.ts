@@ -40,6 +40,7 @@ export interface Placement {
 interface Waiting {
   groups: Array<{ group: AppendGroup; resolve: (entries: AuditEntry[]) => void; reject: (error: unknown) => void }>;
   since: number;
+  stallChecked?: boolean;
 }
 
 export interface AppendQueueOptions {
@@ -50,9 +51,17 @@ export interface AppendQueueOptions {
   /** Reads stored entries (for a group an earlier try stored). */
   readEntries: (seqs: number[]) => Promise<AuditEntry[]>;
   logger?: Logger;
+  /**
+   * Asked once when a batch has waited STALL_CHECK_AFTER_MS: throws when the
+   * log cannot be extended (a sequencer that found a rollback or fork halts
+   * and integrates nothing), so the waiting appends fail with that reason
+   * rather than with a time-out.
+   */
+  whenStalled?: () => Promise<void>;
 }
 
 const POLL_AFTER_MS = 500;
+const STALL_CHECK_AFTER_MS = 1500;
 
 export function createAppendQueue(options: AppendQueueOptions) {
   const { redis, keys } = options;
@@ -102,6 +111,12 @@ export function createAppendQueue(options: AppendQueueOptions) {
       const placed = await redis.get(keys.placed(streamId)).catch(() => null);
       if (placed) {
         await settle(placed);
+      } else if (!batch.stallChecked && options.whenStalled && now - batch.since > STALL_CHECK_AFTER_MS) {
+        batch.stallChecked = true;
+        await options.whenStalled().catch((error: unknown) => {
+          if (!waiting.delete(streamId)) return;
+          batch.groups.forEach(({ reject }) => reject(error));
+        });
       } else if (now - batch.since > options.maxWaitMs) {
         waiting.delete(streamId);
         const error = new HubError('UNAVAILABLE', 'no audit sequencer integrated the entries in time; try again');

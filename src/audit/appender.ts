@@ -123,6 +123,8 @@ export interface AppenderOptions {
    * append before it is stored (e.g. that the log was not rolled back).
    */
   beforeAppend?: (batch: BatchToAppend) => Promise<void>;
+  /** Asked when appends queued for another process's sequencer wait unusually long (see AppendQueueOptions.whenStalled). */
+  whenQueueStalls?: () => Promise<void>;
   /** Reads stored entries by seq (for an append an earlier try stored). */
   readEntries: (seqs: number[]) => Promise<AuditEntry[]>;
   clock?: () => Date;
@@ -164,7 +166,14 @@ export function createAppender(options: AppenderOptions) {
   const clock = options.clock ?? (() => new Date());
   const run = defineAppendCommand(redis);
   const lease = createSequencerLease(redis, keys.sequencer);
-  const appendQueue = createAppendQueue({ redis, keys, maxWaitMs, readEntries: options.readEntries, ...(logger ? { logger } : {}) });
+  const appendQueue = createAppendQueue({
+    redis,
+    keys,
+    maxWaitMs,
+    readEntries: options.readEntries,
+    ...(logger ? { logger } : {}),
+    ...(options.whenQueueStalls ? { whenStalled: options.whenQueueStalls } : {}),
+  });
   const queue: Unit[] = [];
   /** Stream ids of queued batches this sequencer holds in memory or has in flight. */
   const queuedIds = new Set<string>();

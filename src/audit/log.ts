@@ -91,6 +91,9 @@ export function createAuditLog(options: AuditLogOptions) {
     clock,
     logger,
     readEntries: (seqs) => getEntries(seqs),
+    // A follower's queued appends that no sequencer integrates may be waiting on one that halted:
+    // the same guard tells this process, which then halts and fails them with the reason.
+    whenQueueStalls: () => guard.assertExtends(),
     ...(options.standAsSequencer ? { standAsSequencer: true } : {}),
     ...(options.onceSeconds ? { onceSeconds: options.onceSeconds } : {}),
     ...(options.beforeAppend ? { beforeAppend: options.beforeAppend } : {}),

@@ -130,13 +130,14 @@ describe('a rolled-back replica promoted', () => {
     const f = await setUp();
     // The "replica": every key as it was at size 30, before the primary went on.
     const keys = await f.client.keys(`${f.prefix}:audit:*`);
-    const snapshot = await Promise.all(keys.map(async (key) => [key, await f.client.dumpBuffer(key)] as const));
+    // Each key with the time it had left, as a replica holds it (the sequencer's lease expires there too).
+    const snapshot = await Promise.all(keys.map(async (key) => [key, await f.client.dumpBuffer(key), Math.max(0, await f.client.pttl(key))] as const));
     await f.log.appendMany(Array.from({ length: 6 }, (_, position) => input(30 + position)));
     const signedAt36 = await f.log.checkpoint();
     expect(signedAt36.checkpoint.treeSize).toBe(36);
 
     // Failover: the replica, 6 entries behind, becomes primary; a writer that knows nothing goes on from 30.
-    for (const [key, dump] of snapshot) await f.client.restore(key, 0, dump!, 'REPLACE');
+    for (const [key, dump, ttl] of snapshot) await f.client.restore(key, ttl, dump!, 'REPLACE');
     const forker = createAuditLog({ redis: f.client, prefix: f.prefix });
     await forker.appendMany(Array.from({ length: 10 }, (_, position) => input(300 + position)));
     expect(await f.client.get(f.sizeKey)).toBe('40');

@@ -30,15 +30,16 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    if (isRedisFailure(error)) {
-      // The reply alone: the error also carries the failed command, which for a script is its whole Lua text.
-      process.stderr.write(`isp-hub: UNAVAILABLE: Redis: ${redisFailureLine(error)}\n`);
-      process.exitCode = 2;
-      return;
-    }
+    // A socket error (the hub not listening, a refused connection) first: its code says what happened.
     const systemError = describeSystemError(error);
     if (systemError) {
       process.stderr.write(`isp-hub: ${systemError}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (isRedisFailure(error)) {
+      // The reply alone: the error also carries the failed command, which for a script is its whole Lua text.
+      process.stderr.write(`isp-hub: UNAVAILABLE: Redis: ${redisFailureLine(error)}\n`);
       process.exitCode = 2;
       return;
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,10 +27,12 @@ describe('two hubs, one Redis, one shared archive store', () => {
     redis = await startTestRedis({ appendOnly: false });
     shared = await mkdtemp(path.join(tmpdir(), 'isp-shared-archive-'));
     const prefix = redis.newPrefix();
-    first = await startTestHub(redis, { prefix, env: { AUDIT_ARCHIVE_DIR: shared } });
-    second = await startTestHub(redis, { prefix, role: 'api', env: { AUDIT_ARCHIVE_DIR: shared } });
+    // The same configuration apart from DATA_DIR: hubs on one Redis must hold the same secrets.
+    const secrets = { SUBJECT_KEY_SECRET: randomBytes(32).toString('hex'), FLAG_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
+    first = await startTestHub(redis, { prefix, env: { ...secrets, AUDIT_ARCHIVE_DIR: shared } });
+    second = await startTestHub(redis, { prefix, role: 'api', env: { ...secrets, AUDIT_ARCHIVE_DIR: shared } });
     // Configured without AUDIT_ARCHIVE_DIR: its archive folder is DATA_DIR/audit-archive, its own.
-    stray = await startTestHub(redis, { prefix, role: 'api' });
+    stray = await startTestHub(redis, { prefix, role: 'api', env: secrets });
   }, 90_000);
   afterAll(async () => {
     await stray?.stop();
