@@ -7,6 +7,7 @@ import type { Delivery } from '../routing/delivery/index.js';
 import type { IdempotencyStore } from '../routing/idempotency-store.js';
 import { acceptMessage, type IntakeAnswer, type IntakeDeps } from '../routing/intake.js';
 import type { AuditPort, MessageRecord, OpenedMessage, PolicyPort, ResealPort } from '../routing/ports.js';
+import type { StatisticsPort } from '../statistics/index.js';
 import { answerQuery, type QueryAnswer } from '../routing/query.js';
 
 export interface UseCaseParts {
@@ -21,6 +22,7 @@ export interface UseCaseParts {
   delivery: Delivery;
   flags: FlagRegister;
   metrics: HubMetrics;
+  statistics?: StatisticsPort;
 }
 
 type FlagChanges = Parameters<FlagRegister['apply']>[1];
@@ -77,6 +79,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
             deliveries: parts.delivery.service,
             clock: () => new Date(),
             onFlagUpdate,
+            ...(parts.statistics ? { statistics: parts.statistics } : {}),
           },
           caller,
           compact,
@@ -98,6 +101,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
               const agency = parts.policy.current().registry.require(agencyId);
               return { agency: agency.id, name: agency.name, contact: { ...agency.designatedOfficer } };
             },
+            ...(parts.statistics ? { statistics: parts.statistics } : {}),
           },
           caller,
           compact,

@@ -17,3 +17,4 @@ export { createPolicyStore, type PolicyReloadResult, type PolicyStore } from './
 export { lintPolicySet, type LintFinding } from './lint.js';
 export { runPolicyTests, type PolicyTestReport, type PolicyTestResult } from './run-policy-tests.js';
 export { policyTestFileSchema } from './policy-test-schema.js';
+export { STATISTICS_LEDGER, STATISTICS_PURPOSE } from './statistics-recipient.js';
