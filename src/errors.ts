@@ -90,6 +90,10 @@ const STATUS_BY_CODE = {
   AUDIT_TAMPERED: 500,
   AUDIT_CURSOR_INVALID: 400,
 
+  // --- scheme returns
+  PERIOD_INVALID: 400,
+  RETURN_FORMAT_INVALID: 400,
+
   // --- delivery and inbox
   INBOX_ITEM_NOT_FOUND: 404,
   DELIVERY_NOT_FOUND: 404,
