@@ -63,3 +63,10 @@ export function childIn(person: Person, period: Pick<Period, 'startDay' | 'endDa
   }
   return before === true;
 }
+
+/** Whether the person was selected on `strand` on at least one day of the period. */
+export function wasOnStrandIn(person: Person, period: Pick<Period, 'startDay' | 'endDay'>, strand: Strand): boolean {
+  const atStart = statusOn(person, period.startDay);
+  if (atStart?.status === 'selected' && atStart.strand === strand) return true;
+  return person.status.some((event) => event.status === 'selected' && event.strand === strand && event.day >= period.startDay && event.day <= period.endDay);
+}

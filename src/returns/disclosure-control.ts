@@ -73,9 +73,9 @@ function derivedCells(measureId: string, figure: DerivedFigure, counts: Map<stri
     const basis = (metric: string | undefined) => (metric === undefined ? undefined : counts.get(metric)?.find((slot) => slot.breakdown === breakdown)?.cell);
     const numerator = basis(value.numerator);
     const denominator = basis(value.denominator);
+    if (value.value === undefined) return withheld(SYMBOLS.none, NOTES.none);
     if (value.comparisonCohort !== undefined && value.comparisonCohort < rules.minComparisonCohort) return withheld(SYMBOLS.rule, NOTES.comparison(rules));
     if (numerator?.hidden !== undefined || denominator?.hidden !== undefined) return withheld(SYMBOLS.rule, NOTES.restsOnWithheld);
-    if (value.value === undefined) return withheld(SYMBOLS.none, NOTES.none);
     if ((figure.unit === 'percent' || figure.unit === 'rate') && denominator !== undefined && denominator.value < rules.minDenominator) return withheld(SYMBOLS.rule, NOTES.denominator(rules));
     if (value.values !== undefined && value.values < rules.minMedianValues) return withheld(SYMBOLS.rule, NOTES.medianValues(rules));
     const rounded = roundFor(figure.unit, value.value);

@@ -1,4 +1,4 @@
-import { childIn } from '../cohort.js';
+import { childIn, wasOnStrandIn } from '../cohort.js';
 import type { MeasureDefinition } from '../measure.js';
 
 /**
@@ -11,12 +11,12 @@ export const preventAndDeter: MeasureDefinition = {
   id: 'prevent-and-deter',
   title: 'Prevent and Deter',
   definition:
-    "Children active on the Prevent and Deter strand in the period (under 18 by a fact recorded in the period, or by the last one before it); of them, those whose first charge the hub has ever seen is dated in the period; and people moved from Prevent and Deter to Catch and Convict in the period.",
+    "Children on the Prevent and Deter strand on at least one day of the period (under 18 by a fact recorded in the period, or by the last one before it); of them, those whose first charge the hub has ever seen is dated in the period; and people moved from Prevent and Deter to Catch and Convict in the period.",
   feeds: ['ppo-status-change', 'charge-notification'],
   compute(context) {
     const { period } = context;
-    const children = context.active.filter((entry) => entry.strand === 'prevent-and-deter' && childIn(entry.person, period));
-    const firstCharged = children.filter(({ person }) => person.firstCharge !== undefined && person.firstCharge >= period.startDay && person.firstCharge <= period.endDay);
+    const children = context.people.filter((person) => wasOnStrandIn(person, period, 'prevent-and-deter') && childIn(person, period));
+    const firstCharged = children.filter((person) => person.firstCharge !== undefined && person.firstCharge >= period.startDay && person.firstCharge <= period.endDay);
     const escalated = context.people.filter((person) =>
       person.status.some((event, index) => event.day >= period.startDay && event.day <= period.endDay && event.strand === 'catch-and-convict' && person.status[index - 1]?.strand === 'prevent-and-deter'),
     );
