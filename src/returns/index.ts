@@ -13,5 +13,6 @@ export type { Cell, Unit } from './cells.js';
 export { returnJson } from './formats/return-json.js';
 export { returnCsv, CSV_HEADER } from './formats/return-csv.js';
 export { returnXlsx } from './formats/return-xlsx.js';
+export { parseReturnFormat, renderReturn, RETURN_FORMATS, type ReturnFormat } from './formats/render.js';
 export { disclosureRulesFrom } from './rules-from-config.js';
 export { loadTargets, ragOf, type Rag, type Target } from './targets.js';

@@ -11,6 +11,7 @@ import { keyspace, type RedisClient } from '../../redis/index.js';
 import { errorBodySchema } from '../openapi.js';
 import type { RouteDeps, RouteModule } from '../types.js';
 import { dpoActor, dpoBearer, dpoOf } from './audit-bearer.js';
+import { withScopes } from './dpo-scopes.js';
 import { createAuditOverview, type OverviewLabels } from './audit-overview.js';
 import { createVerifyJobs, type FullVerifier } from './audit-verify-jobs.js';
 
@@ -152,7 +153,7 @@ const DELIVERY_LOOKAHEAD = 500;
 
 export function auditRoutes(options: AuditRoutesDeps): RouteModule {
   return (router, deps) => {
-    const bearer = dpoBearer(options.verifier, deps.authenticationFailures);
+    const bearer = withScopes(dpoBearer(options.verifier, deps.authenticationFailures), ['scheme', 'agency'], 'a scheme manager sees the scheme returns, not the audit log');
     const keys = auditIndexKeys(options.prefix);
     const checkpointsKey = keyspace(options.prefix)('audit', 'checkpoints');
     const overview = createAuditOverview({
@@ -166,6 +167,7 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
 
     const caller = (res: Response) => {
       const dpo = dpoOf(res);
+      if (dpo.scope.kind === 'scheme-manager') throw new HubError('FORBIDDEN', 'a scheme manager sees the scheme returns, not the audit log');
       const scope: Scope = dpo.scope.kind === 'scheme' ? { kind: 'scheme' } : { kind: 'agency', agencyId: dpo.scope.agencyId };
       return { dpo, scope, actor: dpoActor(dpo) };
     };
