@@ -18,11 +18,13 @@ export interface RetentionDeps {
 export async function eraseExpiredFacts(deps: RetentionDeps, today: Date): Promise<number> {
   const day = today.toISOString().slice(0, 10);
   let erased = 0;
-  for await (const rows of deps.store.readWithMessageIds()) {
-    const due = rows.filter(({ fact }) => fact.retainUntil < day);
-    if (due.length === 0) continue;
-    await deps.audit.appendMany(due.map(({ fact }) => erasureEntry(fact.keys, fact.type, fact.retainUntil)));
-    await deps.store.remove(due.map(({ fact, messageId }) => ({ seq: fact.seq, messageId })));
+  for (const month of await deps.store.months()) {
+    const due = (await deps.store.monthFacts(month)).filter(({ fact }) => fact.retainUntil < day);
+    for (let start = 0; start < due.length; start += 500) {
+      const batch = due.slice(start, start + 500);
+      await deps.audit.appendMany(batch.map(({ fact }) => erasureEntry(fact.keys, fact.type, fact.retainUntil)));
+      await deps.store.remove(month, batch.map(({ fact, messageId }) => ({ seq: fact.seq, messageId })));
+    }
     erased += due.length;
   }
   return erased;

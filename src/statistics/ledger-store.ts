@@ -3,24 +3,28 @@ import { luaScript } from '../routing/delivery/lua-script.js';
 import { decodeFact, encodeFact, type LedgerFact, type NewFact } from './fact.js';
 
 /**
- * The statistics ledger in Redis: an append-only stream whose entry ids are
- * the ledger positions (`N-0`), so a return can say exactly which facts it
- * covers and be compiled again to the same bytes. A fact is written at most
- * once per message (a retried intake finds its fact already there). The only
- * removal is retention erasure (ledger-retention.ts), each with an audit entry.
+ * The statistics ledger in Redis. Facts are appended, one line each, to a
+ * string per event month (APPEND), so a compilation reads a few large values
+ * in chunks instead of a million small entries; every line carries its
+ * ledger position, so a return says exactly which facts it covers and can be
+ * compiled again to the same bytes. A fact is written at most once per
+ * message (a retried intake finds its fact already there). The only removal
+ * is retention erasure (ledger-retention.ts), each with an audit entry.
  */
 export interface LedgerStore {
   /** Writes the fact unless this message already has one; returns its position, or undefined when the ledger is full. */
   append(messageId: string, fact: NewFact): Promise<number | undefined>;
   /** The position of the last fact written (0 for an empty ledger). */
   position(): Promise<number>;
+  /** How many facts the ledger holds now. */
   size(): Promise<number>;
-  /** Every fact up to `position`, oldest first, read in chunks so memory stays flat. */
-  read(position: number, chunk?: number): AsyncIterable<LedgerFact>;
-  /** Facts with their message ids, oldest first, for the retention sweep. */
-  readWithMessageIds(chunk?: number): AsyncIterable<Array<{ fact: LedgerFact; messageId: string }>>;
-  /** Removes facts (by position) and their message index entries. */
-  remove(items: ReadonlyArray<{ seq: number; messageId: string }>): Promise<void>;
+  /** Every fact up to `position`, month by month, read in chunks so memory stays flat. */
+  read(position: number): AsyncIterable<LedgerFact>;
+  /** Each month's facts with their message ids, for the retention sweep. */
+  months(): Promise<string[]>;
+  monthFacts(month: string): Promise<Array<{ fact: LedgerFact; messageId: string }>>;
+  /** Removes facts of one month (by position) and their message index entries. */
+  remove(month: string, items: ReadonlyArray<{ seq: number; messageId: string }>): Promise<void>;
 }
 
 export interface LedgerStoreOptions {
@@ -30,63 +34,96 @@ export interface LedgerStoreOptions {
   maxFacts: number;
 }
 
+export function ledgerKeys(prefix: string) {
+  const key = keyspace(prefix);
+  return { seq: key('stats', 'seq'), count: key('stats', 'count'), written: key('stats', 'written'), months: key('stats', 'months'), month: (month: string) => key('stats', 'month', month) };
+}
+
+// KEYS: seq, count, written, months, month. ARGV: messageId, maxFacts, month, line without its position.
 const APPEND = luaScript(`
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
 if existing then return tonumber(existing) end
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
-local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[1], seq .. '-0', 'm', ARGV[1], unpack(ARGV, 3))
+if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[2]) then return -1 end
+local seq = redis.call('INCR', KEYS[1])
+redis.call('INCR', KEYS[2])
+redis.call('APPEND', KEYS[5], seq .. ARGV[4] .. '\\n')
+redis.call('SADD', KEYS[4], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1], seq)
 return seq
 `);
 
-export function ledgerKeys(prefix: string) {
-  const key = keyspace(prefix);
-  return { facts: key('stats', 'facts'), seq: key('stats', 'seq'), written: key('stats', 'written') };
-}
+// Rewrites one month without the erased positions, unless a fact was appended meanwhile (then the sweep retries).
+const REMOVE = luaScript(`
+if redis.call('STRLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) redis.call('SREM', KEYS[4], ARGV[4]) else redis.call('SET', KEYS[1], ARGV[2]) end
+redis.call('DECRBY', KEYS[2], tonumber(ARGV[3]))
+for i = 5, #ARGV do redis.call('HDEL', KEYS[3], ARGV[i]) end
+return 1
+`);
+
+const CHUNK_BYTES = 4 * 2 ** 20;
 
 export function createLedgerStore(options: LedgerStoreOptions): LedgerStore {
   const { redis } = options;
   const keys = ledgerKeys(options.prefix);
 
-  async function* chunks(end: string, count: number): AsyncIterable<Array<[string, string[]]>> {
-    let start = '-';
+  async function* linesOf(month: string): AsyncIterable<string> {
+    let offset = 0;
+    let carry = '';
     for (;;) {
-      const rows = (await redis.xrange(keys.facts, start, end, 'COUNT', count)) as Array<[string, string[]]>;
-      if (rows.length === 0) return;
-      yield rows;
-      if (rows.length < count) return;
-      start = `(${rows[rows.length - 1]![0]}`;
+      const chunk = await redis.getrange(keys.month(month), offset, offset + CHUNK_BYTES - 1);
+      if (chunk.length === 0) break;
+      offset += Buffer.byteLength(chunk);
+      const lines = (carry + chunk).split('\n');
+      carry = lines.pop() ?? '';
+      yield* lines;
+      if (Buffer.byteLength(chunk) < CHUNK_BYTES) break;
     }
+    if (carry !== '') yield carry;
   }
 
   return {
     async append(messageId, fact) {
-      const seq = Number(await APPEND.run(redis, [keys.facts, keys.seq, keys.written], [messageId, options.maxFacts, ...encodeFact(fact)]));
+      const month = fact.eventDate.slice(0, 7);
+      // The position is not known until the script runs: the line is sent without it and the script puts it first.
+      const line = encodeFact(0, messageId, fact).slice(1);
+      const seq = Number(await APPEND.run(redis, [keys.seq, keys.count, keys.written, keys.months, keys.month(month)], [messageId, options.maxFacts, month, line]));
       return seq < 0 ? undefined : seq;
     },
     async position() {
       return Number((await redis.get(keys.seq)) ?? 0);
     },
-    size: () => redis.xlen(keys.facts),
-    async *read(position, chunk = 10_000) {
+    async size() {
+      return Number((await redis.get(keys.count)) ?? 0);
+    },
+    async *read(position) {
       if (position <= 0) return;
-      for await (const rows of chunks(`${position}-0`, chunk)) {
-        for (const [id, flat] of rows) yield decodeFact(Number(id.slice(0, -2)), flat.slice(2));
+      for (const month of await this.months()) {
+        for await (const line of linesOf(month)) {
+          const { fact } = decodeFact(line);
+          if (fact.seq <= position) yield fact;
+        }
       }
     },
-    async *readWithMessageIds(chunk = 1000) {
-      for await (const rows of chunks('+', chunk)) {
-        yield rows.map(([id, flat]) => ({ fact: decodeFact(Number(id.slice(0, -2)), flat.slice(2)), messageId: flat[1] ?? '' }));
-      }
+    async months() {
+      return (await redis.smembers(keys.months)).sort();
     },
-    async remove(items) {
+    async monthFacts(month) {
+      const out: Array<{ fact: LedgerFact; messageId: string }> = [];
+      for await (const line of linesOf(month)) out.push(decodeFact(line));
+      return out;
+    },
+    async remove(month, items) {
       if (items.length === 0) return;
-      await redis
-        .multi()
-        .xdel(keys.facts, ...items.map((item) => `${item.seq}-0`))
-        .hdel(keys.written, ...items.map((item) => item.messageId))
-        .exec();
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const text = (await redis.get(keys.month(month))) ?? '';
+        const erased = new Set(items.map((item) => item.seq));
+        const kept = text.split('\n').filter((line) => line !== '' && !erased.has(Number(line.slice(0, line.indexOf('\t')))));
+        const removed = text.split('\n').filter((line) => line !== '').length - kept.length;
+        const done = await REMOVE.run(redis, [keys.month(month), keys.count, keys.written, keys.months], [Buffer.byteLength(text), kept.length > 0 ? `${kept.join('\n')}\n` : '', removed, month, ...items.map((item) => item.messageId)]);
+        if (Number(done) === 1) return;
+      }
+      throw new Error('the statistics ledger kept changing while facts were erased; the next sweep tries again');
     },
   };
 }
