@@ -58,8 +58,10 @@ export function inCustodyOn(person: Person, day: number): boolean {
 export function childIn(person: Person, period: Pick<Period, 'startDay' | 'endDay'>): boolean {
   let before: boolean | undefined;
   for (const age of person.ages) {
-    if (age.day < period.startDay) before = age.child;
-    else if (age.day <= period.endDay && age.child) return true;
+    const day = Math.floor(age / 2);
+    const child = age % 2 === 1;
+    if (day < period.startDay) before = child;
+    else if (day <= period.endDay && child) return true;
   }
   return before === true;
 }

@@ -1,6 +1,18 @@
-/** Calendar days as whole numbers (days since 1970-01-01, UTC), so intervals are subtraction. */
+const known = new Map<string, number>();
+
+/**
+ * Calendar days as whole numbers (days since 1970-01-01, UTC), so intervals
+ * are subtraction. Remembered: a ledger holds a million facts but only a few
+ * thousand distinct days.
+ */
 export function dayNumber(date: string): number {
-  return Math.floor(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+  const day = date.length === 10 ? date : date.slice(0, 10);
+  let number = known.get(day);
+  if (number === undefined) {
+    number = Math.floor(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
+    if (known.size < 100_000) known.set(day, number);
+  }
+  return number;
 }
 
 export function dayString(day: number): string {

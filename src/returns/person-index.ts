@@ -39,7 +39,7 @@ export class PersonIndex {
     const day = dayNumber(fact.eventDate);
     const inWindow = day >= this.window.from && day <= this.window.to;
     this.recordTimeliness(fact, day);
-    person.ages.push({ day: dayNumber(fact.notifiedDate), child: fact.child });
+    person.ages.push(dayNumber(fact.notifiedDate) * 2 + (fact.child ? 1 : 0));
     switch (fact.type) {
       case 'ppo-status-change': {
         const status = fieldOf(fact, 'body.status');
@@ -108,6 +108,8 @@ export class PersonIndex {
   }
 
   private personFor(keys: readonly string[]): Person {
+    // Nearly every fact has one key already seen and a root of its own: one Map lookup.
+    if (keys.length === 1 && this.parent.get(keys[0]!) === keys[0]) return this.byKey.get(keys[0]!)!;
     let root = this.root(keys[0]!);
     for (const key of keys.slice(1)) root = this.union(root, this.root(key));
     return this.byKey.get(root)!;

@@ -36,8 +36,8 @@ export interface Person {
   referrals: Array<{ day: number; need: string }>;
   flagUpdates: number[];
   queries: Array<{ day: number; agency: string }>;
-  /** Whether each fact was recorded while the person was under 18, by its notification day. */
-  ages: Array<{ day: number; child: boolean }>;
+  /** Whether each fact was recorded while the person was under 18, by its notification day: day * 2 + 1 for a child, day * 2 for an adult (plain numbers, no object per fact). */
+  ages: number[];
   /** The first charge the ledger has ever seen for them (even outside the compilation's window). */
   firstCharge: number | undefined;
 }
@@ -73,5 +73,5 @@ export function sortPerson(person: Person): void {
   person.referrals.sort((a, b) => a.day - b.day);
   person.flagUpdates.sort(byDay);
   person.queries.sort((a, b) => a.day - b.day);
-  person.ages.sort((a, b) => a.day - b.day);
+  person.ages.sort(byDay);
 }

@@ -73,11 +73,12 @@ export function createLedgerStore(options: LedgerStoreOptions): LedgerStore {
     for (;;) {
       const chunk = await redis.getrange(keys.month(month), offset, offset + CHUNK_BYTES - 1);
       if (chunk.length === 0) break;
-      offset += Buffer.byteLength(chunk);
+      // Every line is ASCII (codes, days, hex keys, ids), so characters are bytes.
+      offset += chunk.length;
       const lines = (carry + chunk).split('\n');
       carry = lines.pop() ?? '';
       yield* lines;
-      if (Buffer.byteLength(chunk) < CHUNK_BYTES) break;
+      if (chunk.length < CHUNK_BYTES) break;
     }
     if (carry !== '') yield carry;
   }
