@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileMeasures } from '../compile-return.js';
 import type { DisclosureRules } from '../disclosure-rules.js';
@@ -31,6 +34,11 @@ describe('every measure', () => {
       expect(measure.feeds.length).toBeGreaterThan(0);
     }
     expect(new Set(MEASURES.map((measure) => measure.id)).size).toBe(MEASURES.length);
+  });
+
+  it('is listed in docs/returns.md with its id and the types that feed it', () => {
+    const doc = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/returns.md'), 'utf8');
+    for (const measure of MEASURES) expect(doc, measure.id).toContain(`| \`${measure.id}\` |`);
   });
 
   it('with no events: counts are 0 and derived figures are not applicable, never NaN', async () => {
