@@ -26,10 +26,13 @@ export interface MeasureResult {
 const LOOK_BACK_DAYS = 90;
 const LOOK_AHEAD_DAYS = 365;
 
-export async function compileMeasures(facts: AsyncIterable<LedgerFact> | Iterable<LedgerFact>, period: Period, rules: DisclosureRules, measures: readonly MeasureDefinition[] = MEASURES): Promise<MeasureResult[]> {
+/** `facts`: the ledger's batches (LedgerStore.read), or plain facts (tests). */
+export async function compileMeasures(facts: AsyncIterable<readonly LedgerFact[]> | Iterable<LedgerFact>, period: Period, rules: DisclosureRules, measures: readonly MeasureDefinition[] = MEASURES): Promise<MeasureResult[]> {
   const previous = previousPeriod(period);
   const index = new PersonIndex({ from: previous.startDay - LOOK_BACK_DAYS, to: period.endDay + LOOK_AHEAD_DAYS }, { from: period.startDay, to: period.endDay });
-  for await (const fact of facts) index.add(fact);
+  if (Symbol.asyncIterator in facts) {
+    for await (const batch of facts) for (const fact of batch) index.add(fact);
+  } else for (const fact of facts) index.add(fact);
   const people = index.people();
   const active = people.flatMap((person) => {
     const strand = isActiveIn(person, period) ? strandIn(person, period) : undefined;

@@ -18,8 +18,8 @@ export interface LedgerStore {
   position(): Promise<number>;
   /** How many facts the ledger holds now. */
   size(): Promise<number>;
-  /** Every fact up to `position`, month by month, read in chunks so memory stays flat. */
-  read(position: number): AsyncIterable<LedgerFact>;
+  /** Every fact up to `position`, month by month, in batches (one per chunk read) so memory stays flat. */
+  read(position: number): AsyncIterable<LedgerFact[]>;
   /** Each month's facts with their message ids, for the retention sweep. */
   months(): Promise<string[]>;
   monthFacts(month: string): Promise<Array<{ fact: LedgerFact; messageId: string }>>;
@@ -67,7 +67,8 @@ export function createLedgerStore(options: LedgerStoreOptions): LedgerStore {
   const { redis } = options;
   const keys = ledgerKeys(options.prefix);
 
-  async function* linesOf(month: string): AsyncIterable<string> {
+  /** A month's lines, a chunk's worth at a time. */
+  async function* linesOf(month: string): AsyncIterable<string[]> {
     let offset = 0;
     let carry = '';
     for (;;) {
@@ -77,10 +78,10 @@ export function createLedgerStore(options: LedgerStoreOptions): LedgerStore {
       offset += chunk.length;
       const lines = (carry + chunk).split('\n');
       carry = lines.pop() ?? '';
-      yield* lines;
+      yield lines;
       if (chunk.length < CHUNK_BYTES) break;
     }
-    if (carry !== '') yield carry;
+    if (carry !== '') yield [carry];
   }
 
   return {
@@ -100,9 +101,13 @@ export function createLedgerStore(options: LedgerStoreOptions): LedgerStore {
     async *read(position) {
       if (position <= 0) return;
       for (const month of await this.months()) {
-        for await (const line of linesOf(month)) {
-          const { fact } = decodeFact(line);
-          if (fact.seq <= position) yield fact;
+        for await (const lines of linesOf(month)) {
+          const batch: LedgerFact[] = [];
+          for (const line of lines) {
+            const { fact } = decodeFact(line);
+            if (fact.seq <= position) batch.push(fact);
+          }
+          yield batch;
         }
       }
     },
@@ -111,7 +116,7 @@ export function createLedgerStore(options: LedgerStoreOptions): LedgerStore {
     },
     async monthFacts(month) {
       const out: Array<{ fact: LedgerFact; messageId: string }> = [];
-      for await (const line of linesOf(month)) out.push(decodeFact(line));
+      for await (const lines of linesOf(month)) for (const line of lines) out.push(decodeFact(line));
       return out;
     },
     async remove(month, items) {
