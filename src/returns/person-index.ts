@@ -22,9 +22,14 @@ export interface Timeliness {
   factsByType: Map<string, number>;
 }
 
+/** A subject key in the union-find: its parent key, and the person while it is a root. */
+interface KeyNode {
+  parent: KeyNode;
+  person: Person;
+}
+
 export class PersonIndex {
-  private readonly parent = new Map<string, string>();
-  private readonly byKey = new Map<string, Person>();
+  private readonly nodes = new Map<string, KeyNode>();
   private nextId = 0;
   readonly timeliness: Timeliness = { lagByType: new Map(), lagByAgency: new Map(), factsByType: new Map() };
 
@@ -90,7 +95,7 @@ export class PersonIndex {
   /** Every person, each timeline sorted. */
   people(): Person[] {
     const seen = new Set<Person>();
-    for (const key of this.byKey.keys()) seen.add(this.byKey.get(this.root(key))!);
+    for (const node of this.nodes.values()) seen.add(this.find(node).person);
     const people = [...seen].sort((a, b) => a.id - b.id);
     people.forEach(sortPerson);
     return people;
@@ -108,34 +113,38 @@ export class PersonIndex {
   }
 
   private personFor(keys: readonly string[]): Person {
-    // Nearly every fact has one key already seen and a root of its own: one Map lookup.
-    if (keys.length === 1 && this.parent.get(keys[0]!) === keys[0]) return this.byKey.get(keys[0]!)!;
-    let root = this.root(keys[0]!);
-    for (const key of keys.slice(1)) root = this.union(root, this.root(key));
-    return this.byKey.get(root)!;
+    let root = this.find(this.nodeOf(keys[0]!));
+    for (const key of keys.slice(1)) root = this.union(root, this.find(this.nodeOf(key)));
+    return root.person;
   }
 
-  private root(key: string): string {
-    if (!this.parent.has(key)) {
-      this.parent.set(key, key);
-      this.byKey.set(key, newPerson(this.nextId++));
-      return key;
-    }
-    let node = key;
-    while (this.parent.get(node) !== node) {
-      const up = this.parent.get(node)!;
-      this.parent.set(node, this.parent.get(up)!);
-      node = up;
+  private nodeOf(key: string): KeyNode {
+    let node = this.nodes.get(key);
+    if (!node) {
+      node = { parent: undefined as unknown as KeyNode, person: newPerson(this.nextId++) };
+      node.parent = node;
+      this.nodes.set(key, node);
     }
     return node;
   }
 
-  private union(a: string, b: string): string {
+  private find(node: KeyNode): KeyNode {
+    let root = node;
+    while (root.parent !== root) root = root.parent;
+    // Path compression: every node on the way now points at the root.
+    while (node.parent !== root) {
+      const next = node.parent;
+      node.parent = root;
+      node = next;
+    }
+    return root;
+  }
+
+  private union(a: KeyNode, b: KeyNode): KeyNode {
     if (a === b) return a;
-    const [keep, drop] = this.byKey.get(a)!.id <= this.byKey.get(b)!.id ? [a, b] : [b, a];
-    mergePerson(this.byKey.get(keep)!, this.byKey.get(drop)!);
-    this.parent.set(drop, keep);
-    this.byKey.set(drop, this.byKey.get(keep)!);
+    const [keep, drop] = a.person.id <= b.person.id ? [a, b] : [b, a];
+    mergePerson(keep.person, drop.person);
+    drop.parent = keep;
     return keep;
   }
 }
