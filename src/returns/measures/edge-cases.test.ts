@@ -33,7 +33,7 @@ describe.each(Object.entries(EDGE_CASES))('%s', (_name, history) => {
   it.each(MEASURES.map((measure) => [measure.id]))('%s holds together', async (measureId) => {
     const [measure] = await compileMeasures(history().facts, Q1, RAW, MEASURES.filter((candidate) => candidate.id === measureId));
     expect(measure!.cells.length).toBeGreaterThan(0);
-    const byMetric = new Map<string, typeof measure.cells>();
+    const byMetric = new Map<string, NonNullable<typeof measure>["cells"]>();
     for (const cell of measure!.cells) byMetric.set(cell.metric, [...(byMetric.get(cell.metric) ?? []), cell]);
     for (const [metric, cells] of byMetric) {
       const total = cells.find((cell) => cell.breakdown === 'all')!;
