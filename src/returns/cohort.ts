@@ -56,7 +56,7 @@ export function inCustodyOn(person: Person, day: number): boolean {
 
 /** A child in the period: a fact recorded while under 18 during it, or the last fact before it was. */
 export function childIn(person: Person, period: Pick<Period, 'startDay' | 'endDay'>): boolean {
-  let before: boolean | undefined;
+  let before: boolean | undefined = person.ageBefore === undefined || Math.floor(person.ageBefore / 2) >= period.startDay ? undefined : person.ageBefore % 2 === 1;
   for (const age of person.ages) {
     const day = Math.floor(age / 2);
     const child = age % 2 === 1;

@@ -44,7 +44,11 @@ export class PersonIndex {
     const day = dayNumber(fact.eventDate);
     const inWindow = day >= this.window.from && day <= this.window.to;
     this.recordTimeliness(fact, day);
-    person.ages.push(dayNumber(fact.notifiedDate) * 2 + (fact.child ? 1 : 0));
+    const age = dayNumber(fact.notifiedDate) * 2 + (fact.child ? 1 : 0);
+    // Only the period's facts and the latest before it say whether someone was a child in it.
+    if (age < this.period.from * 2) {
+      if (person.ageBefore === undefined || age > person.ageBefore) person.ageBefore = age;
+    } else if (age <= this.period.to * 2 + 1) person.ages.push(age);
     switch (fact.type) {
       case 'ppo-status-change': {
         const status = fieldOf(fact, 'body.status');

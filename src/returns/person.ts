@@ -36,14 +36,19 @@ export interface Person {
   referrals: Array<{ day: number; need: string }>;
   flagUpdates: number[];
   queries: Array<{ day: number; agency: string }>;
-  /** Whether each fact was recorded while the person was under 18, by its notification day: day * 2 + 1 for a child, day * 2 for an adult (plain numbers, no object per fact). */
+  /**
+   * Whether facts were recorded while the person was under 18, by notification
+   * day, as day * 2 + 1 for a child and day * 2 for an adult (plain numbers):
+   * each fact in the period, and the latest one before it.
+   */
   ages: number[];
+  ageBefore: number | undefined;
   /** The first charge the ledger has ever seen for them (even outside the compilation's window). */
   firstCharge: number | undefined;
 }
 
 export function newPerson(id: number): Person {
-  return { id, status: [], arrests: [], charges: [], court: [], releases: [], custodyStarts: [], referrals: [], flagUpdates: [], queries: [], ages: [], firstCharge: undefined };
+  return { id, status: [], arrests: [], charges: [], court: [], releases: [], custodyStarts: [], referrals: [], flagUpdates: [], queries: [], ages: [], ageBefore: undefined, firstCharge: undefined };
 }
 
 /** Folds `from` into `into` (two subject keys turned out to be one person). */
@@ -58,6 +63,7 @@ export function mergePerson(into: Person, from: Person): void {
   into.flagUpdates.push(...from.flagUpdates);
   into.queries.push(...from.queries);
   into.ages.push(...from.ages);
+  if (from.ageBefore !== undefined && (into.ageBefore === undefined || from.ageBefore > into.ageBefore)) into.ageBefore = from.ageBefore;
   if (from.firstCharge !== undefined && (into.firstCharge === undefined || from.firstCharge < into.firstCharge)) into.firstCharge = from.firstCharge;
 }
 
