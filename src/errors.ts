@@ -108,6 +108,10 @@ const STATUS_BY_CODE = {
   AUDIT_STORE_NOT_SHARED: 500,
   AUDIT_CURSOR_INVALID: 400,
 
+  // --- scheme returns
+  PERIOD_INVALID: 400,
+  RETURN_FORMAT_INVALID: 400,
+
   // --- delivery and inbox
   INBOX_ITEM_NOT_FOUND: 404,
   /** A recipient's pull inbox holds its quota of items or bytes. */

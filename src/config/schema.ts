@@ -109,6 +109,17 @@ export const configSchema = z.object({
   DPO_TOKEN_MAX_LIFETIME_SECONDS: integer(60, 24 * 3600).default(3600),
 
   ALLOW_DEMO_CERTS: booleanFlag.optional(),
+
+  /** The most facts the statistics ledger holds (one per message that feeds it); past it, facts are refused and audited. */
+  STATISTICS_MAX_FACTS: integer(1000, 100_000_000).default(10_000_000),
+  /** Scheme returns disclosure control (docs/returns.md): counts 1 to N-1 are shown as `<N`. */
+  RETURNS_SUPPRESS_BELOW: integer(2, 100).default(5),
+  /** No percentage or rate on a denominator under this. */
+  RETURNS_MIN_DENOMINATOR: integer(1, 1000).default(10),
+  /** No median on fewer values than this. */
+  RETURNS_MIN_MEDIAN_VALUES: integer(1, 1000).default(5),
+  /** No before/after comparison on a cohort under this (the Justice Data Lab's minimum). */
+  RETURNS_MIN_COMPARISON_COHORT: integer(1, 100_000).default(60),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

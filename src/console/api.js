@@ -29,7 +29,7 @@ export function identity() {
     const payload = value.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
     const binary = atob(payload + '='.repeat((4 - (payload.length % 4)) % 4));
     const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))));
-    return { name: claims.name, agency: claims.agency, scheme: claims.scope === 'scheme', expires: claims.exp ? new Date(claims.exp * 1000) : null };
+    return { name: claims.name, agency: claims.agency, scheme: claims.scope === 'scheme', manager: claims.scope === 'scheme-manager', expires: claims.exp ? new Date(claims.exp * 1000) : null };
   } catch {
     return null;
   }

@@ -3,6 +3,7 @@ import { clear, h } from './dom.js';
 import { renderEntry } from './pages/entry.js';
 import { renderIntegrity } from './pages/integrity.js';
 import { renderOverview } from './pages/overview.js';
+import { renderReturns } from './pages/returns.js';
 import { renderSearch } from './pages/search.js';
 import { renderSubject } from './pages/subject.js';
 
@@ -13,6 +14,7 @@ const ROUTES = [
   { pattern: /^#\/subject$/, nav: 'subject', title: 'Subject report', render: renderSubject },
   { pattern: /^#\/integrity$/, nav: 'integrity', title: 'Integrity', render: renderIntegrity },
   { pattern: /^#\/overview$/, nav: 'overview', title: 'Overview', render: renderOverview },
+  { pattern: /^#\/returns$/, nav: 'returns', title: 'Scheme returns', render: renderReturns, forManagers: true },
 ];
 
 const main = document.getElementById('main');
@@ -23,7 +25,7 @@ function showIdentity() {
   clear(who);
   const me = identity();
   if (!me) return;
-  const scope = me.scheme ? 'scheme DPO (all agencies)' : `DPO for ${me.agency}`;
+  const scope = me.manager ? 'scheme manager (returns only)' : me.scheme ? 'scheme DPO (all agencies)' : `DPO for ${me.agency}`;
   who.append(
     h('span', { class: 'who-name' }, me.name ?? 'DPO'),
     ' · ',
@@ -56,8 +58,11 @@ async function route(reason) {
     if (mine > 1) focusHeading();
     return;
   }
-  if (!window.location.hash || window.location.hash === '#') {
-    history.replaceState(null, '', '#/search');
+  // A scheme manager sees the returns and nothing of the audit log: the hub refuses the rest, and so does the menu.
+  const manager = identity()?.manager === true;
+  for (const link of document.querySelectorAll('nav a[data-nav]')) link.closest('li').hidden = manager ? link.dataset.nav !== 'returns' : link.dataset.nav === 'returns' && identity()?.scheme !== true;
+  if (!window.location.hash || window.location.hash === '#' || (manager && window.location.hash !== '#/returns')) {
+    history.replaceState(null, '', manager ? '#/returns' : '#/search');
   }
   const hash = window.location.hash;
   const found = ROUTES.find((candidate) => candidate.pattern.test(hash));

@@ -42,8 +42,13 @@ function figuresTable(caption, headings, rows) {
   );
 }
 
-/** Lines over days: series = [{ label, values }]. */
-export function lineChart({ title, description, days, series, maxSeries = 8 }) {
+/**
+ * Lines over days: series = [{ label, values }]. `formatLabel` names each
+ * point on the axis (a day by default; a quarter for the returns' trends). A
+ * null value (a withheld figure) is a gap, not a zero; `totals: false` leaves
+ * out the sums, which mean nothing for percentages.
+ */
+export function lineChart({ title, description, days, series, maxSeries = 8, formatLabel = shortDay, totals = true }) {
   const id = `chart-${++chartCount}`;
   const shown = series.slice(0, maxSeries);
   const width = 720;
@@ -51,7 +56,7 @@ export function lineChart({ title, description, days, series, maxSeries = 8 }) {
   const margin = { top: 16, right: 16, bottom: 40, left: 48 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
-  const top = niceMax(Math.max(1, ...shown.flatMap((item) => item.values)));
+  const top = niceMax(Math.max(1, ...shown.flatMap((item) => item.values.filter((value) => value !== null))));
   const x = (index) => margin.left + (days.length <= 1 ? plotWidth / 2 : (index / (days.length - 1)) * plotWidth);
   const y = (value) => margin.top + plotHeight - (value / top) * plotHeight;
   const svg = s(
@@ -67,7 +72,7 @@ export function lineChart({ title, description, days, series, maxSeries = 8 }) {
       const every = Math.max(1, Math.ceil(days.length / 8));
       // The last day is labelled too, unless it would sit on top of the previous label.
       const last = index === days.length - 1 && index % every >= Math.ceil(every / 2);
-      return index % every === 0 || last ? s('text', { class: 'axis-label', x: x(index), y: height - margin.bottom + 18, 'text-anchor': 'middle' }, shortDay(day)) : null;
+      return index % every === 0 || last ? s('text', { class: 'axis-label', x: x(index), y: height - margin.bottom + 18, 'text-anchor': 'middle' }, formatLabel(day)) : null;
     }),
     s('line', { class: 'axis', x1: margin.left, x2: width - margin.right, y1: y(0), y2: y(0) }),
     shown.map((item, seriesIndex) =>
@@ -79,9 +84,9 @@ export function lineChart({ title, description, days, series, maxSeries = 8 }) {
           stroke: COLOURS[seriesIndex % COLOURS.length],
           'stroke-width': 2.5,
           'stroke-dasharray': DASHES[seriesIndex % DASHES.length] || null,
-          points: item.values.map((value, index) => `${x(index).toFixed(1)},${y(value).toFixed(1)}`).join(' '),
+          points: item.values.map((value, index) => (value === null ? null : `${x(index).toFixed(1)},${y(value).toFixed(1)}`)).filter(Boolean).join(' '),
         }),
-        item.values.map((value, index) => (value > 0 ? s('circle', { cx: x(index).toFixed(1), cy: y(value).toFixed(1), r: 3, fill: COLOURS[seriesIndex % COLOURS.length] }, s('title', {}, `${item.label}, ${shortDay(days[index])}: ${value}`)) : null)),
+        item.values.map((value, index) => (value !== null && value > 0 ? s('circle', { cx: x(index).toFixed(1), cy: y(value).toFixed(1), r: 3, fill: COLOURS[seriesIndex % COLOURS.length] }, s('title', {}, `${item.label}, ${formatLabel(days[index])}: ${value}`)) : null)),
       ),
     ),
   );
@@ -89,7 +94,7 @@ export function lineChart({ title, description, days, series, maxSeries = 8 }) {
     'ul',
     { class: 'legend' },
     shown.map((item, seriesIndex) =>
-      h('li', {}, s('svg', { width: 28, height: 10, 'aria-hidden': 'true' }, s('line', { x1: 0, x2: 28, y1: 5, y2: 5, stroke: COLOURS[seriesIndex % COLOURS.length], 'stroke-width': 3, 'stroke-dasharray': DASHES[seriesIndex % DASHES.length] || null })), ` ${item.label} (${item.values.reduce((a, b) => a + b, 0)})`),
+      h('li', {}, s('svg', { width: 28, height: 10, 'aria-hidden': 'true' }, s('line', { x1: 0, x2: 28, y1: 5, y2: 5, stroke: COLOURS[seriesIndex % COLOURS.length], 'stroke-width': 3, 'stroke-dasharray': DASHES[seriesIndex % DASHES.length] || null })), totals ? ` ${item.label} (${item.values.reduce((a, b) => a + (b ?? 0), 0)})` : ` ${item.label}`),
     ),
   );
   const note = series.length > shown.length ? h('p', { class: 'muted' }, `The ${shown.length} largest of ${series.length} are drawn; the table lists all.`) : null;
@@ -98,7 +103,9 @@ export function lineChart({ title, description, days, series, maxSeries = 8 }) {
     { class: 'chart-figure' },
     h('figcaption', {}, title),
     series.length === 0 ? h('p', { class: 'muted' }, 'Nothing in this period.') : [svg, legend, note],
-    figuresTable(title, ['Series', ...days.map(shortDay), 'Total'], series.map((item) => [item.label, ...item.values, item.values.reduce((a, b) => a + b, 0)])),
+    totals
+      ? figuresTable(title, ['Series', ...days.map(formatLabel), 'Total'], series.map((item) => [item.label, ...item.values, item.values.reduce((a, b) => a + b, 0)]))
+      : figuresTable(title, ['Series', ...days.map(formatLabel)], series.map((item) => [item.label, ...item.values.map((value, index) => item.shown?.[index] ?? (value === null ? 'withheld' : value))])),
   );
 }
 

@@ -10,7 +10,8 @@ import { HubError } from '../errors.js';
  * configured); for the embedded default the hub runs its own small issuer.
  *
  * Least privilege: an agency DPO's scope is their agency; only a token with
- * `scope: scheme` sees every agency's entries.
+ * `scope: scheme` sees every agency's entries. A `scheme-manager` token sees
+ * the scheme returns (aggregate statistics) and nothing of the audit log.
  */
 export const DPO_TOKEN_ALGORITHMS = ['ES256'] as const;
 
@@ -18,10 +19,10 @@ const dpoClaimsSchema = z.object({
   sub: z.string().min(1).max(128),
   name: z.string().min(1).max(200),
   agency: z.string().regex(/^[a-z0-9-]{2,64}$/),
-  scope: z.enum(['agency', 'scheme']),
+  scope: z.enum(['agency', 'scheme', 'scheme-manager']),
 });
 
-export type DpoScope = { kind: 'scheme' } | { kind: 'agency'; agencyId: string };
+export type DpoScope = { kind: 'scheme' } | { kind: 'scheme-manager' } | { kind: 'agency'; agencyId: string };
 
 export interface DpoIdentity {
   subject: string;
@@ -83,7 +84,7 @@ export function createDpoTokenVerifier(options: DpoTokenVerifierOptions): DpoTok
           subject: claims.sub,
           name: claims.name,
           agencyId: claims.agency,
-          scope: claims.scope === 'scheme' ? { kind: 'scheme' } : { kind: 'agency', agencyId: claims.agency },
+          scope: claims.scope === 'agency' ? { kind: 'agency', agencyId: claims.agency } : { kind: claims.scope },
         };
       } catch (error) {
         if (error instanceof errors.JWTExpired) throw new HubError('TOKEN_EXPIRED', 'the sign-in token has expired');
@@ -125,7 +126,7 @@ function isKeySetUnavailable(error: unknown): boolean {
 export interface EmbeddedDpoIssuer {
   issuer: string;
   jwks: { keys: JWK[] };
-  issue(input: { agencyId: string; name: string; schemeDpo?: boolean; ttlSeconds: number; audience: string }): Promise<string>;
+  issue(input: { agencyId: string; name: string; schemeDpo?: boolean; schemeManager?: boolean; ttlSeconds: number; audience: string }): Promise<string>;
 }
 
 /** The embedded default's own issuer: an ES256 key kept beside the hub's data. */
@@ -137,8 +138,8 @@ export async function createEmbeddedDpoIssuer(issuer: string, privateKey?: KeyOb
   return {
     issuer,
     jwks: { keys: [{ ...publicJwk, kid, alg: 'ES256', use: 'sig' }] },
-    async issue({ agencyId, name, schemeDpo, ttlSeconds, audience }) {
-      return new SignJWT({ name, agency: agencyId, scope: schemeDpo ? 'scheme' : 'agency' })
+    async issue({ agencyId, name, schemeDpo, schemeManager, ttlSeconds, audience }) {
+      return new SignJWT({ name, agency: agencyId, scope: schemeManager ? 'scheme-manager' : schemeDpo ? 'scheme' : 'agency' })
         .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
         .setIssuer(issuer)
         .setAudience(audience)

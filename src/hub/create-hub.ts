@@ -37,6 +37,7 @@ import { createIdempotencyStore } from '../routing/idempotency-store.js';
 import type { IntakeAnswer } from '../routing/intake.js';
 import type { MessageRecord } from '../routing/ports.js';
 import type { QueryRecord } from '../routing/query.js';
+import { createLedgerStore, createStatisticsFeed, createStatisticsPort, eraseExpiredFacts, type LedgerStore } from '../statistics/index.js';
 import { createAgencyDirectory, type AgencyDirectory } from './agency-directory.js';
 import { loadHubKeyRing, type HubKeyRing } from './hub-key-ring.js';
 import { loadHubSecrets } from './local-secrets.js';
@@ -67,6 +68,8 @@ export interface HubParts {
   subjectKeyer: ReturnType<typeof createSubjectKeyer>;
   keys: HubKeyRing;
   archiveDir: string;
+  /** The statistics ledger scheme returns are compiled from. */
+  ledger: LedgerStore;
 }
 
 export interface Hub {
@@ -224,6 +227,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const flags = createFlagRegister({ redis, prefix: config.REDIS_KEY_PREFIX, cipher: createFlagCipher(secrets.flagEncryptionKey), audit });
     const subjectKeysOf = (record: MessageRecord) =>
       subjectIdentifiersOf(record.subject as never).map((identifier) => subjectKeyer({ kind: identifier.kind, value: identifier.value }));
+    const ledger = createLedgerStore({ redis, prefix: config.REDIS_KEY_PREFIX, maxFacts: config.STATISTICS_MAX_FACTS });
+    const statistics = createStatisticsPort(createStatisticsFeed(() => policy.current()), ledger, config.STATISTICS_MAX_FACTS, logger);
     const openMessage = createMessageOpener(config, () => keys, agencies);
     const policyPort = createPolicyPort(policy);
     const reseal = createResealer(config, keys, agencies);
@@ -236,6 +241,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       closers.push(every(60_000, () => flags.expireDue(), (error) => logger.error('flag expiry failed', { error })));
       // Entries older than AUDIT_ARCHIVE_AFTER_HOURS move to archive segment files (docs/audit-format.md).
       const archiveAfterMs = config.AUDIT_ARCHIVE_AFTER_HOURS * 3600_000;
+      // Statistics facts past their retain-until day are erased, each with an audit entry.
+      closers.push(every(3600_000, () => eraseExpiredFacts({ store: ledger, audit }, new Date()), (error) => logger.error('statistics retention failed', { error })));
       closers.push(every(15 * 60_000, () => auditLog.archive({ olderThan: new Date(Date.now() - archiveAfterMs) }), (error) => logger.error('audit archive failed', { error })));
     }
 
@@ -243,7 +250,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const { url: metricsUrl } = await metricsServer.listen();
     closers.push(() => metricsServer.close());
 
-    const parts: HubParts = { config, redis, auditLog, policy, delivery, subjectKeyer, keys, archiveDir };
+    const parts: HubParts = { config, redis, auditLog, policy, delivery, subjectKeyer, keys, archiveDir, ledger };
     if (role === 'worker') return { parts, url: undefined, metricsUrl, close, reloadPolicy };
 
     // Refused envelopes are folded per agency like refused sign-ins (src/http/refused-requests.ts).
@@ -267,6 +274,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       flags,
       metrics,
       afterWrites: () => afterWrites(),
+      statistics,
     });
 
     const publicRoutes = options.publicRoutes ? await options.publicRoutes(parts) : [];

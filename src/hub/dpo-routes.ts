@@ -6,6 +6,8 @@ import { auditRoutes } from '../http/routes/audit.js';
 import { auditCatalogFromPolicySet } from '../http/routes/audit-catalog.js';
 import { consoleRoutes } from '../http/routes/console.js';
 import { signingCertificatesRoute } from '../http/routes/audit-signing-certificates.js';
+import { returnsRoutes } from '../http/routes/returns.js';
+import { createReturnsService, disclosureRulesFrom, loadTargets } from '../returns/index.js';
 import type { HubParts } from './create-hub.js';
 
 /**
@@ -18,9 +20,19 @@ export async function dpoRoutes(parts: HubParts): Promise<RouteModule[]> {
   const { config, redis, auditLog } = parts;
   const catalog = auditCatalogFromPolicySet(() => parts.policy.current());
   const auditSearch = createAuditSearch({ redis, prefix: config.REDIS_KEY_PREFIX, auditLog, subjectKeyer: parts.subjectKeyer, catalog });
+  const verifier = await dpoVerifier(parts);
+  const returns = createReturnsService({
+    ledger: parts.ledger,
+    redis,
+    prefix: config.REDIS_KEY_PREFIX,
+    policy: () => parts.policy.current(),
+    audit: auditLog,
+    rules: disclosureRulesFrom(config),
+  });
   return [
+    returnsRoutes({ verifier, returns, targets: () => loadTargets(config.POLICY_DIR) }),
     auditRoutes({
-      verifier: await dpoVerifier(parts),
+      verifier,
       auditLog,
       auditSearch,
       catalog,

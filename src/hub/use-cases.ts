@@ -7,6 +7,7 @@ import type { Delivery } from '../routing/delivery/index.js';
 import type { IdempotencyStore } from '../routing/idempotency-store.js';
 import { acceptMessage, type IntakeAnswer, type IntakeDeps } from '../routing/intake.js';
 import type { AuditPort, MessageRecord, OpenedMessage, PolicyPort, RefusalPort, ResealPort } from '../routing/ports.js';
+import type { StatisticsPort } from '../statistics/index.js';
 import { answerQuery, type QueryRecord } from '../routing/query.js';
 
 export interface UseCaseParts {
@@ -30,6 +31,7 @@ export interface UseCaseParts {
    * is not answered before the first attempt's writes are replicated.
    */
   afterWrites: () => Promise<void>;
+  statistics?: StatisticsPort;
 }
 
 type FlagChanges = Parameters<FlagRegister['apply']>[1];
@@ -102,6 +104,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
             clock: () => new Date(),
             flagReviewHorizon: () => parts.policy.current().catalog.flagReview,
             onFlagUpdate,
+            ...(parts.statistics ? { statistics: parts.statistics } : {}),
           },
           caller,
           compact,
@@ -124,6 +127,7 @@ export function bindUseCases(parts: UseCaseParts): MessageUseCases {
               const agency = parts.policy.current().registry.require(agencyId);
               return { agency: agency.id, name: agency.name, contact: { ...agency.designatedOfficer } };
             },
+            ...(parts.statistics ? { statistics: parts.statistics } : {}),
           },
           caller,
           compact,

@@ -1,3 +1,4 @@
+import { STATISTICS_LEDGER } from './statistics-recipient.js';
 import { createHash } from 'node:crypto';
 import type { Registry, SourceProblem, YamlSource } from '../registry/index.js';
 import type { Catalog } from './catalog-schema.js';
@@ -50,8 +51,9 @@ export function compilePolicySet(input: PolicySetInput): { ok: true; set: Policy
   const problems: SourceProblem[] = [];
   const typeSet = new Set(messages.types);
   const pathIndexByType = new Map(messages.types.map((t) => [t, schemaPathIndex(messages.fieldPathsOf(t))] as const));
-  const agencyIds = new Set(registry.agencies.map((a) => a.id));
-  const roles = new Set(registry.roles());
+  // The statistics ledger is a recipient rules may name, though no agency file lists it.
+  const agencyIds = new Set([...registry.agencies.map((a) => a.id), STATISTICS_LEDGER.id]);
+  const roles = new Set([...registry.roles(), STATISTICS_LEDGER.role]);
   const seenIds = new Map<string, string>();
   const rules: CompiledRule[] = [];
   let order = 0;

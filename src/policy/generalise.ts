@@ -8,6 +8,8 @@ import type { Generalisation } from './rule-schema.js';
  */
 
 const DATE_PREFIX = /^(\d{4})-\d{2}-\d{2}/;
+// A calendar date, or the date part of an RFC 3339 date-time (its time of day is dropped).
+const DAY_PREFIX = /^(\d{4}-\d{2}-\d{2})(?:$|T)/;
 // BS 7666 postcode: outward code (area + district) then inward code (sector digit + unit).
 const POSTCODE = /^([A-Z]{1,2}\d[A-Z\d]?) ?\d[A-Z]{2}$/i;
 
@@ -15,6 +17,8 @@ function generaliseString(value: string, how: Generalisation): string | undefine
   switch (how) {
     case 'year':
       return DATE_PREFIX.exec(value)?.[1];
+    case 'day':
+      return DAY_PREFIX.exec(value)?.[1];
     case 'postcode-district': {
       const outward = POSTCODE.exec(value.trim())?.[1];
       return outward?.toUpperCase() === outward ? outward : undefined;

@@ -18,3 +18,4 @@ export { lintPolicySet, type LintFinding } from './lint.js';
 export { runPolicyTests, type PolicyTestReport, type PolicyTestResult } from './run-policy-tests.js';
 export { policyTestFileSchema } from './policy-test-schema.js';
 export { capabilitiesOf, type Capabilities, type MessageTypeCapability, type PermitSummary, type ForbidSummary } from './capabilities.js';
+export { STATISTICS_LEDGER, STATISTICS_PURPOSE } from './statistics-recipient.js';

@@ -16,7 +16,7 @@ const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2}))?$/, 'expected a date YYYY-MM-DD or an RFC 3339 date-time');
 
-export const GENERALISATIONS = ['year', 'postcode-district', 'initials'] as const;
+export const GENERALISATIONS = ['year', 'day', 'postcode-district', 'initials'] as const;
 export type Generalisation = (typeof GENERALISATIONS)[number];
 
 const partiesSchema = z

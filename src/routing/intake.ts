@@ -5,6 +5,7 @@ import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
 import { assertPurposeInCatalog, assertSentToItsEndpoint, assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope, withExpectedSigner } from './caller-checks.js';
 import { assertFlagReviewDatesAhead, type FlagReviewHorizon } from './flag-review-dates.js';
 import { messageIdFor } from './message-id.js';
+import type { StatisticsPort } from '../statistics/statistics-port.js';
 import type {
   AuditPort,
   CallerIdentity,
@@ -51,6 +52,8 @@ export interface IntakeDeps {
    * the lawful basis of the register change for its audit entries.
    */
   onFlagUpdate?: (opened: OpenedMessage, messageId: string, subjectKeys: string[], basis: FlagUpdateBasis) => Promise<void>;
+  /** The statistics ledger, judged by the policy as one more recipient (src/statistics). */
+  statistics?: StatisticsPort;
 }
 
 /** Why a flag change is lawful: the rules that permitted sharing the update, and their legal bases. */
@@ -96,10 +99,13 @@ async function routeAndAnswer(deps: IntakeDeps, caller: CallerIdentity, opened: 
     await deps.audit.appendMany(refused, { once: onceKeyFor(messageId, refused) });
     throw error;
   }
+  const fact = await deps.statistics?.prepare({ record: opened.record, senderId: caller.agencyId, issuedAt: opened.issuedAt, messageId, correlationId: collection.correlationId, subjectKeys });
   // One atomic append for the collection and every decision: the log never
   // holds a disclosure without its collection, and it costs one round trip.
-  const decided = [collection, ...routed.entries];
+  const decided = [collection, ...routed.entries, ...(fact ? [fact.entry] : [])];
   await deps.audit.appendMany(decided, { once: onceKeyFor(messageId, decided) });
+  // Like a delivery, the statistics fact is written only once its entry is durable.
+  if (fact) await deps.statistics!.write(fact);
 
   // The register answers queries from permitted holders, so a flag the policy
   // did not let this sender share (wrong purpose, wrong sender, a child's

@@ -4,6 +4,7 @@ import { HubError } from '../errors.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
 import { assertPurposeInCatalog, assertSentToItsEndpoint, assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope, withExpectedSigner } from './caller-checks.js';
 import { messageIdFor } from './message-id.js';
+import type { StatisticsPort } from '../statistics/statistics-port.js';
 import type { AuditPort, CallerIdentity, MessageRecord, OpenedMessage, PolicyDecision, PolicyPort, RefusalPort, ResealPort, SubjectView } from './ports.js';
 
 /**
@@ -61,6 +62,8 @@ export interface QueryDeps {
   /** Every agency that could hold flags (the partner agencies). */
   candidateHolders(): string[];
   holderContact(agencyId: string): HolderContact;
+  /** The statistics ledger: a permitted query is counted (queries per arrest), never its answer. */
+  statistics?: StatisticsPort;
 }
 
 export interface QueryAnswer {
@@ -143,7 +146,15 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
     }
   }
 
-  await deps.audit.append(consultationEntry(opened, queryId, subjectKeys, permitted, decisions, disclosedFlags.length, fieldsDisclosed, fieldsWithheld, heldBack, registerKnowsChild));
+  const consultation = consultationEntry(opened, queryId, subjectKeys, permitted, decisions, disclosedFlags.length, fieldsDisclosed, fieldsWithheld, heldBack, registerKnowsChild);
+  // Only a question that was put to the register counts; a refused one was never asked.
+  const fact =
+    permitted.length > 0
+      ? await deps.statistics?.prepare({ record: opened.record, senderId: caller.agencyId, issuedAt: opened.issuedAt, messageId: queryId, correlationId: consultation.correlationId, subjectKeys })
+      : undefined;
+  if (fact) await deps.audit.appendMany([consultation, fact.entry]);
+  else await deps.audit.append(consultation);
+  if (fact) await deps.statistics!.write(fact);
   const answer = await deps.reseal.sealForRecipient(caller.agencyId, {
     type: 'risk-flag-answer',
     purpose: opened.record.purpose,

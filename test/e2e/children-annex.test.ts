@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEntries, eventually, example, leafPaths, trackUntil, type ExampleMessage, type IntakeBody } from '../support/e2e.js';
+import { sharingEntries, eventually, example, leafPaths, trackUntil, type ExampleMessage, type IntakeBody } from '../support/e2e.js';
 import { startReceiver, startTestHub, type TestHub, type TestReceiver } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -55,7 +55,7 @@ describe("the children's annex end to end", () => {
     // Default deny (no deciding rule); the offender manager's refusal names the annex.
     for (const recipient of answer.body.recipients) expect(recipient).toMatchObject({ rule: null, reason: expect.stringMatching(/^Refused: no rule permits/) });
     expect((answer.body.recipients[0] as { reason: string }).reason).toContain("children's annex");
-    const refusals = (await auditEntries(hub)).filter((entry) => entry.messageId === answer.body.id && entry.event === 'refusal');
+    const refusals = (await sharingEntries(hub)).filter((entry) => entry.messageId === answer.body.id && entry.event === 'refusal');
     expect(refusals.map((entry) => entry.recipients[0]).sort()).toEqual(['nv-probation', 'nv-yot']);
     expect(refusals.every((entry) => entry.isChild === true)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -99,7 +99,7 @@ describe("the children's annex end to end", () => {
 
     await trackUntil(police, id, 'nv-yot', 'delivered');
     await trackUntil(police, id, 'nv-childrens', 'delivered');
-    const entries = (await auditEntries(hub)).filter((entry) => entry.messageId === id);
+    const entries = (await sharingEntries(hub)).filter((entry) => entry.messageId === id);
     const disclosures = entries.filter((entry) => entry.event === 'disclosure');
     expect(disclosures.map((entry) => `${entry.recipients[0]}:${entry.outcome}`).sort()).toEqual(['nv-childrens:notice-queued', 'nv-childrens:queued', 'nv-yot:queued']);
     expect(disclosures.every((entry) => entry.isChild === true && entry.purpose === 'prevent-and-deter')).toBe(true);

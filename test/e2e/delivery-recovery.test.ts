@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIspHub } from '../support/cli.js';
-import { auditEntries, eventually, example, trackUntil, type IntakeBody, type TrackingBody } from '../support/e2e.js';
+import { sharingEntries, eventually, example, trackUntil, type IntakeBody, type TrackingBody } from '../support/e2e.js';
 import { startReceiver, startTestHub, type TestHub, type TestReceiver } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -54,7 +54,7 @@ describe('a recipient down, then back; a dead letter, then a replay', () => {
     expect(delivered.redelivery).toBe(true);
     await trackUntil(sender, answer.body.id, 'nv-probation', 'delivered');
     expect(probation.deliveries.filter((entry) => entry.messageId === answer.body.id)).toHaveLength(1);
-    const events = (await auditEntries(hub)).filter((entry) => entry.messageId === answer.body.id).map((entry) => entry.event);
+    const events = (await sharingEntries(hub)).filter((entry) => entry.messageId === answer.body.id).map((entry) => entry.event);
     expect(events).toContain('delivered');
     expect(events).not.toContain('delivery-failed');
   });
@@ -69,7 +69,7 @@ describe('a recipient down, then back; a dead letter, then a replay', () => {
     const report = await trackUntil(prison, id, 'nv-police', 'undeliverable', 15_000);
     expect(report.reason).toMatch(/failed 7 times/);
     expect(report.reason).toContain('http-503');
-    const failed = (await auditEntries(hub)).find((entry) => entry.event === 'delivery-failed' && entry.messageId === id);
+    const failed = (await sharingEntries(hub)).find((entry) => entry.event === 'delivery-failed' && entry.messageId === id);
     expect(failed).toMatchObject({ agency: 'hub', recipients: ['nv-police'], outcome: 'http-503' });
     // Other agencies still cannot see the message or its report.
     await expect((await hub.client('nv-housing')).track(id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -90,7 +90,7 @@ describe('a recipient down, then back; a dead letter, then a replay', () => {
     expect(delivery.redelivery).toBe(true);
     expect((delivery.claims['body'] as Record<string, unknown>)['needs']).toBeUndefined();
     await trackUntil(prison, id, 'nv-police', 'delivered');
-    const entries = (await auditEntries(hub)).filter((entry) => entry.messageId === id);
+    const entries = (await sharingEntries(hub)).filter((entry) => entry.messageId === id);
     expect(entries.map((entry) => entry.event)).toEqual(['collection', 'disclosure', 'delivery-failed', 'delivery-replayed', 'delivered']);
     expect(entries.find((entry) => entry.event === 'delivery-replayed')?.actor).toEqual({ id: 'ops.sam-operator', role: 'operator' });
     expect(await hub.hub.parts.delivery.service.listDeadLetters()).toEqual([]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxListing } from '../../src/routing/delivery/index.js';
 import { createInboxStore } from '../../src/routing/delivery/index.js';
-import { auditEntries, eventually, example, type IntakeBody, type TrackingBody } from '../support/e2e.js';
+import { sharingEntries, eventually, example, type IntakeBody, type TrackingBody } from '../support/e2e.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -72,7 +72,7 @@ describe('pull and ack, with tracking', () => {
     // Acknowledged items are gone: a second ack finds nothing.
     await expect(probation.ack(items[0]!.id)).rejects.toMatchObject({ code: 'INBOX_ITEM_NOT_FOUND' });
 
-    const events = (await auditEntries(hub)).filter((entry) => entry.messageId === sent[0]).map((entry) => `${entry.event}:${entry.agency}`);
+    const events = (await sharingEntries(hub)).filter((entry) => entry.messageId === sent[0]).map((entry) => `${entry.event}:${entry.agency}`);
     expect(events).toEqual(['collection:nv-police', 'disclosure:nv-police', 'collected:nv-probation', 'acknowledged:nv-probation']);
   });
 

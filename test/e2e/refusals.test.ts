@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgencyClientFromFiles, type AgencyClient } from '../../src/client/index.js';
 import type { InboxListing } from '../../src/routing/delivery/index.js';
-import { auditEntries, eventually, example, trackUntil, type IntakeBody, type TrackingBody } from '../support/e2e.js';
+import { sharingEntries, eventually, example, trackUntil, type IntakeBody, type TrackingBody } from '../support/e2e.js';
 import { certsDir, startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -47,7 +47,7 @@ describe('refusals end to end', () => {
       expect(response.status).toBe(401);
       expect(JSON.parse(response.body.toString()).error.code).toBe(code);
     }
-    const entries = (await auditEntries(hub)).slice(before);
+    const entries = (await sharingEntries(hub)).slice(before);
     const failures = entries.filter((entry) => entry.event === 'authentication-failed');
     expect(failures.length).toBeGreaterThanOrEqual(1);
     expect(failures[0]).toMatchObject({ decision: 'deny', outcome: code });
@@ -64,7 +64,7 @@ describe('refusals end to end', () => {
     const response = await housing.request('POST', '/v1/messages', jwe);
     expect(response.status).toBe(403);
     expect(JSON.parse(response.body.toString()).error.code).toBe('SIGNER_NOT_CALLER');
-    const entries = (await auditEntries(hub)).slice(before);
+    const entries = (await sharingEntries(hub)).slice(before);
     expect(entries).toEqual([expect.objectContaining({ event: 'refusal', agency: 'nv-housing', outcome: 'SIGNER_NOT_CALLER' })]);
   });
 
@@ -90,7 +90,7 @@ describe('refusals end to end', () => {
     // Unacknowledged items stay listed, so this listing holds every copy the replay could have made.
     const held = (await probation.inbox<InboxListing>({ limit: 100 })).items.filter((item) => item.messageId === id);
     expect(held).toHaveLength(1);
-    const events = (await auditEntries(hub)).filter((entry) => entry.messageId === id).map((entry) => entry.event);
+    const events = (await sharingEntries(hub)).filter((entry) => entry.messageId === id).map((entry) => entry.event);
     expect(events.filter((event) => event === 'collection')).toHaveLength(1);
     expect(events.filter((event) => event === 'disclosure')).toHaveLength(1);
   });
@@ -109,7 +109,7 @@ describe('refusals end to end', () => {
     expect(tracking.recipients).toContainEqual(
       expect.objectContaining({ agencyId: 'nv-housing', state: 'denied', ruleIds: expect.arrayContaining(['f-housing-no-criminal-justice-notices']) }),
     );
-    const refusal = (await auditEntries(hub)).find((entry) => entry.messageId === answer.body.id && entry.event === 'refusal');
+    const refusal = (await sharingEntries(hub)).find((entry) => entry.messageId === answer.body.id && entry.event === 'refusal');
     expect(refusal).toMatchObject({ decision: 'deny', recipients: ['nv-housing'], outcome: 'denied' });
     expect(refusal!.ruleIds).toContain('f-housing-no-criminal-justice-notices');
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEntries, example, type ExampleMessage, type IntakeBody } from '../support/e2e.js';
+import { auditEntries, sharingEntries, example, type ExampleMessage, type IntakeBody } from '../support/e2e.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -71,14 +71,14 @@ describe('risk-flag queries end to end', () => {
     expect(JSON.stringify(answer)).not.toContain('criminal exploitation');
     expect(answer['subject']).toBeUndefined();
 
-    const entry = (await auditEntries(hub)).find((candidate) => candidate.messageId === id);
+    const entry = (await sharingEntries(hub)).find((candidate) => candidate.messageId === id);
     expect(entry).toMatchObject({ event: 'consultation', decision: 'permit', agency: 'nv-yot', outcome: 'flags-disclosed', recipients: ['nv-yot'], isChild: true });
     expect(entry!.ruleIds).toContain('pd-risk-flag-query-between-panel-partners');
     expect(entry!.fieldsDisclosed.some((field) => field.startsWith('body.flags'))).toBe(true);
   });
 
   it("records each register change as an alteration carrying the permitting rule and its legal bases", async () => {
-    const alterations = (await auditEntries(hub)).filter((candidate) => candidate.event === 'alteration');
+    const alterations = (await sharingEntries(hub)).filter((candidate) => candidate.event === 'alteration');
     expect(alterations.map((candidate) => candidate.outcome)).toEqual(['flag-set', 'flag-set']);
     for (const alteration of alterations) {
       expect(alteration).toMatchObject({ agency: 'nv-police', messageType: 'risk-flag-update', purpose: 'child-safeguarding', isChild: true, ruleIds: ['pd-risk-flags-between-panel-partners'] });
@@ -107,7 +107,7 @@ describe('risk-flag queries end to end', () => {
     expect(strip(refused.answer)).toEqual(strip(nothing.answer));
     expect(strip(wrongPurpose.answer)).toEqual(strip(nothing.answer));
 
-    const entries = await auditEntries(hub);
+    const entries = await sharingEntries(hub);
     const entryFor = (queryId: string) => entries.filter((candidate) => candidate.messageId === queryId);
     expect(entryFor(refused.id)).toEqual([expect.objectContaining({ event: 'refusal', decision: 'deny', agency: 'nv-housing', outcome: 'query-not-permitted' })]);
     expect(entryFor(wrongPurpose.id)).toEqual([expect.objectContaining({ event: 'refusal', decision: 'deny', agency: 'nv-yot', outcome: 'query-not-permitted' })]);
@@ -123,7 +123,7 @@ describe('risk-flag queries end to end', () => {
     const query = await example('risk-flag-query');
     const { id, answer } = await (await hub.client('nv-yot')).query({ ...query, subject: otherChild });
     expect((answer as unknown as FlagAnswer).body).toEqual({ queryId: id, flags: [] });
-    const entries = await auditEntries(hub);
+    const entries = await sharingEntries(hub);
     expect(entries.filter((entry) => entry.messageId === refused.body.id).map((entry) => entry.event)).toEqual(['collection', 'refusal', 'refusal']);
     expect(entries.find((entry) => entry.messageId === id)).toMatchObject({ event: 'consultation', outcome: 'nothing-held' });
   });
@@ -134,13 +134,13 @@ describe('risk-flag queries end to end', () => {
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     const flags = (update.body as { flags: Array<Record<string, unknown>> }).flags.map((flag, position) => (position === 1 ? { ...flag, reviewDate: yesterday } : flag));
     const police = await hub.client('nv-police');
-    const before = (await auditEntries(hub)).length;
+    const before = (await sharingEntries(hub)).length;
     const refused = await police.send<{ error: { code: string; details: { issues: unknown[] } } }>({ ...update, subject: otherChild, body: { ...update.body, flags } });
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('MESSAGE_INVALID');
     expect(refused.body.error.details.issues).toEqual([{ path: 'body.flags[1].reviewDate', code: 'review_date_passed' }]);
     // Collected, then refused whole; other entries (deliveries still settling) may land beside them.
-    const entries = (await auditEntries(hub)).slice(before).filter((entry) => entry.messageType === 'risk-flag-update');
+    const entries = (await sharingEntries(hub)).slice(before).filter((entry) => entry.messageType === 'risk-flag-update');
     expect(entries.map((entry) => [entry.event, entry.outcome])).toEqual([
       ['collection', 'accepted'],
       ['refusal', 'MESSAGE_INVALID'],

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgencyClient } from '../../src/client/index.js';
 import { verifyCheckpoint, verifyFullLog, verifyInclusion } from '../../src/audit/index.js';
 import type { InboxListing } from '../../src/routing/delivery/index.js';
-import { auditEntries, eventually, example, trackUntil, type IntakeBody, type TrackingBody } from '../support/e2e.js';
+import { auditEntries, sharingEntries, eventually, example, trackUntil, type IntakeBody, type TrackingBody } from '../support/e2e.js';
 import { startReceiver, startTestHub, type TestHub, type TestReceiver } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -114,8 +114,9 @@ describe('two hubs on one Redis', () => {
     const size = await first.hub.parts.auditLog.size();
     expect(await second.hub.parts.auditLog.size()).toBe(size);
     expect(sizeBefore + appendedBy.first + appendedBy.second).toBe(size);
-    // charge: collection + 2 disclosures + 2 delivered; court outcome: collection + 2 disclosures + 1 delivered + collected + acknowledged.
-    expect(size - sizeBefore).toBe(charges.length * 5 + outcomes.length * 6);
+    // charge: collection + 2 disclosures + 2 delivered; court outcome: collection + 2 disclosures + 1 delivered + collected + acknowledged;
+    // each also feeds the statistics ledger (one more disclosure).
+    expect(size - sizeBefore).toBe(charges.length * 6 + outcomes.length * 7);
     const entries = await auditEntries(first);
     expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length: size }, (_, seq) => seq));
     expect(new Set(entries.map((entry) => entry.id)).size).toBe(size);
@@ -153,7 +154,7 @@ describe('two hubs on one Redis', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(copies(cps, id)).toEqual([false]);
     expect(copies(probation, id)).toEqual([false]);
-    const events = (await auditEntries(second)).filter((entry) => entry.messageId === id).map((entry) => entry.event);
+    const events = (await sharingEntries(second)).filter((entry) => entry.messageId === id).map((entry) => entry.event);
     expect(events.sort()).toEqual(['collection', 'delivered', 'delivered', 'disclosure', 'disclosure']);
   });
 

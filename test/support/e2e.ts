@@ -65,6 +65,15 @@ export async function auditEntries(hub: TestHub): Promise<AuditEntry[]> {
 }
 
 /**
+ * The log without the statistics ledger's entries (one `fact-written`
+ * disclosure per message that feeds it, docs/returns.md): what a test about
+ * sharing between agencies counts.
+ */
+export async function sharingEntries(hub: TestHub): Promise<AuditEntry[]> {
+  return (await auditEntries(hub)).filter((entry) => !entry.recipients.includes('scheme-statistics'));
+}
+
+/**
  * The leaf paths of a record, arrays written as `[]` the way rules name them
  * (`body.offences[].category`). An empty object or array counts as a leaf.
  */

@@ -39,6 +39,19 @@ describe('isp-hub dpo token', () => {
     expect((await verifier.verify(printed.token)).scope).toEqual({ kind: 'scheme' });
   });
 
+  it('--scheme-manager gives the scheme-manager scope (returns only); with --scheme-dpo it is refused', async () => {
+    const result = await runIspHub(['dpo', 'token', '--agency', 'nv-police', '--name', 'Sam Testperson', '--scheme-manager', '--json'], { env: env() });
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as { token: string };
+    const issuerUrl = embeddedDpoIssuerUrl('isp-hub');
+    const issuer = await loadOrCreateEmbeddedDpoIssuer(dataDir, issuerUrl);
+    const verifier = createDpoTokenVerifier({ issuer: issuerUrl, audience: 'isp-hub-console', jwks: issuer.jwks });
+    expect((await verifier.verify(printed.token)).scope).toEqual({ kind: 'scheme-manager' });
+    const both = await runIspHub(['dpo', 'token', '--agency', 'nv-police', '--name', 'Sam Testperson', '--scheme-manager', '--scheme-dpo'], { env: env() });
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('BAD_REQUEST');
+  });
+
   it('refuses an agency the ISP does not name (AGENCY_UNKNOWN) and an external issuer set-up (CONFIG_INVALID)', async () => {
     const unknown = await runIspHub(['dpo', 'token', '--agency', 'nv-nowhere', '--name', 'Alex Testperson'], { env: env() });
     expect(unknown.code).toBe(2);

@@ -19,10 +19,12 @@ export function register(program: Command): void {
     .requiredOption('--agency <id>', 'the DPO\'s agency (an id from policies/agencies.yaml)')
     .requiredOption('--name <name>', 'the DPO\'s name, as the audit log will show it')
     .option('--scheme-dpo', 'the scheme DPO: sees every agency\'s entries')
+    .option('--scheme-manager', 'a scheme manager: sees the scheme returns and nothing of the audit log')
     .option('--ttl <seconds>', 'lifetime of the token (default DPO_TOKEN_TTL_SECONDS)')
     .option('--url <base>', 'the hub\'s address as the browser reaches it (default https://HOST:PORT)')
     .option('--json', 'print { url, token, expiresAt } as JSON')
-    .action(async (options: { agency: string; name: string; schemeDpo?: boolean; ttl?: string; url?: string; json?: boolean }) => {
+    .action(async (options: { agency: string; name: string; schemeDpo?: boolean; schemeManager?: boolean; ttl?: string; url?: string; json?: boolean }) => {
+      if (options.schemeDpo && options.schemeManager) throw new HubError('BAD_REQUEST', 'give at most one of --scheme-dpo and --scheme-manager');
       const config = loadConfig(process.env);
       if (config.DPO_ISSUER || config.DPO_JWKS_URL) {
         throw new HubError('CONFIG_INVALID', 'DPO tokens come from the configured issuer (DPO_ISSUER); the embedded issuer is off');
@@ -44,6 +46,7 @@ export function register(program: Command): void {
         agencyId: options.agency,
         name,
         schemeDpo: options.schemeDpo === true,
+        schemeManager: options.schemeManager === true,
         ttlSeconds,
         audience: config.DPO_AUDIENCE,
       });
@@ -53,7 +56,7 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify({ url, token, expiresAt })}\n`);
       } else {
         process.stdout.write(`${url}\n`);
-        process.stderr.write(`isp-hub: sign-in link for ${options.schemeDpo ? 'the scheme DPO' : `a DPO of ${options.agency}`}, valid until ${expiresAt}\n`);
+        process.stderr.write(`isp-hub: sign-in link for ${options.schemeManager ? 'a scheme manager' : options.schemeDpo ? 'the scheme DPO' : `a DPO of ${options.agency}`}, valid until ${expiresAt}\n`);
       }
     });
 }

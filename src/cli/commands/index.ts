@@ -7,6 +7,7 @@ import { register as registerKeys } from './keys.js';
 import { register as registerDpo } from './dpo.js';
 import { register as registerDeliveries } from './deliveries.js';
 import { register as registerPolicy } from './policy.js';
+import { register as registerReturns } from './returns.js';
 
 /**
  * One line per command group. Each group lives in its own file and exports
@@ -21,5 +22,6 @@ export function registerCommands(program: Command): void {
   registerDeliveries(program);
   registerPolicy(program);
   registerAudit(program);
+  registerReturns(program);
   void program;
 }

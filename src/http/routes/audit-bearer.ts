@@ -58,5 +58,5 @@ export function dpoOf(res: Response): DpoIdentity {
 /** The DPO as the audit log's `actor`: their subject (agency/name-slug), and whether they read for the scheme. */
 export function dpoActor(identity: DpoIdentity): { id: string; role: string } {
   const id = actorIdFrom(identity.subject, 'dpo');
-  return { id, role: identity.scope.kind === 'scheme' ? 'scheme-dpo' : 'agency-dpo' };
+  return { id, role: identity.scope.kind === 'agency' ? 'agency-dpo' : identity.scope.kind === 'scheme' ? 'scheme-dpo' : 'scheme-manager' };
 }

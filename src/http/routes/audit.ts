@@ -13,6 +13,7 @@ import type { RateLimiter } from '../rate-limit.js';
 import type { RouteDeps, RouteModule } from '../types.js';
 import { dpoActor, dpoBearer, dpoOf } from './audit-bearer.js';
 import { dpoRateLimit } from './audit-rate-limit.js';
+import { withScopes } from './dpo-scopes.js';
 import { createAuditOverview, type OverviewLabels } from './audit-overview.js';
 import { createVerifyJobs, type FullVerifier } from './audit-verify-jobs.js';
 
@@ -168,8 +169,11 @@ const DELIVERY_LOOKAHEAD = 500;
 
 export function auditRoutes(options: AuditRoutesDeps): RouteModule {
   return (router, deps) => {
-    // Every route: the token first, then the DPO's own rate limit.
-    const bearer = inTurn(dpoBearer(options.verifier, deps.authenticationFailures), dpoRateLimit(options.rateLimiter, options.auditLog));
+    // Every route: the token first (a scheme manager's is refused here), then the DPO's own rate limit.
+    const bearer = inTurn(
+      withScopes(dpoBearer(options.verifier, deps.authenticationFailures), ['scheme', 'agency'], 'a scheme manager sees the scheme returns, not the audit log'),
+      dpoRateLimit(options.rateLimiter, options.auditLog),
+    );
     const keys = auditIndexKeys(options.prefix);
     const checkpointsKey = keyspace(options.prefix)('audit', 'checkpoints');
     const overview = createAuditOverview({
@@ -184,6 +188,7 @@ export function auditRoutes(options: AuditRoutesDeps): RouteModule {
     const jobAsker = (dpo: DpoIdentity) => ({ subject: dpo.subject, scheme: dpo.scope.kind === 'scheme' });
     const caller = (res: Response) => {
       const dpo = dpoOf(res);
+      if (dpo.scope.kind === 'scheme-manager') throw new HubError('FORBIDDEN', 'a scheme manager sees the scheme returns, not the audit log');
       const scope: Scope = dpo.scope.kind === 'scheme' ? { kind: 'scheme' } : { kind: 'agency', agencyId: dpo.scope.agencyId };
       return { dpo, scope, actor: dpoActor(dpo) };
     };

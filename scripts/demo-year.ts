@@ -1,0 +1,96 @@
+/**
+ * `npm run demo:year -- --hub URL`: plays a deterministic synthetic year of
+ * the fictional Northvale PPO scheme through a running hub's real API (mutual
+ * TLS, each agency with its own certificate from certs-example/), dated
+ * across the 12 months before today in the records, so that the console's
+ * "Scheme returns" page has something real to show. `--start` runs it on a
+ * hub of its own, as `npm run demo -- --start` does. Referrals, flag changes
+ * and queries have no date of their own in the records: they count on the
+ * day they are sent, today.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import { agencyFilesIn, createAgencyClientFromFiles, type AgencyClient } from '../src/client/index.js';
+import { HubError } from '../src/errors.js';
+import { certsDir, hubAnswers, runningHub, startDemoHub, type DemoHub } from './demo/hub-target.js';
+import { messageFor, strandsOver } from './demo/year-messages.js';
+import { planYear } from './demo/year-plan.js';
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('demo:year')
+    .description('play a synthetic year of the Northvale PPO scheme through an isp-hub')
+    .option('--hub <url>', 'the hub to talk to (default HUB_URL or https://127.0.0.1:8443)')
+    .option('--start', 'start a hub of its own first (temporary data; REDIS_URL if set), and leave it running')
+    .exitOverride();
+  program.parse(argv, { from: 'user' });
+  const options = program.opts<{ hub?: string; start?: boolean }>();
+  const print = (line: string) => void process.stdout.write(`${line}\n`);
+  const caPem = await readFile(path.join(certsDir, 'ca/cert.pem'), 'utf8');
+  let hub: DemoHub;
+  if (options.start) hub = await startDemoHub(process.env);
+  else {
+    const url = options.hub ?? process.env['HUB_URL'] ?? 'https://127.0.0.1:8443';
+    if (!(await hubAnswers(url, caPem))) {
+      process.stderr.write(`No hub answers at ${url}. Start one (npm start) or add --start.\n`);
+      return 2;
+    }
+    hub = runningHub(url, process.env);
+  }
+  const clients = new Map<string, AgencyClient>();
+  const client = async (agencyId: string) => {
+    const known = clients.get(agencyId);
+    if (known) return known;
+    const made = await createAgencyClientFromFiles({ hubUrl: hub.url, hubId: hub.config.HUB_ID, agencyId, ...agencyFilesIn(certsDir, agencyId) });
+    clients.set(agencyId, made);
+    return made;
+  };
+  try {
+    const today = Math.floor(Date.now() / 86_400_000);
+    const people = planYear(today);
+    // Sent in the order events happened across the scheme, as partners would.
+    const steps = people.flatMap((person) => {
+      const strands = strandsOver(person);
+      return person.events.map((event, index) => ({ person, event, strand: strands[index]! }));
+    });
+    steps.sort((a, b) => a.event.day - b.event.day || a.person.index - b.person.index);
+    print(`isp-hub demo:year: ${people.filter((p) => !p.child).length} adult PPOs and ${people.filter((p) => p.child).length} young people on Prevent and Deter, ${steps.length} messages (all fictional)`);
+    print(`hub: ${hub.url}`);
+    const refused = new Map<string, number>();
+    let sent = 0;
+    for (const { person, event, strand } of steps) {
+      const message = await messageFor(person, event, strand);
+      const agency = await client(message.from);
+      try {
+        if (message.query) await agency.query(message.record);
+        else {
+          const answer = await agency.send(message.record);
+          if (answer.status !== 202) refused.set(message.record.type, (refused.get(message.record.type) ?? 0) + 1);
+        }
+        sent += 1;
+      } catch (error) {
+        refused.set(message.record.type, (refused.get(message.record.type) ?? 0) + 1);
+        if (!(error instanceof HubError)) throw error;
+      }
+    }
+    print(`sent ${sent} messages${refused.size > 0 ? `; refused: ${[...refused].map(([type, count]) => `${type} ${count}`).join(', ')}` : ''}`);
+    print('See the returns: isp-hub dpo token --agency nv-police --name "Scheme Manager" --scheme-manager, then open the link at #/returns.');
+    if (hub.startedHere) {
+      print('The hub stays up until Ctrl-C.');
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+    return refused.size === 0 ? 0 : 1;
+  } finally {
+    clients.forEach((made) => made.close());
+    await hub.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if ((error as { code?: string }).code === 'commander.helpDisplayed') process.exit(0);
+    process.stderr.write(`demo:year stopped: ${error instanceof HubError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,92 @@
+/**
+ * A deterministic synthetic year of the fictional Northvale PPO scheme over
+ * the 365 days before `today`: 40 adult PPOs on Catch and Convict and
+ * Rehabilitate and Resettle, and 15 young people on Prevent and Deter. The
+ * same day always gives the same year (a seeded generator, no clock inside).
+ * Every person and record is invented.
+ */
+export type Strand = 'prevent-and-deter' | 'catch-and-convict' | 'rehabilitate-and-resettle';
+
+export interface PlannedEvent {
+  day: number;
+  kind: 'select' | 'deselect' | 'escalate' | 'arrest' | 'charge' | 'court' | 'release' | 'referral' | 'flag-update' | 'query';
+  verdict?: 'convicted' | 'acquitted' | 'withdrawn';
+  sentence?: 'immediate-custody' | 'community-order' | 'fine' | 'referral-order' | 'detention-and-training-order';
+  remanded?: boolean;
+  need?: 'housing' | 'education' | 'substance-misuse';
+}
+
+export interface PlannedPerson {
+  index: number;
+  child: boolean;
+  strand: Strand;
+  birthYear: number;
+  events: PlannedEvent[];
+}
+
+/** mulberry32: small, fast and good enough for synthetic data. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function planYear(today: number, seed = 2004): PlannedPerson[] {
+  const random = seeded(seed);
+  const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
+  const chance = (p: number) => random() < p;
+  const people: PlannedPerson[] = [];
+  const start = today - 365;
+  const thisYear = new Date(today * 86_400_000).getUTCFullYear();
+  for (let index = 0; index < 55; index += 1) {
+    const child = index >= 40;
+    const strand: Strand = child ? 'prevent-and-deter' : index < 24 ? 'catch-and-convict' : 'rehabilitate-and-resettle';
+    const events: PlannedEvent[] = [];
+    // Most were on the scheme before the year began; some join during it.
+    const selected = chance(0.75) ? between(start - 400, start - 10) : between(start + 10, today - 30);
+    events.push({ day: selected, kind: 'select' });
+    const deselected = !child && chance(0.12) ? between(Math.max(selected, start) + 30, today - 5) : undefined;
+    if (deselected !== undefined) events.push({ day: deselected, kind: 'deselect' });
+    const activeUntil = deselected ?? today;
+    const from = Math.max(selected, start);
+    let inCustodyUntil = -Infinity;
+    const arrests = child ? (chance(0.4) ? 1 : 0) : between(1, 6);
+    const arrestDays = Array.from({ length: arrests }, () => between(from, activeUntil)).sort((a, b) => a - b);
+    for (const day of arrestDays) {
+      if (day <= inCustodyUntil) continue;
+      events.push({ day, kind: 'arrest' });
+      if (chance(0.3)) events.push({ day: Math.min(today, day + between(0, 1)), kind: 'query' });
+      if (!chance(0.65)) continue;
+      const charged = day + (chance(0.7) ? between(0, 3) : between(4, 45));
+      if (charged > today) continue;
+      const remanded = !child && chance(0.2);
+      events.push({ day: charged, kind: 'charge', remanded });
+      const outcome = charged + between(7, 80);
+      if (outcome > today) continue;
+      const verdict = chance(0.8) ? 'convicted' : chance(0.5) ? 'acquitted' : 'withdrawn';
+      const custodial = verdict === 'convicted' && chance(child ? 0.15 : 0.45);
+      const sentence = verdict !== 'convicted' ? undefined : custodial ? (child ? 'detention-and-training-order' : 'immediate-custody') : child ? 'referral-order' : chance(0.6) ? 'community-order' : 'fine';
+      events.push({ day: outcome, kind: 'court', verdict, ...(sentence ? { sentence } : {}) });
+      if (custodial || remanded) {
+        const release = (custodial ? outcome : charged) + between(20, 150);
+        inCustodyUntil = release;
+        if (release <= today) {
+          events.push({ day: release, kind: 'release' });
+          if (chance(0.7)) events.push({ day: today, kind: 'referral', need: chance(0.5) ? 'housing' : 'substance-misuse' });
+        }
+      }
+    }
+    if (child && chance(0.15) && !events.some((event) => event.kind === 'deselect')) events.push({ day: between(from + 30, today - 1), kind: 'escalate' });
+    if (chance(0.35)) events.push({ day: today, kind: 'referral', need: child ? 'education' : chance(0.5) ? 'housing' : 'education' });
+    if (chance(child ? 0.6 : 0.5)) events.push({ day: today, kind: 'flag-update' });
+    if (child && chance(0.4)) events.push({ day: today, kind: 'query' });
+    events.sort((a, b) => a.day - b.day);
+    people.push({ index, child, strand, birthYear: child ? thisYear - between(13, 16) : thisYear - between(19, 40), events });
+  }
+  return people;
+}
