@@ -5,6 +5,7 @@ import type { RedisClient } from '../redis/index.js';
 import type { AuditEntry } from './entry.js';
 import { finalEntry } from './entry.js';
 import type { AuditKeys } from './keys.js';
+import type { Refusal } from './queue-refusal.js';
 
 /**
  * The front end's side of sequencing: a process that is not the sequencer
@@ -35,6 +36,8 @@ export interface QueuedBatch {
 export interface Placement {
   s: string;
   g: Array<[firstSeq: number, earlier: 0 | 1 | -1]>;
+  /** Set: the sequencer refused the whole batch for good (its log halted, queue-refusal.ts). */
+  x?: Refusal;
 }
 
 interface Waiting {
@@ -58,6 +61,13 @@ export interface AppendQueueOptions {
    * rather than with a time-out.
    */
   whenStalled?: () => Promise<void>;
+  /**
+   * Called while a batch waits longer than a notice takes: the sequencer may
+   * have gone (crashed, or given the lease up before reading the batch) with
+   * no candidate to take over, and this process may then take the lease and
+   * integrate the queue itself.
+   */
+  whenUnplaced?: () => void;
 }
 
 const POLL_AFTER_MS = 500;
@@ -91,6 +101,12 @@ export function createAppendQueue(options: AppendQueueOptions) {
     const batch = waiting.get(placement.s);
     if (!batch) return;
     waiting.delete(placement.s);
+    if (placement.x) {
+      const error = refusalError(placement.x);
+      batch.groups.forEach(({ reject }) => reject(error));
+      if (waiting.size === 0) stopPolling();
+      return;
+    }
     batch.groups.forEach(({ group, resolve, reject }, position) => {
       const [firstSeq, earlier] = placement.g[position] ?? [-1, -1];
       if (earlier === -1) return reject(new HubError('AUDIT_ENTRY_INVALID', 'the sequencer refused a queued audit entry'));
@@ -106,12 +122,16 @@ export function createAppendQueue(options: AppendQueueOptions) {
   /** For batches waiting longer than a notice takes: read their placement, or give up after maxWaitMs. */
   async function poll(): Promise<void> {
     const now = Date.now();
+    let unplaced = false;
     for (const [streamId, batch] of waiting) {
       if (now - batch.since < POLL_AFTER_MS) continue;
       const placed = await redis.get(keys.placed(streamId)).catch(() => null);
       if (placed) {
         await settle(placed);
-      } else if (!batch.stallChecked && options.whenStalled && now - batch.since > STALL_CHECK_AFTER_MS) {
+        continue;
+      }
+      unplaced = true;
+      if (!batch.stallChecked && options.whenStalled && now - batch.since > STALL_CHECK_AFTER_MS) {
         batch.stallChecked = true;
         await options.whenStalled().catch((error: unknown) => {
           if (!waiting.delete(streamId)) return;
@@ -123,6 +143,7 @@ export function createAppendQueue(options: AppendQueueOptions) {
         batch.groups.forEach(({ reject }) => reject(error));
       }
     }
+    if (unplaced && waiting.size > 0) options.whenUnplaced?.();
   }
 
   function startPolling(): void {
@@ -167,3 +188,13 @@ export function createAppendQueue(options: AppendQueueOptions) {
 }
 
 export type AppendQueue = ReturnType<typeof createAppendQueue>;
+
+/**
+ * The error a refused batch's appends fail with. Only a halt is passed on
+ * under its own code: it is the one refusal a sequencer sends, and a notice
+ * naming another code is not one this hub wrote.
+ */
+function refusalError(refusal: Refusal): HubError {
+  if (refusal.code !== 'AUDIT_LOG_INCONSISTENT') return new HubError('UNAVAILABLE', 'the audit sequencer refused the entries; try again');
+  return new HubError('AUDIT_LOG_INCONSISTENT', String(refusal.message), refusal.details);
+}

@@ -8,6 +8,7 @@ import { createAppendQueue, type AppendGroup, type QueuedBatch } from './append-
 import { BatchWrites, type Bookkeeping } from './batch-writes.js';
 import { newEntryId } from './entry-ids.js';
 import { indexKeysOf, type AuditKeys } from './keys.js';
+import { refuseQueuedBatches } from './queue-refusal.js';
 import { createSequencerLease, RENEW_EVERY_MS } from './sequencer-lease.js';
 import type { TreeStore } from './tree-store.js';
 import { canonicalJson } from './verify/canonical-json.js';
@@ -125,6 +126,14 @@ export interface AppenderOptions {
   beforeAppend?: (batch: BatchToAppend) => Promise<void>;
   /** Asked when appends queued for another process's sequencer wait unusually long (see AppendQueueOptions.whenStalled). */
   whenQueueStalls?: () => Promise<void>;
+  /**
+   * Asked before this process starts queueing its appends for another
+   * process's sequencer (at its first append, or after it led); a throw
+   * fails them. The sequencer checks the log it builds on, but not against
+   * what this process signed: a process whose log was rolled back or forked
+   * must not go on appending through another that does not know it.
+   */
+  beforeQueueing?: () => Promise<void>;
   /** Reads stored entries by seq (for an append an earlier try stored). */
   readEntries: (seqs: number[]) => Promise<AuditEntry[]>;
   clock?: () => Date;
@@ -173,6 +182,9 @@ export function createAppender(options: AppenderOptions) {
     readEntries: options.readEntries,
     ...(logger ? { logger } : {}),
     ...(options.whenQueueStalls ? { whenStalled: options.whenQueueStalls } : {}),
+    whenUnplaced: () => {
+      if (!closed && !lease.token) void lead();
+    },
   });
   const queue: Unit[] = [];
   /** Stream ids of queued batches this sequencer holds in memory or has in flight. */
@@ -287,12 +299,16 @@ export function createAppender(options: AppenderOptions) {
   function lead(): Promise<void> {
     leading ??= (async () => {
       try {
-        if (Date.now() >= nextLeadAttempt && (await lease.tryTake())) {
-          becameSequencer();
-          return;
+        if (Date.now() >= nextLeadAttempt) {
+          if (await lease.tryTake()) {
+            becameSequencer();
+            return;
+          }
+          // Only a failed attempt waits a renewal before the next: a skipped one must not push it back.
+          nextLeadAttempt = Date.now() + RENEW_EVERY_MS;
         }
+        if (!follower) await options.beforeQueueing?.();
         follower = true;
-        nextLeadAttempt = Date.now() + RENEW_EVERY_MS;
         await forwardLocal();
       } catch (error) {
         // Redis refused even the lease or the queue: fail what is waiting rather than hang.
@@ -498,8 +514,29 @@ export function createAppender(options: AppenderOptions) {
       if (unit.kind === 'local') unit.reject(error);
       else queuedIds.delete(unit.streamId);
     }
+    if (isHalt(error)) {
+      // For good: the batches other processes queued fail now, with this reason, rather than wait for a time-out.
+      refuseQueued(units.filter((unit): unit is QueuedUnit => unit.kind === 'queued'), error);
+      return;
+    }
     // Queued batches stay in the stream: read it again from the start.
     rereadQueue = true;
+  }
+
+  function refuseQueued(units: QueuedUnit[], error: HubError): void {
+    const token = lease.token;
+    // Without the lease, the batches are the next sequencer's to integrate or refuse.
+    if (!token || units.length === 0) return;
+    const refusal = { code: error.code, message: error.message, ...(error.details ? { details: { ...error.details } } : {}) };
+    refuseQueuedBatches(redis, keys, token, units, refusal, placedSeconds()).catch((failure: unknown) => {
+      logger?.error('queued audit batches could not be refused', { event: 'audit.queue-refuse-failed', error: failure });
+      rereadQueue = true;
+    });
+  }
+
+  /** How long a placement is kept: long past the time a waiting process gives up. */
+  function placedSeconds(): number {
+    return Math.ceil(maxWaitMs / 1000) * 6;
   }
 
   /** The right edge of the log as Redis holds it now. */
@@ -517,7 +554,7 @@ export function createAppender(options: AppenderOptions) {
     const writes = new BatchWrites(keys, next.size);
     const entries: AuditEntry[] = [];
     const byUnit = new Map<Unit, AuditEntry[]>();
-    const bookkeeping: Bookkeeping = { once: [], queued: [], onceSeconds, placedSeconds: Math.ceil(maxWaitMs / 1000) * 6, readAfter };
+    const bookkeeping: Bookkeeping = { once: [], queued: [], onceSeconds, placedSeconds: placedSeconds(), readAfter };
     const onceOwners: Group[] = [];
     const queuedOwners: QueuedUnit[] = [];
     let lastLeaf = base.lastLeaf;
@@ -650,6 +687,11 @@ function compareStreamIds(a: string, b: string): number {
   const [aMs, aSeq] = a.split('-').map(Number) as [number, number];
   const [bMs, bSeq] = b.split('-').map(Number) as [number, number];
   return aMs !== bMs ? aMs - bMs : aSeq - bSeq;
+}
+
+/** The log does not extend its last signed checkpoint (rollback-guard.ts): nothing will be integrated until an operator recovers it. */
+function isHalt(error: unknown): error is HubError {
+  return error instanceof HubError && error.code === 'AUDIT_LOG_INCONSISTENT';
 }
 
 function unitEntries(unit: Unit): number {

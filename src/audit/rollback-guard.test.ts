@@ -40,7 +40,7 @@ const input = (position: number): AuditEntryInput => ({
   recipients: ['nv-probation'],
 });
 
-async function setUp() {
+async function setUp(logOptions: { standAsSequencer?: boolean } = {}) {
   const prefix = redis.newPrefix();
   const archiveDir = await mkdtemp(path.join(tmpdir(), 'isp-guard-'));
   folders.push(archiveDir);
@@ -50,7 +50,7 @@ async function setUp() {
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const halts: HaltReport[] = [];
   const open = () =>
-    createAuditLog({ redis: client, prefix, signer, archiveDir, logger: createLogger({ stream, level: 'warn' }), onHalt: (report) => halts.push(report) });
+    createAuditLog({ redis: client, prefix, signer, archiveDir, logger: createLogger({ stream, level: 'warn' }), onHalt: (report) => halts.push(report), ...logOptions });
   const log = open();
   await log.appendMany(Array.from({ length: 30 }, (_, position) => input(position)));
   const checkpoint = await log.checkpoint();
@@ -137,7 +137,13 @@ describe('a rolled-back replica promoted', () => {
     expect(signedAt36.checkpoint.treeSize).toBe(36);
 
     // Failover: the replica, 6 entries behind, becomes primary; a writer that knows nothing goes on from 30.
-    for (const [key, dump, ttl] of snapshot) await f.client.restore(key, ttl, dump!, 'REPLACE');
+    // A writer can go on only as the sequencer, so this failover took longer than the lease (as a Sentinel
+    // failover does: it declares the primary down only after down-after-milliseconds, well over LEASE_MS)
+    // and the lease the replica holds has run out. Had the old sequencer's lease still been live there, it
+    // would have gone on integrating and found the rollback itself: the next test.
+    const leaseKey = `${f.prefix}:audit:sequencer`;
+    for (const [key, dump, ttl] of snapshot) if (key !== leaseKey) await f.client.restore(key, ttl, dump!, 'REPLACE');
+    await f.client.del(leaseKey);
     const forker = createAuditLog({ redis: f.client, prefix: f.prefix });
     await forker.appendMany(Array.from({ length: 10 }, (_, position) => input(300 + position)));
     expect(await f.client.get(f.sizeKey)).toBe('40');
@@ -146,6 +152,35 @@ describe('a rolled-back replica promoted', () => {
     await expect(f.log.checkpoint()).rejects.toMatchObject({ code: 'AUDIT_LOG_INCONSISTENT' });
     const sizes = (await f.client.zrange(`${f.prefix}:audit:checkpoints`, 0, -1, 'WITHSCORES')).filter((_, index) => index % 2 === 1);
     expect(sizes).toEqual(['30']);
+  });
+
+  it('a sequencer whose lease the promoted replica still holds halts at the first batch queued to it, and fails the appends others queued with its reason', async () => {
+    const f = await setUp({ standAsSequencer: true });
+    try {
+      const keys = await f.client.keys(`${f.prefix}:audit:*`);
+      const snapshot = await Promise.all(keys.map(async (key) => [key, await f.client.dumpBuffer(key), Math.max(0, await f.client.pttl(key))] as const));
+      await f.log.appendMany(Array.from({ length: 6 }, (_, position) => input(30 + position)));
+      expect((await f.log.checkpoint()).checkpoint.treeSize).toBe(36);
+
+      // A failover faster than the lease: the promoted replica, 6 entries behind, still names the hub as sequencer.
+      for (const [key, dump, ttl] of snapshot) await f.client.restore(key, ttl, dump!, 'REPLACE');
+      const other = createAuditLog({ redis: f.client, prefix: f.prefix });
+      const started = Date.now();
+      await expect(other.appendMany(Array.from({ length: 10 }, (_, position) => input(300 + position)))).rejects.toMatchObject({
+        code: 'AUDIT_LOG_INCONSISTENT',
+        details: { kind: 'rollback', signedSize: 36, storedSize: 30 },
+      });
+      // Told by the halted sequencer, not left to time out.
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(f.log.halted()).toMatchObject({ kind: 'rollback', signedSize: 36, storedSize: 30 });
+      await expect(f.log.append(input(400))).rejects.toMatchObject({ code: 'AUDIT_LOG_INCONSISTENT', details: { kind: 'rollback' } });
+      expect(await f.client.get(f.sizeKey)).toBe('30');
+      expect(await f.client.xlen(`${f.prefix}:audit:queue`)).toBe(0);
+      await expect(f.log.checkpoint()).rejects.toMatchObject({ code: 'AUDIT_LOG_INCONSISTENT' });
+      await other.close();
+    } finally {
+      await f.log.close();
+    }
   });
 
   it('a real replica promoted while behind: the log, now on the replica, halts rather than sign from 30 over a checkpoint at 36', async () => {

@@ -144,6 +144,20 @@ describe('appends from many processes', () => {
     await dying.close().catch(() => undefined);
   }, 20_000);
 
+  it('a process that does not stand as sequencer takes the lease itself when the holder its appends wait on has gone', async () => {
+    const prefix = redis.newPrefix();
+    // A hub that crashed holding the lease, and no candidate up: only a CLI command appends.
+    await admin.set(`${prefix}:audit:sequencer`, 'crashed-holder', 'PX', 1500);
+    const command = createAuditLog({ redis: redis.connect(), prefix, signer });
+    opened.push(command);
+    const started = Date.now();
+    const entries = await command.appendMany([syntheticAuditInput(1), syntheticAuditInput(2)]);
+    // Once the lease ran out, not after the append's ten-second give-up.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(entries.map((entry) => entry.seq)).toEqual([0, 1]);
+    expect(await command.size()).toBe(2);
+  });
+
   it('writes a message\'s entries once however often its append is retried', async () => {
     const prefix = redis.newPrefix();
     const [one, other] = processes(prefix, 2);

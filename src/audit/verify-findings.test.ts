@@ -58,6 +58,9 @@ describe('a fork the hub signed', () => {
     const first = createAuditLog({ redis: client, prefix, signer, archiveDir });
     await first.appendMany(Array.from({ length: 30 }, (_, position) => input(position)));
     await first.checkpoint();
+    // It has stopped: while it still held the sequencer lease it would integrate the other's appends, find the
+    // lowered size itself and fail them (AUDIT_LOG_INCONSISTENT), and no fork would ever be signed to verify.
+    await first.close();
     await client.set(`${prefix}:audit:size`, '25');
     await client.del(`${prefix}:audit:checkpoints`);
     const unguarded = createAuditLog({ redis: client, prefix, signer });

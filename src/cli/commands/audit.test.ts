@@ -74,6 +74,9 @@ describe('isp-hub audit verify', () => {
     const log = createAuditLog({ redis: client, prefix, signer, origin: 'northvale-hub' });
     await log.appendMany(Array.from({ length: 9 }, (_, i) => input(i)));
     const older = await log.checkpoint();
+    // It has stopped: while it still held the sequencer lease it would integrate the other's appends, find the
+    // lowered size itself and fail them (AUDIT_LOG_INCONSISTENT), and no fork would ever be signed to verify.
+    await log.close();
     // An appender that went on from a lowered size, knowing nothing of the checkpoint at 9: what the guard now stops.
     await client.set(`${prefix}:audit:size`, '5');
     await client.del(`${prefix}:audit:checkpoints`);
