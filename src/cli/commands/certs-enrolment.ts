@@ -70,11 +70,11 @@ export function registerEnrolment(certs: Command): void {
     .command('request')
     .description("at the agency: make a private key and a certificate signing request for it (the key never leaves this machine)")
     .requiredOption('--id <id>', 'the agency id the scheme operator gave you (policies/agencies.yaml id)')
-    .option('--role <role>', 'the agency role (for the operator to read; the certificate takes it from the operator)')
+    .requiredOption('--role <role>', 'the agency role the operator gave you (for the operator to check; the certificate takes it from the operator)')
     .option('--algorithm <algorithm>', 'P-256, Ed25519 or RSA-2048 and up (X25519 cannot sign a request)', 'P-256')
     .option('--encryption', 'the key is for encryption only: written as encryption-key.pem and encryption-csr.pem', false)
     .option('--out <dir>', 'folder for the key and the request', '.')
-    .action(async (options: { id: string; role?: string; algorithm: string; encryption: boolean; out: string }) => {
+    .action(async (options: { id: string; role: string; algorithm: string; encryption: boolean; out: string }) => {
       const names = options.encryption ? REQUEST_FILES.encryption : REQUEST_FILES.main;
       const keyFile = path.join(options.out, names.privateKey);
       const requestFile = path.join(options.out, names.request);
@@ -82,7 +82,7 @@ export function registerEnrolment(certs: Command): void {
         // A key written over is every message sealed to it, and the identity it proves, lost.
         if (await exists(file)) throw new HubError('BAD_REQUEST', `${file} already exists; nothing was written (move it away first)`);
       }
-      const created = await createCertificateRequest({ id: options.id, ...(options.role === undefined ? {} : { role: options.role }), algorithm: options.algorithm });
+      const created = await createCertificateRequest({ id: options.id, role: options.role, algorithm: options.algorithm });
       await mkdir(options.out, { recursive: true, mode: 0o700 });
       await writeFile(keyFile, created.privateKeyPem, { mode: PRIVATE_KEY_MODE, flag: 'wx' });
       await writeFile(requestFile, created.csrPem, { flag: 'wx' });
