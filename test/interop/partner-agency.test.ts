@@ -7,6 +7,7 @@ import { thumbprintS256 } from '../../src/pki/index.js';
 import type { InboxListing } from '../../src/routing/delivery/index.js';
 import { runIspHub } from '../support/cli.js';
 import { eventually } from '../support/e2e.js';
+import { runGo } from '../support/go.js';
 import { certsDir, copyPolicies, startTestHub, type TestHub } from '../support/hub.js';
 import { openssl } from '../support/openssl.js';
 import { partnerJson } from '../support/python.js';
@@ -138,6 +139,13 @@ describe('a partner agency on its own stack: openssl, Python cryptography and jw
     const opened = await partnerJson<Opened>(['open', '--jwe', jwe, '--key', path.join(work, 'northgate/key.pem'), '--jwks', await jwksFile(), '--ca', caCert]);
     expect(opened.jweHeader).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' });
     expect(opened.claims).toMatchObject({ aud: 'nv-northgate', type: 'court-outcome', provenance: { messageId: courtMessageId, sender: 'nv-eastfield' } });
+  });
+
+  it('a Go 1.19 client completes the mutual-TLS handshake with the hub on the openssl-made certificate and reads the JWKS', async () => {
+    const northgate = path.join(work, 'northgate');
+    const result = await runGo('jwksget.go', [hub.url, caCert, path.join(northgate, 'cert.pem'), path.join(northgate, 'key.pem')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ status: 200, keys: 4, tlsVersion: 0x0304 });
   });
 
   it("a certs-example agency's delivery opens with that agency's default keys in jwcrypto, with no X25519 anywhere", async () => {
