@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './cli.js';
 
 /** One build cache for the test process's `go run`s, outside the repository. */
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'isp-go-'));
+process.once('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
 
 export interface GoResult {
   code: number;
