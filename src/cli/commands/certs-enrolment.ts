@@ -101,8 +101,9 @@ export function registerEnrolment(certs: Command): void {
     .option('--encryption', "agency only: an encryption-only certificate, written as encryption-cert.pem", false)
     .option('--days <days>', 'validity in days', '1825')
     .option('--ca <dir>', 'CA folder', 'ca')
+    .option('--root <dir>', "folder to search for certificates issued before, besides the CA's issued/ record (default: the parent of the CA folder)")
     .option('--out <dir>', 'output folder (default: agencies/<id> or hub/ beside the CA folder)')
-    .action(async (options: { csr: string; kind: string; id?: string; role?: string; encryption: boolean; days: string; ca: string; out?: string }) => {
+    .action(async (options: { csr: string; kind: string; id?: string; role?: string; encryption: boolean; days: string; ca: string; root?: string; out?: string }) => {
       if (options.encryption && options.kind !== 'agency') throw new HubError('BAD_REQUEST', '--encryption is for agency certificates only');
       let csr: Buffer;
       try {
@@ -117,6 +118,7 @@ export function registerEnrolment(certs: Command): void {
         ...(options.role === undefined ? {} : { role: options.role }),
         encryptionOnly: options.encryption,
         validityDays: positiveInteger(options.days, '--days'),
+        ...(options.root === undefined ? {} : { issuedRoot: options.root }),
       });
       const info = describeCertificate(issued.certificate);
       const parent = path.dirname(path.resolve(options.ca));
