@@ -1,6 +1,7 @@
 /**
  * Regenerates certs-example/: a demonstration scheme CA, the hub's signing
- * and TLS certificates and its encryption certificates (RSA-2048 and P-256),
+ * and TLS certificates and its encryption certificates (X25519, RSA-2048 and
+ * P-256),
  * two certificates for every agency in policies/agencies.yaml (P-256 for
  * signing and TLS, RSA-2048 for encryption), and two broken police
  * certificates for tests (one expired, one revoked).
@@ -42,10 +43,11 @@ Anyone can read them, so anyone can impersonate every party below.
 
 Regenerate everything with \`npm run certs:example\` (scripts/make-example-certs.ts).
 The CA, the hub's signing and TLS keys and every agency's main key are EC
-P-256. Every agency's encryption key is RSA-2048 (RSA-OAEP-256), and the hub
-holds two encryption keys, RSA-2048 and P-256 (ECDH-ES+A256KW): types every
-mainstream JOSE library supports, and RSA the fastest of them
-(docs/envelope.md "Choosing keys"). No certificate carries a certificate
+P-256. Every agency's encryption key is RSA-2048 (RSA-OAEP-256): a type every
+mainstream JOSE library supports, and the fastest of those
+(docs/envelope.md "Default"). The hub holds three encryption keys, X25519
+(the fastest, which the SDK uses), RSA-2048 and P-256, so that every sender
+finds one its library supports; its JWKS lists them in that order. No certificate carries a certificate
 policies extension, so all of them parse in Debian's python3-cryptography and
 Go's crypto/x509 as well as OpenSSL. The CA is valid for 10 years, the rest
 for 5.
@@ -55,8 +57,9 @@ for 5.
 | \`ca/cert.pem\`, \`ca/key.pem\` | the demonstration scheme CA |
 | \`ca/revocations.json\` | the revocation list (lists \`test-only/revoked-police\`) |
 | \`hub/signing-cert.pem\`, \`signing-key.pem\` | the hub's JWS signing key (digitalSignature) |
-| \`hub/encryption-rsa-cert.pem\`, \`encryption-rsa-key.pem\` | the hub's first JWE key: RSA-2048 (keyEncipherment, RSA-OAEP-256) |
-| \`hub/encryption-p256-cert.pem\`, \`encryption-p256-key.pem\` | the hub's second JWE key: P-256 (keyAgreement, ECDH-ES+A256KW) |
+| \`hub/encryption-x25519-cert.pem\`, \`encryption-x25519-key.pem\` | the hub's preferred JWE key: X25519 (keyAgreement, ECDH-ES+A256KW) |
+| \`hub/encryption-rsa-cert.pem\`, \`encryption-rsa-key.pem\` | the hub's JWE key for every library: RSA-2048 (keyEncipherment, RSA-OAEP-256) |
+| \`hub/encryption-p256-cert.pem\`, \`encryption-p256-key.pem\` | and P-256 (keyAgreement, ECDH-ES+A256KW) |
 | \`hub/tls-cert.pem\`, \`tls-key.pem\` | the hub's TLS server/client certificate (localhost, 127.0.0.1, ::1) |
 | \`hub/chain.pem\`, \`agencies/*/chain.pem\` | the issuing CA certificate (not the leaf) |
 | \`agencies/<agency id>/cert.pem\`, \`key.pem\` | one per agency of policies/agencies.yaml: CN=agency id, OU=role; P-256 for JWS signing and TLS client and server (digitalSignature, keyAgreement) |
@@ -79,12 +82,13 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
     demonstration: true,
   });
 
-  // The hub's encryption keys are ones every mainstream JOSE library can seal
-  // to: RSA-2048 first, the fastest for a sender and the hub together
-  // (ENCRYPTION_KEY_TYPES_BY_SPEED), and P-256 for a sender that prefers
-  // ECDH-ES. X25519 is left out: .NET, go-jose and the C jose tool lack it.
+  // The hub holds one encryption key of each type, so that every sender finds
+  // one its JOSE library supports: X25519, the fastest (and the cheapest for
+  // the hub to open, ENCRYPTION_KEY_TYPES_BY_SPEED), which the SDK uses; then
+  // RSA-2048 and P-256, which every mainstream library supports.
   const hubCertificates = [
     { kind: 'hub-signing', algorithm: 'P-256' },
+    { kind: 'hub-encryption', algorithm: 'X25519' },
     { kind: 'hub-encryption', algorithm: 'RSA-2048' },
     { kind: 'hub-encryption', algorithm: 'P-256' },
     { kind: 'hub-tls', algorithm: 'P-256' },
@@ -92,10 +96,10 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
   for (const { kind, algorithm } of hubCertificates) {
     await writeIssuedCertificate(path.join(outDir, 'hub'), await issueCertificate(ca, { kind, algorithm, validityDays: 1825 }));
   }
-  // Every agency also gets an RSA-2048 encryption certificate: the hub seals
-  // every delivery to it, and an RSA-OAEP-256 wrap is the cheapest the hub
-  // can make, while the agency's unwrap still costs less than P-256's
-  // (docs/envelope.md "Choosing keys"). The P-256 one stays for JWS and TLS.
+  // Every agency also gets an RSA-2048 encryption certificate, which its own
+  // JOSE library can open whatever it is: the hub seals every delivery to it,
+  // and an RSA-OAEP-256 wrap is the cheapest the hub can make
+  // (DEFAULT_ENVELOPE_ALGORITHMS). The P-256 one stays for JWS and TLS.
   for (const agency of agencies) {
     const agencyDir = path.join(outDir, 'agencies', agency.id);
     const identity = { kind: 'agency', id: agency.id, role: agency.role, validityDays: 1825 } as const;

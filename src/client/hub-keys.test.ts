@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { toPublicJwk } from '../http/jwks.js';
-import { createTrustStore, issueCertificate, loadCaDirectory, openRevocationList, readCertificatePem, thumbprintS256 } from '../pki/index.js';
+import { createTrustStore, openRevocationList, readCertificatePem, thumbprintS256 } from '../pki/index.js';
 import { createHubKeyCache, type CertificateCheck } from './hub-keys.js';
 
 const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../certs-example');
@@ -25,24 +25,19 @@ function encJwk(certificatePem: string) {
   return toPublicJwk({ kid: thumbprintS256(certificate), use: 'enc', alg: 'unused', key: certificate.publicKey, certificateChain: [certificate, readCertificatePem(chainPem)] });
 }
 
-async function x25519Pem(): Promise<string> {
-  const { ca } = await loadCaDirectory(path.join(examples, 'ca'));
-  return (await issueCertificate(ca, { kind: 'hub-encryption', algorithm: 'X25519' })).certificatePem;
-}
-
 describe('the SDK picks the hub encryption key to seal to', () => {
+  const x25519 = read('hub/encryption-x25519-cert.pem');
   const rsa = read('hub/encryption-rsa-cert.pem');
   const p256 = read('hub/encryption-p256-cert.pem');
 
   it('takes the fastest type the hub publishes, wherever it is in the JWKS', async () => {
-    const keys = createHubKeyCache(async () => ({ keys: [encJwk(p256), encJwk(rsa)] }), await hubCheck());
-    expect((await keys.encryptionKey()).kid).toBe(thumbprintS256(new X509Certificate(rsa)));
+    const keys = createHubKeyCache(async () => ({ keys: [encJwk(p256), encJwk(rsa), encJwk(x25519)] }), await hubCheck());
+    expect((await keys.encryptionKey()).kid).toBe(thumbprintS256(new X509Certificate(x25519)));
   });
 
-  it('prefers X25519 to P-256 when the hub publishes no RSA key', async () => {
-    const x25519 = await x25519Pem();
-    const keys = createHubKeyCache(async () => ({ keys: [encJwk(p256), encJwk(x25519)] }), await hubCheck());
-    expect((await keys.encryptionKey()).kid).toBe(thumbprintS256(new X509Certificate(x25519)));
+  it('prefers RSA to P-256 when the hub publishes no X25519 key', async () => {
+    const keys = createHubKeyCache(async () => ({ keys: [encJwk(p256), encJwk(rsa)] }), await hubCheck());
+    expect((await keys.encryptionKey()).kid).toBe(thumbprintS256(new X509Certificate(rsa)));
   });
 
   it('takes the one key of a hub that publishes one', async () => {

@@ -60,17 +60,20 @@ export function isEnvelopeMediaType(value: unknown): boolean {
 
 /**
  * The types of key a JWE may be encrypted to, fastest first for one
- * message's trip: the sender's wrap plus the recipient's unwrap, as jose 6
- * does them here (bench:envelope, docs/envelope.md "Figures"). RSA-OAEP-256
- * (RSA from 2048 bits) wraps with one public-key operation (~0.1-0.2 ms) and
- * unwraps in ~0.4-0.5 ms; ECDH-ES+A256KW costs a key generation and an
- * agreement to wrap and an agreement to unwrap, ~0.35-0.55 ms each way on
- * X25519 and ~0.55-0.65 ms on P-256. Every mainstream JOSE library does RSA
- * and P-256; X25519 is missing from .NET, go-jose, the C `jose` tool and
+ * message's trip: the sender's seal (ES256 signature and key wrap) plus the
+ * recipient's open (unwrap and ES256 check), through jose 6 on Node 24
+ * (median CPU of 41 interleaved rounds on the project's 2-core machine):
+ *   X25519 (ECDH-ES+A256KW)   seal ~0.33 ms, open ~0.43 ms: ~0.75 ms
+ *   RSA-2048 (RSA-OAEP-256)   seal ~0.19 ms, open ~0.58 ms: ~0.77 ms
+ *   P-256 (ECDH-ES+A256KW)    seal ~0.42 ms, open ~0.52 ms: ~0.94 ms
+ * X25519 is also the cheapest for the hub to open, which it does for every
+ * message every agency sends. Every mainstream JOSE library does RSA and
+ * P-256; X25519 is missing from .NET, go-jose, the C `jose` tool and
  * jwcrypto before 1.5. The hub lists its encryption keys in this order (its
- * order of preference) and the SDK seals to the first of them it finds.
+ * order of preference: a sender takes the first it supports) and the SDK,
+ * which supports all three, seals to the first of these the hub publishes.
  */
-export const ENCRYPTION_KEY_TYPES_BY_SPEED = ['RSA', 'X25519', 'P-256'] as const;
+export const ENCRYPTION_KEY_TYPES_BY_SPEED = ['X25519', 'RSA', 'P-256'] as const;
 export type EncryptionKeyType = (typeof ENCRYPTION_KEY_TYPES_BY_SPEED)[number];
 
 /** The encryption key type of a key, or undefined when no JWE may be encrypted to it. */
@@ -82,14 +85,17 @@ export function encryptionKeyTypeOf(key: KeyObject): EncryptionKeyType | undefin
 }
 
 /**
- * The default key types for each role, chosen by speed (see
- * ENCRYPTION_KEY_TYPES_BY_SPEED) among the types every mainstream JOSE
- * library supports: an encryption key is RSA-2048 (RSA-OAEP-256), cheaper
- * than P-256 both to wrap and to unwrap, and cheapest of all to wrap, which
- * is what the hub does for every delivery. Signing stays P-256 (ES256): one
- * key for JWS and TLS, and cheaper to sign than RSA (PS256 ~0.35 ms). The
- * envelope still picks algorithms from the keys it is given; this names the
- * key types that certificate issuing defaults to for each role.
+ * The default key types for an agency, chosen by speed (figures above) among
+ * the types every mainstream JOSE library supports, since an agency's own
+ * stack must open what is sealed to it: an agency's encryption key is
+ * RSA-2048 (RSA-OAEP-256). The hub seals every delivery to it, and an RSA
+ * wrap is the cheapest it can make (~0.19 ms against ~0.42 ms for P-256);
+ * the agency's open costs ~0.06 ms more than with P-256. Signing stays P-256
+ * (ES256): one key for JWS and TLS, cheaper to sign with than RSA (PS256
+ * ~0.35 ms). The hub itself holds one encryption key of each type
+ * (certs-example), so that every sender finds one it supports. The envelope
+ * still picks algorithms from the keys it is given; this names the key types
+ * that certificate issuing defaults to.
  */
 export const DEFAULT_ENVELOPE_ALGORITHMS = Object.freeze({
   signing: { alg: 'ES256', key: 'P-256' },

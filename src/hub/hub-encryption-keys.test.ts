@@ -29,18 +29,19 @@ async function issueInto(folder: string, algorithm: string): Promise<void> {
 
 describe("the hub's encryption keys", () => {
   it('are one per key type, in the order of ENCRYPTION_KEY_TYPES_BY_SPEED whatever order the files sort in', async () => {
-    expect(await typesIn(dir)).toEqual(['RSA', 'P-256']);
-    await issueInto(dir, 'X25519');
-    expect(await typesIn(dir)).toEqual(['RSA', 'X25519', 'P-256']);
+    expect(await typesIn(dir)).toEqual(['X25519', 'RSA', 'P-256']);
+    await rm(path.join(dir, 'encryption-rsa-cert.pem'));
+    expect(await typesIn(dir)).toEqual(['X25519', 'P-256']);
+    await issueInto(dir, 'RSA-3072');
+    expect(await typesIn(dir)).toEqual(['X25519', 'RSA', 'P-256']);
   });
 
   it('include the single encryption-cert.pem pair of a hub made before, as the key of its type', async () => {
     await rm(path.join(dir, 'encryption-p256-cert.pem'));
     await rm(path.join(dir, 'encryption-p256-key.pem'));
-    await issueInto(dir, 'X25519');
     await rename(path.join(dir, 'encryption-x25519-cert.pem'), path.join(dir, 'encryption-cert.pem'));
     await rename(path.join(dir, 'encryption-x25519-key.pem'), path.join(dir, 'encryption-key.pem'));
-    expect(await typesIn(dir)).toEqual(['RSA', 'X25519']);
+    expect(await typesIn(dir)).toEqual(['X25519', 'RSA']);
   });
 
   it('refuse two current keys of one type with CONFIG_INVALID, naming both files', async () => {
@@ -67,7 +68,6 @@ describe('rotating the encryption keys', () => {
   it('replaces each like for like, moves the old ones to previous/, and renames a single encryption-cert.pem pair to its type', async () => {
     await rm(path.join(dir, 'encryption-p256-cert.pem'));
     await rm(path.join(dir, 'encryption-p256-key.pem'));
-    await issueInto(dir, 'X25519');
     await rename(path.join(dir, 'encryption-x25519-cert.pem'), path.join(dir, 'encryption-cert.pem'));
     await rename(path.join(dir, 'encryption-x25519-key.pem'), path.join(dir, 'encryption-key.pem'));
     const before = await readEncryptionKeys(dir);
@@ -80,8 +80,8 @@ describe('rotating the encryption keys', () => {
     expect(existsSync(path.join(dir, 'encryption-cert.pem'))).toBe(false);
     expect(existsSync(path.join(dir, 'encryption-x25519-cert.pem'))).toBe(true);
     const after = await readEncryptionKeys(dir);
-    expect(after.map((pair) => encryptionKeyTypeOf(pair.certificate.publicKey))).toEqual(['RSA', 'X25519']);
-    expect(after.map((pair) => pair.kid)).toEqual([rotated['RSA'], rotated['X25519']]);
+    expect(after.map((pair) => encryptionKeyTypeOf(pair.certificate.publicKey))).toEqual(['X25519', 'RSA']);
+    expect(after.map((pair) => pair.kid)).toEqual([rotated['X25519'], rotated['RSA']]);
     // The replaced keys still decrypt: the key ring reads them from previous/.
     expect((await readEncryptionKeys(previousDir)).map((pair) => pair.kid)).toEqual(before.map((pair) => pair.kid));
   });
@@ -98,7 +98,7 @@ describe('rotating the encryption keys', () => {
 });
 
 describe('with no configuration (npm start)', () => {
-  it('the hub publishes its RSA and P-256 encryption keys, RSA first, and no X25519 one', async () => {
+  it('the hub publishes an X25519, an RSA and a P-256 encryption key, in that order', async () => {
     const config = loadConfig({});
     const trust = createTrustStore({
       caCertificates: [readCertificatePem(await readFile(path.resolve(repoRoot, config.CA_CERT), 'utf8'))],
@@ -107,9 +107,10 @@ describe('with no configuration (npm start)', () => {
     const keys = await loadHubKeyRing(path.resolve(repoRoot, config.HUB_CERT_DIR), trust);
     const published = keys.publicKeys().map(toPublicJwk).filter((jwk) => jwk.use === 'enc');
     expect(published.map((jwk) => [jwk.kty, jwk.crv, jwk.alg])).toEqual([
+      ['OKP', 'X25519', 'ECDH-ES+A256KW'],
       ['RSA', undefined, 'RSA-OAEP-256'],
       ['EC', 'P-256', 'ECDH-ES+A256KW'],
     ]);
-    expect(keys.decryptionKeys()).toHaveLength(2);
+    expect(keys.decryptionKeys()).toHaveLength(3);
   });
 });

@@ -164,6 +164,13 @@ describe('a certificate signing request is refused, each case with its own code 
     const { csr } = opensslKeyAndCsr(work.dir, 'recorded', 'P-256');
     await recordIssuedCertificate(caDirectory.dir, await signCertificateRequest(caDirectory, csrFile(csr), agency('nv-recorded')));
     await expectRefused(() => signCertificateRequest(caDirectory, csrFile(csr), agency('nv-other')), 'CERT_KEY_IN_USE', /nv-recorded/);
+    // Also when the folder searched beside it is elsewhere: the record always counts.
+    const elsewhere = opensslWorkspace();
+    try {
+      await expectRefused(() => signCertificateRequest(caDirectory, csrFile(csr), agency('nv-other', { issuedRoot: elsewhere.dir })), 'CERT_KEY_IN_USE', /nv-recorded/);
+    } finally {
+      elsewhere.remove();
+    }
   });
 
   it('when a certificate for its key was revoked for keyCompromise, even for the same agency', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,9 +120,15 @@ describe('issueCertificate', () => {
     await expectCode(() => issueCertificate(ca, options), 'CERT_KEY_UNSUPPORTED');
   });
 
-  it('refuses to certify a short RSA key or a non-P-256 curve', async () => {
+  it('refuses to certify a short or an outsized RSA key or a non-P-256 curve', async () => {
     const shortRsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
     await expectCode(() => issueCertificate(ca, { kind: 'hub-signing', publicKey: shortRsa }), 'CERT_KEY_UNSUPPORTED');
+    // A public key needs no primes to be read: an 8200-bit odd modulus stands in for an outsized RSA key.
+    const modulus = randomBytes(8200 / 8);
+    modulus.writeUInt8(modulus.readUInt8(0) | 0x80, 0);
+    modulus.writeUInt8(modulus.readUInt8(modulus.length - 1) | 1, modulus.length - 1);
+    const outsized = createPublicKey({ key: { kty: 'RSA', n: modulus.toString('base64url'), e: 'AQAB' }, format: 'jwk' });
+    await expectCode(() => issueCertificate(ca, { kind: 'hub-signing', publicKey: outsized }), 'CERT_KEY_UNSUPPORTED');
     const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey;
     await expectCode(() => issueCertificate(ca, { kind: 'hub-signing', publicKey: p384 }), 'CERT_KEY_UNSUPPORTED');
   });

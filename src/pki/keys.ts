@@ -81,6 +81,8 @@ export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm {
     case 'rsa': {
       const bits = details.modulusLength ?? 0;
       if (bits < MIN_RSA_BITS) throw new HubError('CERT_KEY_UNSUPPORTED', `RSA keys shorter than ${MIN_RSA_BITS} bits are refused`);
+      // An outsized modulus buys no security worth having and makes every signature check on it dear.
+      if (bits > MAX_RSA_BITS) throw new HubError('CERT_KEY_UNSUPPORTED', `RSA keys longer than ${MAX_RSA_BITS} bits are refused`);
       return `RSA-${bits}`;
     }
     default:

@@ -47,10 +47,11 @@ describe('isp-hub keys rotate', () => {
     expect(jwks.keys.filter((key) => key.use === 'sig')).toHaveLength(2);
     const published = jwks.keys.filter((key) => key.use === 'enc');
     expect(published.map((key) => [key.kty, key.alg])).toEqual([
+      ['OKP', 'ECDH-ES+A256KW'],
       ['RSA', 'RSA-OAEP-256'],
       ['EC', 'ECDH-ES+A256KW'],
     ]);
-    for (const [type, asymmetricKeyType] of [['rsa', 'rsa'], ['p256', 'ec']] as const) {
+    for (const [type, asymmetricKeyType] of [['x25519', 'x25519'], ['rsa', 'rsa'], ['p256', 'ec']] as const) {
       const previous = await certificateIn(`previous/encryption-${type}-cert.pem`);
       const current = await certificateIn(`encryption-${type}-cert.pem`);
       expect(previous.publicKey.asymmetricKeyType).toBe(asymmetricKeyType);
@@ -64,9 +65,11 @@ describe('isp-hub keys rotate', () => {
 
   it('still opens messages sealed to each previous encryption key, and to each new one', async () => {
     const police = await hub.client('nv-police');
-    for (const name of ['previous/encryption-rsa-cert.pem', 'previous/encryption-p256-cert.pem', 'encryption-rsa-cert.pem', 'encryption-p256-cert.pem']) {
-      const answer = await police.request('POST', '/v1/messages', await sealTo(await certificateIn(name)));
-      expect(answer.status, name).toBe(202);
+    for (const type of ['x25519', 'rsa', 'p256']) {
+      for (const name of [`previous/encryption-${type}-cert.pem`, `encryption-${type}-cert.pem`]) {
+        const answer = await police.request('POST', '/v1/messages', await sealTo(await certificateIn(name)));
+        expect(answer.status, name).toBe(202);
+      }
     }
   });
 });

@@ -13,16 +13,31 @@ import {
 } from '../../src/pki/index.js';
 import { x509 } from '../../src/pki/x509-library.js';
 import { repoRoot } from '../support/cli.js';
+import { runGo } from '../support/go.js';
 import { openssl, opensslKeyAndCsr, opensslWorkspace } from '../support/openssl.js';
 import { partnerJson, runPartner } from '../support/python.js';
 
 /**
  * Every certificate the scheme CA issues, and every one in certs-example,
  * must parse with all its extensions in the stacks partner agencies run:
- * Debian 12's python3-cryptography (38) and OpenSSL here. (Go's crypto/x509
- * before 1.22 fails on the same thing cryptography 38 does: an OID arc wider
- * than 64 bits, which the first test shows is what the old certificates had.)
+ * Debian 12's python3-cryptography (38) and Go (1.19, crypto/x509, which a
+ * Go agency's TLS handshake uses too), and OpenSSL. The first test shows
+ * that the first two refuse the old certificates, whose policy OID had an
+ * arc wider than 64 bits.
  */
+
+interface ParsedByGo {
+  file: string;
+  thumbprint?: string;
+  extensions: number;
+  error?: string;
+}
+
+/** Go's crypto/x509 on each certificate of the files (test/interop/go/parsecerts.go prints one JSON line each). */
+async function parseWithGo(files: string[]): Promise<{ code: number; lines: ParsedByGo[]; stderr: string }> {
+  const result = await runGo('parsecerts.go', files);
+  return { code: result.code, stderr: result.stderr, lines: result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as ParsedByGo) };
+}
 
 interface ParsedByPython {
   file: string;
@@ -45,6 +60,8 @@ function certificateFilesUnder(dir: string): string[] {
 
 async function expectReadableEverywhere(files: string[]): Promise<void> {
   const parsed = await partnerJson<ParsedByPython[]>(['parse-certificates', ...files]);
+  const go = await parseWithGo(files);
+  expect(go.code, go.stderr).toBe(0);
   const expected = files.flatMap((file) => readCertificatesPem(readFileSync(file, 'utf8')).map((certificate) => ({ file, certificate })));
   expect(parsed).toHaveLength(expected.length);
   expected.forEach(({ file, certificate }, index) => {
@@ -54,6 +71,7 @@ async function expectReadableEverywhere(files: string[]): Promise<void> {
     expect(python.extensions.length, file).toBeGreaterThanOrEqual(3);
     expect(python.extensions.map((extension) => extension.oid)).not.toContain('2.5.29.32');
     expect(python.thumbprint).toBe(thumbprintS256(certificate));
+    expect(go.lines[index]).toEqual(expect.objectContaining({ file, thumbprint: thumbprintS256(certificate), extensions: python.extensions.length }));
     expect(python.subject).toMatch(/CN=/);
     // OpenSSL prints every extension too.
     const text = openssl(['x509', '-noout', '-text'], { input: certificate.toString() });
@@ -67,7 +85,7 @@ describe('certificates every mainstream parser reads', () => {
     ca = await createCertificateAuthority({ name: 'Northvale Parse Test CA', organisation: 'Northvale PPO Scheme', demonstration: true });
   });
 
-  it('the control: python3-cryptography refuses a certificate with the old UUID-arc policy OID, so these tests can tell', async () => {
+  it('the control: python3-cryptography and Go 1.19 refuse a certificate with the old UUID-arc policy OID, so these tests can tell', async () => {
     const keys = await x509.cryptoProvider.get().subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
     const old = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: '01',
@@ -76,9 +94,13 @@ describe('certificates every mainstream parser reads', () => {
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
       extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.CertificatePolicyExtension(['2.25.259830928527822648890931628028576849316.2.1'])],
     });
-    const result = await runPartner(['parse-certificates', work.write('old-style.pem', old.toString('pem'))]);
+    const file = work.write('old-style.pem', old.toString('pem'));
+    const result = await runPartner(['parse-certificates', file]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('PolicyInformation::policy_identifier');
+    const go = await parseWithGo([file]);
+    expect(go.code).toBe(1);
+    expect(go.lines).toEqual([expect.objectContaining({ file, error: 'x509: invalid certificate policies' })]);
   });
 
   it('every certificate file in certs-example (leaves, chains, the CA, the expired and revoked ones)', async () => {

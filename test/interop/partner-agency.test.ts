@@ -1,10 +1,13 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { thumbprintS256 } from '../../src/pki/index.js';
 import type { InboxListing } from '../../src/routing/delivery/index.js';
 import { runIspHub } from '../support/cli.js';
 import { eventually } from '../support/e2e.js';
+import { runGo } from '../support/go.js';
 import { certsDir, copyPolicies, startTestHub, type TestHub } from '../support/hub.js';
 import { openssl } from '../support/openssl.js';
 import { partnerJson } from '../support/python.js';
@@ -16,7 +19,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
  * the agency goes into agencies.yaml with the fields `certs sign` printed,
  * and the agency's own code (Debian's python3-jwcrypto, test/interop/python/
  * partner.py) seals messages the hub accepts and opens deliveries the hub
- * sealed to it, never using X25519. Real hub, real Redis, mutual TLS.
+ * sealed to it, with or without X25519. Real hub, real Redis, mutual TLS.
  */
 
 interface SendResult {
@@ -93,10 +96,10 @@ async function inboxItem(dir: string, messageId: string): Promise<string> {
   return item.jwe;
 }
 
-describe('a partner agency on its own stack: openssl, Python cryptography and jwcrypto, no X25519', () => {
+describe('a partner agency on its own stack: openssl, Python cryptography and jwcrypto', () => {
   let courtMessageId: string;
 
-  it('the openssl-made agency seals an arrest notification with jwcrypto, to the first hub key it supports, and the hub accepts it', async () => {
+  it('the openssl-made agency seals an arrest notification with jwcrypto acting as a library without X25519: to the first hub key it supports (RSA), and the hub accepts it', async () => {
     const sent = await partnerJson<SendResult>([
       'send',
       ...partner(path.join(work, 'northgate')),
@@ -108,12 +111,13 @@ describe('a partner agency on its own stack: openssl, Python cryptography and jw
     ]);
     expect(sent.status, JSON.stringify(sent.body)).toBe(202);
     expect(sent.jweHeader.alg).toBe('RSA-OAEP-256');
+    expect(sent.jweHeader.kid).toBe(thumbprintS256(new X509Certificate(await readFile(path.join(certsDir, 'hub/encryption-rsa-cert.pem'), 'utf8'))));
     expect(sent.body.recipients.length).toBeGreaterThan(0);
     const tracked = await (await hub.client('nv-police')).request('GET', `/v1/messages/${sent.body.id}`);
     expect(tracked.status).toBe(404); // another agency cannot see it: the hub took it as nv-northgate's
   });
 
-  it('the Python-cryptography-made agency sends a court outcome the hub accepts and fans out to police agencies', async () => {
+  it('the Python-cryptography-made agency, whose jwcrypto does X25519, seals to the first key listed and the hub accepts it', async () => {
     const sent = await partnerJson<SendResult>([
       'send',
       ...partner(path.join(work, 'eastfield')),
@@ -121,9 +125,10 @@ describe('a partner agency on its own stack: openssl, Python cryptography and jw
       'nv-eastfield',
       '--message',
       path.join(certsDir, '../policies/examples/court-outcome.json'),
-      '--no-x25519',
     ]);
     expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+    const x25519 = new X509Certificate(await readFile(path.join(certsDir, 'hub/encryption-x25519-cert.pem'), 'utf8'));
+    expect(sent.jweHeader).toEqual(expect.objectContaining({ alg: 'ECDH-ES+A256KW', kid: thumbprintS256(x25519) }));
     expect(sent.body.recipients).toEqual(expect.arrayContaining([{ agency: 'nv-police', status: 'queued' }, { agency: 'nv-northgate', status: 'queued' }]));
     courtMessageId = sent.body.id;
   });
@@ -134,6 +139,13 @@ describe('a partner agency on its own stack: openssl, Python cryptography and jw
     const opened = await partnerJson<Opened>(['open', '--jwe', jwe, '--key', path.join(work, 'northgate/key.pem'), '--jwks', await jwksFile(), '--ca', caCert]);
     expect(opened.jweHeader).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' });
     expect(opened.claims).toMatchObject({ aud: 'nv-northgate', type: 'court-outcome', provenance: { messageId: courtMessageId, sender: 'nv-eastfield' } });
+  });
+
+  it('a Go 1.19 client completes the mutual-TLS handshake with the hub on the openssl-made certificate and reads the JWKS', async () => {
+    const northgate = path.join(work, 'northgate');
+    const result = await runGo('jwksget.go', [hub.url, caCert, path.join(northgate, 'cert.pem'), path.join(northgate, 'key.pem')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ status: 200, keys: 4, tlsVersion: 0x0304 });
   });
 
   it("a certs-example agency's delivery opens with that agency's default keys in jwcrypto, with no X25519 anywhere", async () => {

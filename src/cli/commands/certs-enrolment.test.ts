@@ -34,17 +34,17 @@ describe('enrolment by certificate signing request', { timeout: 120_000 }, () =>
 
   it('request refuses to write over a key already there, and writes nothing', async () => {
     const before = readFileSync(inWork('agency/key.pem'), 'utf8');
-    const result = await runIspHub(['certs', 'request', '--id', 'nv-newtown', '--out', 'agency'], { cwd: workDir });
+    const result = await runIspHub(['certs', 'request', '--id', 'nv-newtown', '--role', 'housing', '--out', 'agency'], { cwd: workDir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/BAD_REQUEST: .*key\.pem already exists; nothing was written/);
     expect(readFileSync(inWork('agency/key.pem'), 'utf8')).toBe(before);
   });
 
   it('request --encryption makes an RSA encryption key and request beside the main pair; X25519 is refused', async () => {
-    const result = await runIspHub(['certs', 'request', '--id', 'nv-newtown', '--algorithm', 'RSA-2048', '--encryption', '--out', 'agency'], { cwd: workDir });
+    const result = await runIspHub(['certs', 'request', '--id', 'nv-newtown', '--role', 'housing', '--algorithm', 'RSA-2048', '--encryption', '--out', 'agency'], { cwd: workDir });
     expect(result.code, result.stderr).toBe(0);
     expect(filesUnder(inWork('agency'))).toEqual(['csr.pem', 'encryption-csr.pem', 'encryption-key.pem', 'key.pem']);
-    const x25519 = await runIspHub(['certs', 'request', '--id', 'nv-newtown', '--algorithm', 'X25519', '--out', 'agency-x'], { cwd: workDir });
+    const x25519 = await runIspHub(['certs', 'request', '--id', 'nv-newtown', '--role', 'housing', '--algorithm', 'X25519', '--out', 'agency-x'], { cwd: workDir });
     expect(x25519.code).toBe(2);
     expect(x25519.stderr).toContain('CERT_KEY_UNSUPPORTED');
     expect(existsSync(inWork('agency-x'))).toBe(false);

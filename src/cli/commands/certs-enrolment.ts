@@ -70,11 +70,11 @@ export function registerEnrolment(certs: Command): void {
     .command('request')
     .description("at the agency: make a private key and a certificate signing request for it (the key never leaves this machine)")
     .requiredOption('--id <id>', 'the agency id the scheme operator gave you (policies/agencies.yaml id)')
-    .option('--role <role>', 'the agency role (for the operator to read; the certificate takes it from the operator)')
+    .requiredOption('--role <role>', 'the agency role the operator gave you (for the operator to check; the certificate takes it from the operator)')
     .option('--algorithm <algorithm>', 'P-256, Ed25519 or RSA-2048 and up (X25519 cannot sign a request)', 'P-256')
     .option('--encryption', 'the key is for encryption only: written as encryption-key.pem and encryption-csr.pem', false)
     .option('--out <dir>', 'folder for the key and the request', '.')
-    .action(async (options: { id: string; role?: string; algorithm: string; encryption: boolean; out: string }) => {
+    .action(async (options: { id: string; role: string; algorithm: string; encryption: boolean; out: string }) => {
       const names = options.encryption ? REQUEST_FILES.encryption : REQUEST_FILES.main;
       const keyFile = path.join(options.out, names.privateKey);
       const requestFile = path.join(options.out, names.request);
@@ -82,7 +82,7 @@ export function registerEnrolment(certs: Command): void {
         // A key written over is every message sealed to it, and the identity it proves, lost.
         if (await exists(file)) throw new HubError('BAD_REQUEST', `${file} already exists; nothing was written (move it away first)`);
       }
-      const created = await createCertificateRequest({ id: options.id, ...(options.role === undefined ? {} : { role: options.role }), algorithm: options.algorithm });
+      const created = await createCertificateRequest({ id: options.id, role: options.role, algorithm: options.algorithm });
       await mkdir(options.out, { recursive: true, mode: 0o700 });
       await writeFile(keyFile, created.privateKeyPem, { mode: PRIVATE_KEY_MODE, flag: 'wx' });
       await writeFile(requestFile, created.csrPem, { flag: 'wx' });
@@ -101,8 +101,9 @@ export function registerEnrolment(certs: Command): void {
     .option('--encryption', "agency only: an encryption-only certificate, written as encryption-cert.pem", false)
     .option('--days <days>', 'validity in days', '1825')
     .option('--ca <dir>', 'CA folder', 'ca')
+    .option('--root <dir>', "folder to search for certificates issued before, besides the CA's issued/ record (default: the parent of the CA folder)")
     .option('--out <dir>', 'output folder (default: agencies/<id> or hub/ beside the CA folder)')
-    .action(async (options: { csr: string; kind: string; id?: string; role?: string; encryption: boolean; days: string; ca: string; out?: string }) => {
+    .action(async (options: { csr: string; kind: string; id?: string; role?: string; encryption: boolean; days: string; ca: string; root?: string; out?: string }) => {
       if (options.encryption && options.kind !== 'agency') throw new HubError('BAD_REQUEST', '--encryption is for agency certificates only');
       let csr: Buffer;
       try {
@@ -117,6 +118,7 @@ export function registerEnrolment(certs: Command): void {
         ...(options.role === undefined ? {} : { role: options.role }),
         encryptionOnly: options.encryption,
         validityDays: positiveInteger(options.days, '--days'),
+        ...(options.root === undefined ? {} : { issuedRoot: options.root }),
       });
       const info = describeCertificate(issued.certificate);
       const parent = path.dirname(path.resolve(options.ca));

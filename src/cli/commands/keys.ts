@@ -7,11 +7,13 @@ import { ISSUED_FILES, issueCertificate, keyAlgorithmOf, loadCaDirectory, readCe
 /**
  * `isp-hub keys rotate`: the hub's signing key and each of its encryption
  * keys (one per key type) are replaced, each by a new key of the same algorithm;
- * the current ones move to `previous/`, where the hub still decrypts with and
- * publishes them (/.well-known/jwks.json), so partners that cached the old
- * encryption key keep working until they refresh. Restart the hub processes
- * one at a time afterwards; rotate again only once partners have refreshed,
- * since that drops the oldest key.
+ * the current ones move to `previous/`. The hub still publishes the previous
+ * signing key (/.well-known/jwks.json), so deliveries it signed before still
+ * verify, and still decrypts with the previous encryption keys without
+ * publishing them, so partners that cached an old encryption key keep working
+ * until they refresh. Restart the hub processes one at a time afterwards;
+ * rotate again only once partners have refreshed, since that drops the
+ * oldest keys.
  */
 export function register(program: Command): void {
   const keys = program.command('keys').description("manage the hub's own signing and encryption keys");
