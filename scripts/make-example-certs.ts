@@ -1,7 +1,7 @@
 /**
  * Regenerates certs-example/: a demonstration scheme CA, the hub's signing
- * and TLS certificates and its encryption certificates (X25519, RSA-2048 and
- * P-256),
+ * and TLS certificates and its encryption certificates (P-256 and RSA-2048;
+ * no X25519 one, docs/envelope.md),
  * two certificates for every agency in policies/agencies.yaml (P-256 for
  * signing and TLS, RSA-2048 for encryption), and two broken police
  * certificates for tests (one expired, one revoked).
@@ -45,21 +45,24 @@ Regenerate everything with \`npm run certs:example\` (scripts/make-example-certs
 The CA, the hub's signing and TLS keys and every agency's main key are EC
 P-256. Every agency's encryption key is RSA-2048 (RSA-OAEP-256): a type every
 mainstream JOSE library supports, and the fastest of those
-(docs/envelope.md "Default"). The hub holds three encryption keys, X25519
-(the fastest, which the SDK uses), RSA-2048 and P-256, so that every sender
-finds one its library supports; its JWKS lists them in that order. No certificate carries a certificate
-policies extension, so all of them parse in Debian's python3-cryptography and
-Go's crypto/x509 as well as OpenSSL. The CA is valid for 10 years, the rest
-for 5.
+(docs/envelope.md "Default"). The hub holds two encryption keys, P-256 (the
+cheaper for the hub to open, which the SDK uses) and RSA-2048, which every
+mainstream JOSE library supports; its JWKS lists them in that order. There is
+no hub X25519 key: go-jose refuses a whole JWK Set that holds one, and .NET
+and the C \`jose\` tool cannot use it. An operator who wants it adds it with
+\`isp-hub certs issue --kind hub-encryption --algorithm X25519 --ca
+certs-example/ca\` (written as \`hub/encryption-x25519-cert.pem\`; the hub then
+lists it first). No certificate carries a certificate policies extension, so
+all of them parse in Debian's python3-cryptography and Go's crypto/x509 as
+well as OpenSSL. The CA is valid for 10 years, the rest for 5.
 
 | path | what |
 |---|---|
 | \`ca/cert.pem\`, \`ca/key.pem\` | the demonstration scheme CA |
 | \`ca/revocations.json\` | the revocation list (lists \`test-only/revoked-police\`) |
 | \`hub/signing-cert.pem\`, \`signing-key.pem\` | the hub's JWS signing key (digitalSignature) |
-| \`hub/encryption-x25519-cert.pem\`, \`encryption-x25519-key.pem\` | the hub's preferred JWE key: X25519 (keyAgreement, ECDH-ES+A256KW) |
-| \`hub/encryption-rsa-cert.pem\`, \`encryption-rsa-key.pem\` | the hub's JWE key for every library: RSA-2048 (keyEncipherment, RSA-OAEP-256) |
-| \`hub/encryption-p256-cert.pem\`, \`encryption-p256-key.pem\` | and P-256 (keyAgreement, ECDH-ES+A256KW) |
+| \`hub/encryption-p256-cert.pem\`, \`encryption-p256-key.pem\` | the hub's preferred JWE key: P-256 (keyAgreement, ECDH-ES+A256KW) |
+| \`hub/encryption-rsa-cert.pem\`, \`encryption-rsa-key.pem\` | and RSA-2048 (keyEncipherment, RSA-OAEP-256) |
 | \`hub/tls-cert.pem\`, \`tls-key.pem\` | the hub's TLS server/client certificate (localhost, 127.0.0.1, ::1) |
 | \`hub/chain.pem\`, \`agencies/*/chain.pem\` | the issuing CA certificate (not the leaf) |
 | \`agencies/<agency id>/cert.pem\`, \`key.pem\` | one per agency of policies/agencies.yaml: CN=agency id, OU=role; P-256 for JWS signing and TLS client and server (digitalSignature, keyAgreement) |
@@ -82,13 +85,12 @@ export async function makeExampleCerts(outDir: string, agenciesFile: string): Pr
     demonstration: true,
   });
 
-  // The hub holds one encryption key of each type, so that every sender finds
-  // one its JOSE library supports: X25519, the fastest (and the cheapest for
-  // the hub to open, ENCRYPTION_KEY_TYPES_BY_SPEED), which the SDK uses; then
-  // RSA-2048 and P-256, which every mainstream library supports.
+  // The hub holds a P-256 and an RSA-2048 encryption key, which every
+  // mainstream JOSE library supports, so that every sender finds one. No
+  // X25519 key by default: go-jose refuses a whole JWK Set holding an OKP
+  // X25519 key, so publishing one could break a partner that never uses it.
   const hubCertificates = [
     { kind: 'hub-signing', algorithm: 'P-256' },
-    { kind: 'hub-encryption', algorithm: 'X25519' },
     { kind: 'hub-encryption', algorithm: 'RSA-2048' },
     { kind: 'hub-encryption', algorithm: 'P-256' },
     { kind: 'hub-tls', algorithm: 'P-256' },

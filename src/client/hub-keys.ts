@@ -39,8 +39,9 @@ export function createHubKeyCache(fetchJwks: () => Promise<unknown>, check: Cert
   return {
     async encryptionKey() {
       // The hub publishes one current encryption key per type; the SDK does
-      // every type, so it takes the fastest (ENCRYPTION_KEY_TYPES_BY_SPEED),
-      // not merely the first, and the first of that type if there are more.
+      // every type, so it takes the one cheapest for the hub to open
+      // (ENCRYPTION_KEY_TYPES_BY_SPEED), not merely the first, and the first
+      // of that type if there are more.
       const offered = (await load(false)).filter((candidate) => candidate.use === 'enc').map((key) => ({ key, chain: certificateChain(key) }));
       const rank = (chain: X509Certificate[]) => {
         const type = encryptionKeyTypeOf(chain[0]!.publicKey);

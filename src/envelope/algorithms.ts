@@ -59,21 +59,23 @@ export function isEnvelopeMediaType(value: unknown): boolean {
 }
 
 /**
- * The types of key a JWE may be encrypted to, fastest first for one
- * message's trip: the sender's seal (ES256 signature and key wrap) plus the
- * recipient's open (unwrap and ES256 check), through jose 6 on Node 24
- * (median CPU of 41 interleaved rounds on the project's 2-core machine):
- *   X25519 (ECDH-ES+A256KW)   seal ~0.33 ms, open ~0.43 ms: ~0.75 ms
- *   RSA-2048 (RSA-OAEP-256)   seal ~0.19 ms, open ~0.58 ms: ~0.77 ms
- *   P-256 (ECDH-ES+A256KW)    seal ~0.42 ms, open ~0.52 ms: ~0.94 ms
- * X25519 is also the cheapest for the hub to open, which it does for every
- * message every agency sends. Every mainstream JOSE library does RSA and
- * P-256; X25519 is missing from .NET, go-jose, the C `jose` tool and
- * jwcrypto before 1.5. The hub lists its encryption keys in this order (its
- * order of preference: a sender takes the first it supports) and the SDK,
- * which supports all three, seals to the first of these the hub publishes.
+ * The types of key a JWE may be encrypted to, in the hub's order of
+ * preference: cheapest first for the hub to open, which it does for every
+ * message every agency sends (jose 6 on Node 24, median CPU of 41
+ * interleaved rounds on the project's 2-core machine; open = unwrap and
+ * ES256 check):
+ *   X25519 (ECDH-ES+A256KW)   open ~0.43 ms
+ *   P-256 (ECDH-ES+A256KW)    open ~0.52 ms
+ *   RSA-2048 (RSA-OAEP-256)   open ~0.58 ms
+ * The hub's JWKS lists its encryption keys in this order (a sender takes the
+ * first it supports) and the SDK, which supports all three, seals to the
+ * first of these the hub publishes. Every mainstream JOSE library does RSA
+ * and P-256; X25519 is missing from .NET, the C `jose` tool and jwcrypto
+ * before 1.5, and go-jose refuses a whole JWK Set holding an OKP X25519 key
+ * (its parser takes only Ed25519 for OKP). So the hub holds an X25519 key
+ * only where the operator adds one, and by default publishes P-256 then RSA.
  */
-export const ENCRYPTION_KEY_TYPES_BY_SPEED = ['X25519', 'RSA', 'P-256'] as const;
+export const ENCRYPTION_KEY_TYPES_BY_SPEED = ['X25519', 'P-256', 'RSA'] as const;
 export type EncryptionKeyType = (typeof ENCRYPTION_KEY_TYPES_BY_SPEED)[number];
 
 /** The encryption key type of a key, or undefined when no JWE may be encrypted to it. */
@@ -85,14 +87,14 @@ export function encryptionKeyTypeOf(key: KeyObject): EncryptionKeyType | undefin
 }
 
 /**
- * The default key types for an agency, chosen by speed (figures above) among
+ * The default key types for an agency, chosen by speed among
  * the types every mainstream JOSE library supports, since an agency's own
  * stack must open what is sealed to it: an agency's encryption key is
  * RSA-2048 (RSA-OAEP-256). The hub seals every delivery to it, and an RSA
  * wrap is the cheapest it can make (~0.19 ms against ~0.42 ms for P-256);
  * the agency's open costs ~0.06 ms more than with P-256. Signing stays P-256
  * (ES256): one key for JWS and TLS, cheaper to sign with than RSA (PS256
- * ~0.35 ms). The hub itself holds one encryption key of each type
+ * ~0.35 ms). The hub itself holds a P-256 and an RSA encryption key
  * (certs-example), so that every sender finds one it supports. The envelope
  * still picks algorithms from the keys it is given; this names the key types
  * that certificate issuing defaults to.

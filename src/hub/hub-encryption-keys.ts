@@ -15,7 +15,7 @@ import { fileExists, readKeyPair, type HubKeyPair, type KeyPairFiles } from './h
 
 /**
  * The hub's encryption keys in one folder: at most one per key type
- * (RSA, X25519, P-256), so that a sender whose JOSE library lacks one type
+ * (X25519, P-256, RSA), so that a sender whose JOSE library lacks one type
  * uses another, and ordered by ENCRYPTION_KEY_TYPES_BY_SPEED, the hub's order
  * of preference, which is the order the JWKS lists them in.
  *

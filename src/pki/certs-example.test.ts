@@ -89,20 +89,22 @@ describe('certs-example/', () => {
     for (const entry of entries) expect(entry.encryptionCertificate).toBe(`../certs-example/agencies/${entry.id}/encryption-cert.pem`);
   });
 
-  it('has hub certificates for signing, encryption (X25519, RSA-2048 and P-256) and TLS that each verify for their usage only', async () => {
+  it('has hub certificates for signing, encryption (P-256 and RSA-2048, no X25519) and TLS that each verify for their usage only', async () => {
     const store = await exampleStore();
     const signing = readCertificatePem(read('hub/signing-cert.pem'));
     const tls = readCertificatePem(read('hub/tls-cert.pem'));
     expect(store.verify(signing, { usage: 'signing' }).kind).toBe('hub-signing');
     expect(store.verify(tls, { usage: 'tls-server' }).kind).toBe('hub-tls');
     expect(codeOf(() => store.verify(signing, { usage: 'encryption' }))).toBe('CERT_KEY_USAGE');
-    for (const [file, keyAlgorithm] of [['hub/encryption-x25519-cert.pem', 'X25519'], ['hub/encryption-rsa-cert.pem', 'RSA-2048'], ['hub/encryption-p256-cert.pem', 'P-256']] as const) {
+    for (const [file, keyAlgorithm] of [['hub/encryption-p256-cert.pem', 'P-256'], ['hub/encryption-rsa-cert.pem', 'RSA-2048']] as const) {
       const encryption = readCertificatePem(read(file));
       expect(store.verify(encryption, { usage: 'encryption' }).kind).toBe('hub-encryption');
       expect(describeCertificate(encryption).keyAlgorithm).toBe(keyAlgorithm);
       expect(codeOf(() => store.verify(encryption, { usage: 'signing' }))).toBe('CERT_KEY_USAGE');
     }
     expect(existsSync(path.join(examples, 'hub/encryption-cert.pem'))).toBe(false);
+    // An X25519 key in the default JWKS would make go-jose refuse the whole set (docs/envelope.md).
+    expect(existsSync(path.join(examples, 'hub/encryption-x25519-cert.pem'))).toBe(false);
     expect(tls.checkHost('localhost')).toBe('localhost');
   });
 
@@ -110,7 +112,6 @@ describe('certs-example/', () => {
     const files = [
       ...agencies.flatMap((agency) => [`agencies/${agency.id}/cert.pem`, `agencies/${agency.id}/encryption-cert.pem`]),
       'hub/signing-cert.pem',
-      'hub/encryption-x25519-cert.pem',
       'hub/encryption-rsa-cert.pem',
       'hub/encryption-p256-cert.pem',
       'hub/tls-cert.pem',

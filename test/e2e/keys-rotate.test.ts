@@ -47,11 +47,10 @@ describe('isp-hub keys rotate', () => {
     expect(jwks.keys.filter((key) => key.use === 'sig')).toHaveLength(2);
     const published = jwks.keys.filter((key) => key.use === 'enc');
     expect(published.map((key) => [key.kty, key.alg])).toEqual([
-      ['OKP', 'ECDH-ES+A256KW'],
-      ['RSA', 'RSA-OAEP-256'],
       ['EC', 'ECDH-ES+A256KW'],
+      ['RSA', 'RSA-OAEP-256'],
     ]);
-    for (const [type, asymmetricKeyType] of [['x25519', 'x25519'], ['rsa', 'rsa'], ['p256', 'ec']] as const) {
+    for (const [type, asymmetricKeyType] of [['p256', 'ec'], ['rsa', 'rsa']] as const) {
       const previous = await certificateIn(`previous/encryption-${type}-cert.pem`);
       const current = await certificateIn(`encryption-${type}-cert.pem`);
       expect(previous.publicKey.asymmetricKeyType).toBe(asymmetricKeyType);
@@ -65,7 +64,7 @@ describe('isp-hub keys rotate', () => {
 
   it('still opens messages sealed to each previous encryption key, and to each new one', async () => {
     const police = await hub.client('nv-police');
-    for (const type of ['x25519', 'rsa', 'p256']) {
+    for (const type of ['p256', 'rsa']) {
       for (const name of [`previous/encryption-${type}-cert.pem`, `encryption-${type}-cert.pem`]) {
         const answer = await police.request('POST', '/v1/messages', await sealTo(await certificateIn(name)));
         expect(answer.status, name).toBe(202);

@@ -19,7 +19,10 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
  * the agency goes into agencies.yaml with the fields `certs sign` printed,
  * and the agency's own code (Debian's python3-jwcrypto, test/interop/python/
  * partner.py) seals messages the hub accepts and opens deliveries the hub
- * sealed to it, with or without X25519. Real hub, real Redis, mutual TLS.
+ * sealed to it, with or without X25519. The hub here also holds the X25519
+ * key an operator may add (certs-example has none), so that an independent
+ * implementation's X25519 message is tried too. Real hub, real Redis, mutual
+ * TLS.
  */
 
 interface SendResult {
@@ -35,6 +38,9 @@ interface Opened {
 let redis: TestRedis;
 let hub: TestHub;
 let work: string;
+/** The hub's encryption certificates in this test's copy of certs-example/hub, by file stem. */
+const hubEncryptionCertificate = async (type: 'x25519' | 'p256' | 'rsa') =>
+  new X509Certificate(await readFile(path.join(work, 'hub', `encryption-${type}-cert.pem`), 'utf8'));
 const caCert = path.join(certsDir, 'ca/cert.pem');
 
 /** certs sign, run as the operator would, against a copy of the demonstration CA; returns what it printed for agencies.yaml. */
@@ -56,6 +62,10 @@ const partner = (dir: string) => ['--hub', hub.url, '--ca', caCert, '--cert', pa
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'isp-partner-'));
   await cp(path.join(certsDir, 'ca'), path.join(work, 'ca'), { recursive: true });
+  await cp(path.join(certsDir, 'hub'), path.join(work, 'hub'), { recursive: true });
+  // As an operator who wants X25519 adds it: written to hub/ beside the CA folder.
+  const x25519 = await runIspHub(['certs', 'issue', '--kind', 'hub-encryption', '--algorithm', 'X25519', '--ca', path.join(work, 'ca')]);
+  expect(x25519.code, x25519.stderr).toBe(0);
 
   // nv-northgate: a P-256 key and CSR made by openssl alone.
   const northgate = path.join(work, 'northgate');
@@ -72,7 +82,7 @@ beforeAll(async () => {
   redis = await startTestRedis();
   const policyDir = await copyPolicies(work, {});
   await appendFile(path.join(policyDir, 'agencies.yaml'), `${northgateEntry}\n${eastfieldEntry}\n`);
-  hub = await startTestHub(redis, { policyDir });
+  hub = await startTestHub(redis, { policyDir, env: { HUB_CERT_DIR: path.join(work, 'hub') } });
 }, 240_000);
 
 afterAll(async () => {
@@ -99,22 +109,33 @@ async function inboxItem(dir: string, messageId: string): Promise<string> {
 describe('a partner agency on its own stack: openssl, Python cryptography and jwcrypto', () => {
   let courtMessageId: string;
 
-  it('the openssl-made agency seals an arrest notification with jwcrypto acting as a library without X25519: to the first hub key it supports (RSA), and the hub accepts it', async () => {
-    const sent = await partnerJson<SendResult>([
+  const sendArrest = (...library: string[]) =>
+    partnerJson<SendResult>([
       'send',
       ...partner(path.join(work, 'northgate')),
       '--agency',
       'nv-northgate',
       '--message',
       path.join(certsDir, '../policies/examples/arrest-notification.json'),
-      '--no-x25519',
+      ...library,
     ]);
-    expect(sent.status, JSON.stringify(sent.body)).toBe(202);
-    expect(sent.jweHeader.alg).toBe('RSA-OAEP-256');
-    expect(sent.jweHeader.kid).toBe(thumbprintS256(new X509Certificate(await readFile(path.join(certsDir, 'hub/encryption-rsa-cert.pem'), 'utf8'))));
-    expect(sent.body.recipients.length).toBeGreaterThan(0);
-    const tracked = await (await hub.client('nv-police')).request('GET', `/v1/messages/${sent.body.id}`);
-    expect(tracked.status).toBe(404); // another agency cannot see it: the hub took it as nv-northgate's
+
+  it('the hub lists X25519, P-256 and RSA, in that order, once the operator has added an X25519 key', async () => {
+    const jwks = JSON.parse(await readFile(await jwksFile(), 'utf8')) as { keys: Array<{ use: string; kty: string; crv?: string; kid: string }> };
+    const published = jwks.keys.filter((key) => key.use === 'enc');
+    expect(published.map((key) => [key.kty, key.crv])).toEqual([['OKP', 'X25519'], ['EC', 'P-256'], ['RSA', undefined]]);
+    expect(published[0]!.kid).toBe(thumbprintS256(await hubEncryptionCertificate('x25519')));
+  });
+
+  it('the openssl-made agency seals with jwcrypto acting as a library without X25519, then as one with RSA only: each time to the first hub key it supports, and the hub accepts both', async () => {
+    for (const [library, alg, type] of [['--no-x25519', 'ECDH-ES+A256KW', 'p256'], ['--rsa-only', 'RSA-OAEP-256', 'rsa']] as const) {
+      const sent = await sendArrest(library);
+      expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+      expect(sent.jweHeader).toEqual(expect.objectContaining({ alg, kid: thumbprintS256(await hubEncryptionCertificate(type)) }));
+      expect(sent.body.recipients.length).toBeGreaterThan(0);
+      const tracked = await (await hub.client('nv-police')).request('GET', `/v1/messages/${sent.body.id}`);
+      expect(tracked.status).toBe(404); // another agency cannot see it: the hub took it as nv-northgate's
+    }
   });
 
   it('the Python-cryptography-made agency, whose jwcrypto does X25519, seals to the first key listed and the hub accepts it', async () => {
@@ -127,8 +148,7 @@ describe('a partner agency on its own stack: openssl, Python cryptography and jw
       path.join(certsDir, '../policies/examples/court-outcome.json'),
     ]);
     expect(sent.status, JSON.stringify(sent.body)).toBe(202);
-    const x25519 = new X509Certificate(await readFile(path.join(certsDir, 'hub/encryption-x25519-cert.pem'), 'utf8'));
-    expect(sent.jweHeader).toEqual(expect.objectContaining({ alg: 'ECDH-ES+A256KW', kid: thumbprintS256(x25519) }));
+    expect(sent.jweHeader).toEqual(expect.objectContaining({ alg: 'ECDH-ES+A256KW', kid: thumbprintS256(await hubEncryptionCertificate('x25519')) }));
     expect(sent.body.recipients).toEqual(expect.arrayContaining([{ agency: 'nv-police', status: 'queued' }, { agency: 'nv-northgate', status: 'queued' }]));
     courtMessageId = sent.body.id;
   });

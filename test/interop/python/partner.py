@@ -106,14 +106,14 @@ def request(args, method, path, body=None, content_type=None):
         conn.close()
 
 
-def supported(entry, no_x25519):
+def supported(entry, args):
     """The JWE key types this library is allowed to use here."""
     if entry.get("kty") == "RSA" and entry.get("alg") == "RSA-OAEP-256":
         return True
     if entry.get("kty") == "EC" and entry.get("crv") == "P-256" and entry.get("alg") == "ECDH-ES+A256KW":
-        return True
+        return not args.rsa_only
     if entry.get("kty") == "OKP" and entry.get("crv") == "X25519" and entry.get("alg") == "ECDH-ES+A256KW":
-        return not no_x25519
+        return not (args.no_x25519 or args.rsa_only)
     return False
 
 
@@ -137,7 +137,7 @@ def send(args):
         raise SystemExit(f"JWKS: HTTP {status}")
     keys = json.loads(text)["keys"]
     # docs/envelope.md: take the first encryption key this library supports, in the order listed.
-    chosen = next((entry for entry in keys if entry.get("use") == "enc" and supported(entry, args.no_x25519)), None)
+    chosen = next((entry for entry in keys if entry.get("use") == "enc" and supported(entry, args)), None)
     if chosen is None:
         raise SystemExit("the hub publishes no encryption key this library supports")
     verify_chain(chosen, args.ca)
@@ -213,6 +213,7 @@ def main():
             p.add_argument("--hub-id", default="isp-hub")
             p.add_argument("--message", required=True)
             p.add_argument("--no-x25519", action="store_true", help="act as a JOSE library without X25519 (.NET, go-jose, the C jose tool)")
+            p.add_argument("--rsa-only", action="store_true", help="act as a JOSE library that wraps keys with RSA only (no ECDH-ES)")
         p.set_defaults(run=run)
     p = commands.add_parser("open")
     p.add_argument("--jwe", required=True)
