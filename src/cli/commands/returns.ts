@@ -32,17 +32,23 @@ export function register(program: Command): void {
       const config = loadConfig(process.env);
       const policySet = await loadPolicySet(config.POLICY_DIR, messageSchemasFromMessages());
       await withHubRedis(config, async (redis) => {
-        const service = createReturnsService({
-          ledger: createLedgerStore({ redis, prefix: config.REDIS_KEY_PREFIX, maxFacts: config.STATISTICS_MAX_FACTS }),
-          redis,
-          prefix: config.REDIS_KEY_PREFIX,
-          policy: () => policySet,
-          audit: createAuditLog({ redis, prefix: config.REDIS_KEY_PREFIX, origin: config.HUB_ID }),
-          rules: disclosureRulesFrom(config),
-        });
-        const rendered = await renderReturn(await service.compile(options.period, { agency: 'hub', actor: { id: operator, role: 'operator' } }), format);
-        if (options.out) await writeFile(options.out, rendered.body);
-        else process.stdout.write(rendered.body);
+        // Closed at the end: its sequencer lease and queue subscription would keep the command alive.
+        const audit = createAuditLog({ redis, prefix: config.REDIS_KEY_PREFIX, origin: config.HUB_ID });
+        try {
+          const service = createReturnsService({
+            ledger: createLedgerStore({ redis, prefix: config.REDIS_KEY_PREFIX, maxFacts: config.STATISTICS_MAX_FACTS }),
+            redis,
+            prefix: config.REDIS_KEY_PREFIX,
+            policy: () => policySet,
+            audit,
+            rules: disclosureRulesFrom(config),
+          });
+          const rendered = await renderReturn(await service.compile(options.period, { agency: 'hub', actor: { id: operator, role: 'operator' } }), format);
+          if (options.out) await writeFile(options.out, rendered.body);
+          else process.stdout.write(rendered.body);
+        } finally {
+          await audit.close();
+        }
       });
     });
 }
