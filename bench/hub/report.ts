@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- --report`: writes docs/benchmarks.md and
  * docs/benchmarks-latency.svg from one run of bench/hub.ts, and runs the
- * envelope, policy, audit, audit-search and scale benchmarks to paste their tables beside it,
+ * envelope, policy, audit, audit-search, scale and returns benchmarks to paste their tables beside it,
  * each with its own date and load average.
  */
 import { spawn } from 'node:child_process';
@@ -71,6 +71,7 @@ const OTHERS = [
   { script: 'bench/audit.ts', title: 'npm run bench:audit' },
   { script: 'bench/audit-search.ts', title: 'npm run bench:audit-search' },
   { script: 'bench/scale.ts', title: 'npm run bench:scale -- --wait', args: ['--wait'] },
+  { script: 'bench/returns.ts', title: 'npm run bench:returns' },
 ];
 
 /**
