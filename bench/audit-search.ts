@@ -23,6 +23,7 @@ import canonicalizeModule from 'canonicalize';
 import type { AuditEntry, AuditEntryInput } from '../src/audit/entry.js';
 import { createSubjectKeyer } from '../src/audit/subject-keys.js';
 import { connectRedis, startEmbeddedRedis } from '../src/redis/index.js';
+import { seeded } from '../src/test-seeded-random.js';
 
 function argument(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -35,18 +36,6 @@ const SUBJECTS = Math.max(1, Math.floor(ENTRIES / 10));
 const AGENCIES = ['nv-police', 'nv-probation', 'nv-yot', 'nv-prison', 'nv-court', 'nv-cps', 'nv-childrens', 'nv-housing', 'nv-health', 'nv-education'];
 const PURPOSES = ['ppo-offender-management', 'prevent-and-deter', 'safeguarding-children', 'catch-and-convict', 'rehabilitate-and-resettle'];
 const EVENTS = ['collection', 'disclosure', 'refusal', 'delivered', 'collected', 'acknowledged'] as const;
-
-/** Deterministic pseudo-random numbers (mulberry32), so runs compare. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const identifierOf = (index: number) => ({ kind: 'pnc', value: `2020/${String(index).padStart(7, '0')}X` });
 
@@ -118,7 +107,7 @@ async function main(): Promise<void> {
     for (let index = 0; index < SUBJECTS; index += 1) subjectKeys.push(keyer(identifierOf(index)));
 
     const fillStarted = performance.now();
-    const next = random(2026);
+    const next = seeded(2026);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const startMs = Date.parse('2025-01-01T00:00:00.000Z');
     const inputAt = (seq: number): AuditEntryInput => {
@@ -221,7 +210,7 @@ async function main(): Promise<void> {
       ];
     }
 
-    const pickSubject = random(7);
+    const pickSubject = seeded(7);
     const rows = [
       await timed('subject, scheme DPO (search + audit-read append)', async () => {
         const page = await search.search({ subject: identifierOf(Math.floor(pickSubject() * SUBJECTS)), limit: 100 }, { kind: 'scheme' }, dpo);

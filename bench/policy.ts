@@ -13,25 +13,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MESSAGE_TYPES, parseMessageRecord } from '../src/messages/index.js';
 import { decide, loadPolicySet, messageSchemasFromMessages, type PolicyMessage, type PolicySet } from '../src/policy/index.js';
+import { seeded } from '../src/test-seeded-random.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const policies = path.join(root, 'policies');
 const now = new Date('2026-11-25T12:00:00Z');
 
-/** A small deterministic PRNG (mulberry32) so every run measures the same set. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function generatedSet(count: number, set: PolicySet): Promise<{ dir: string; loadMs: number; loaded: PolicySet }> {
-  const random = prng(20261125);
+  const random = seeded(20261125);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const roles = set.registry.roles();
   const purposes = Object.keys(set.catalog.purposes);

@@ -24,7 +24,7 @@ import { connectRedis, startEmbeddedRedis } from '../src/redis/index.js';
 import { compileMeasures, DEFAULT_DISCLOSURE_RULES, quarterOf } from '../src/returns/index.js';
 import { createLedgerStore, createStatisticsFeed, ledgerKeys, type NewFact } from '../src/statistics/index.js';
 import { encodeFact } from '../src/statistics/fact.js';
-import { seeded } from '../scripts/demo/year-plan.js';
+import { seeded } from '../src/test-seeded-random.js';
 
 const FACTS = Number(process.env['BENCH_RETURNS_FACTS'] ?? 1_000_000);
 const PEOPLE = 10_000;

@@ -11,8 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { agencyFilesIn, createAgencyClientFromFiles, type AgencyClient } from '../src/client/index.js';
 import { HubError } from '../src/errors.js';
+import { demoAgencyClients } from './demo/agency-clients.js';
 import { certsDir, hubAnswers, runningHub, startDemoHub, type DemoHub } from './demo/hub-target.js';
 import { messageFor, strandsOver } from './demo/year-messages.js';
 import { planYear } from './demo/year-plan.js';
@@ -37,14 +37,7 @@ async function main(argv: string[]): Promise<number> {
     }
     hub = runningHub(url, process.env);
   }
-  const clients = new Map<string, AgencyClient>();
-  const client = async (agencyId: string) => {
-    const known = clients.get(agencyId);
-    if (known) return known;
-    const made = await createAgencyClientFromFiles({ hubUrl: hub.url, hubId: hub.config.HUB_ID, agencyId, ...agencyFilesIn(certsDir, agencyId) });
-    clients.set(agencyId, made);
-    return made;
-  };
+  const agencies = demoAgencyClients(hub);
   try {
     const today = Math.floor(Date.now() / 86_400_000);
     const people = planYear(today);
@@ -60,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     let sent = 0;
     for (const { person, event, strand } of steps) {
       const message = await messageFor(person, event, strand);
-      const agency = await client(message.from);
+      const agency = await agencies.client(message.from);
       try {
         if (message.query) await agency.query(message.record);
         else {
@@ -81,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return refused.size === 0 ? 0 : 1;
   } finally {
-    clients.forEach((made) => made.close());
+    agencies.closeAll();
     await hub.close();
   }
 }

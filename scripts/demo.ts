@@ -12,10 +12,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { agencyFilesIn, createAgencyClientFromFiles, type AgencyClient } from '../src/client/index.js';
 import { HubError } from '../src/errors.js';
 import { loadPolicySet, messageSchemasFromMessages, type PolicySet } from '../src/policy/index.js';
 import { DemoStepError, playDay } from './demo/day.js';
+import { demoAgencyClients } from './demo/agency-clients.js';
 import { certsDir, repoRoot, hubAnswers, runningHub, startDemoHub, type DemoHub } from './demo/hub-target.js';
 
 const DEFAULT_HUB_URL = 'https://127.0.0.1:8443';
@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     hub = runningHub(url, process.env);
   }
 
-  const clients = new Map<string, AgencyClient>();
+  const agencies = demoAgencyClients(hub);
   // Ctrl-C during --start still stops the hub (and its private redis-server) in order.
   const interrupted = () => void hub.close().finally(() => process.exit(130));
   process.once('SIGINT', interrupted);
@@ -75,18 +75,7 @@ async function main(argv: string[]): Promise<number> {
       env: process.env,
       print,
       ruleText,
-      async client(agencyId) {
-        const known = clients.get(agencyId);
-        if (known) return known;
-        const client = await createAgencyClientFromFiles({
-          hubUrl: hub.url,
-          hubId: hub.config.HUB_ID,
-          agencyId,
-          ...agencyFilesIn(certsDir, agencyId),
-        });
-        clients.set(agencyId, client);
-        return client;
-      },
+      client: agencies.client,
     });
     const failed = checks.filter((check) => !check.ok);
     print('');
@@ -94,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     for (const check of failed) print(`  step ${check.step}: ${check.what}`);
     return failed.length === 0 ? 0 : 1;
   } finally {
-    clients.forEach((client) => client.close());
+    agencies.closeAll();
     await hub.close();
   }
 }

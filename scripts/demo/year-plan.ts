@@ -5,6 +5,8 @@
  * same day always gives the same year (a seeded generator, no clock inside).
  * Every person and record is invented.
  */
+import { seeded } from '../../src/test-seeded-random.js';
+
 export type Strand = 'prevent-and-deter' | 'catch-and-convict' | 'rehabilitate-and-resettle';
 
 export interface PlannedEvent {
@@ -22,18 +24,6 @@ export interface PlannedPerson {
   strand: Strand;
   birthYear: number;
   events: PlannedEvent[];
-}
-
-/** mulberry32: small, fast and good enough for synthetic data. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function planYear(today: number, seed = 2004): PlannedPerson[] {

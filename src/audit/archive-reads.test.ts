@@ -1,12 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../../test/support/redis.js';
-import { createLogger } from '../logger.js';
+import { describe, expect, it } from 'vitest';
+import { captureLog } from '../test-log-capture.js';
 import { createAuditLog } from './log.js';
-import { createTestSigner } from './test-signer.js';
+import { useAuditTestBed } from './test-audit-bed.js';
 
 /**
  * Archived entries are read from disk, not trusted from memory: a segment
@@ -14,26 +11,13 @@ import { createTestSigner } from './test-signer.js';
  * AUDIT_ARCHIVE_MISSING, each naming the segment, with one log line however
  * often it is read.
  */
-let redis: TestRedis;
-let signer: Awaited<ReturnType<typeof createTestSigner>>;
-const folders: string[] = [];
-beforeAll(async () => {
-  redis = await startTestRedis({ appendOnly: false });
-  signer = await createTestSigner();
-});
-afterAll(async () => {
-  await redis.stop();
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
-});
+const bed = useAuditTestBed();
 
 async function archivedLog() {
-  const archiveDir = await mkdtemp(path.join(tmpdir(), 'isp-archive-reads-'));
-  folders.push(archiveDir);
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new PassThrough();
-  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)));
+  const archiveDir = await bed.archiveDir('archive-reads');
+  const { logger, lines } = captureLog('warn');
   const old = new Date('2024-01-01T00:00:00.000Z');
-  const log = createAuditLog({ redis: redis.connect(), prefix: redis.newPrefix(), signer, archiveDir, clock: () => old, logger: createLogger({ stream, level: 'warn' }) });
+  const log = createAuditLog({ redis: bed.redis.connect(), prefix: bed.redis.newPrefix(), signer: bed.signer, archiveDir, clock: () => old, logger });
   await log.appendMany(Array.from({ length: 20 }, (_, position) => ({ event: 'consultation' as const, agency: 'nv-yot', outcome: `read-${position}` })));
   await log.checkpoint();
   const result = await log.archive({ olderThan: new Date('2024-01-02T00:00:00.000Z'), maxEntriesPerSegment: 10 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isHubError } from '../errors.js';
 import type { RedisClient } from '../redis/index.js';
 import { createArchiveStore, rowHash, sha256Hex, splitLines, ZERO_HASH_HEX, type ManifestRow } from './archive-store.js';
+import { readEntryBytes } from './entry-bytes.js';
 import { auditKeys } from './keys.js';
 import { CHECKPOINT_LOG_FILE } from './rollback-guard.js';
 import { createIndexCheck } from './index-check.js';
@@ -264,18 +265,8 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
   }
 
   /** Entry bodies by seq from Redis and the archive, for naming a misfiled index member. */
-  async function readBodies(seqs: number[]): Promise<Map<number, Buffer>> {
-    const found = new Map<number, Buffer>();
-    if (seqs.length === 0) return found;
-    const bodies = await redis.hmgetBuffer(keys.entries, ...seqs.map(String));
-    const missing: number[] = [];
-    seqs.forEach((seq, position) => {
-      const body = bodies[position];
-      if (body) found.set(seq, body);
-      else missing.push(seq);
-    });
-    if (missing.length > 0 && store) for (const [seq, body] of await store.readEntries(missing)) found.set(seq, body);
-    return found;
+  function readBodies(seqs: number[]): Promise<Map<number, Buffer>> {
+    return readEntryBytes(redis, keys, store, seqs);
   }
 
   async function readManifestChecked(): Promise<ManifestRow[]> {

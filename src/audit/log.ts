@@ -7,6 +7,7 @@ import { createArchiveStore, type ArchiveStore } from './archive-store.js';
 import { archiveOldEntries, type ArchiveOptions, type ArchiveResult } from './archiver.js';
 import { signCheckpoint, assertP256, type CheckpointSigner } from './checkpoint-signer.js';
 import type { AuditEntry, AuditEntryInput } from './entry.js';
+import { readEntryBytes } from './entry-bytes.js';
 import { auditKeys, type AuditKeys } from './keys.js';
 import { createRollbackGuard, type HaltReport, type RollbackGuard } from './rollback-guard.js';
 import { createSharedStore, type SharedStore } from './shared-store.js';
@@ -118,20 +119,8 @@ export function createAuditLog(options: AuditLogOptions) {
   }
 
   /** Raw canonical bytes by seq, from Redis and then the archive; absent seqs are left out. */
-  async function readRawEntries(seqs: number[]): Promise<Map<number, Buffer>> {
-    const found = new Map<number, Buffer>();
-    if (seqs.length === 0) return found;
-    const bodies = await redis.hmgetBuffer(keys.entries, ...seqs.map(String));
-    const missing: number[] = [];
-    seqs.forEach((seq, position) => {
-      const body = bodies[position];
-      if (body) found.set(seq, body);
-      else missing.push(seq);
-    });
-    if (missing.length > 0 && archive) {
-      for (const [seq, body] of await archive.readEntries(missing)) found.set(seq, body);
-    }
-    return found;
+  function readRawEntries(seqs: number[]): Promise<Map<number, Buffer>> {
+    return readEntryBytes(redis, keys, archive, seqs);
   }
 
   /**

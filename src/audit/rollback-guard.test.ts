@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../../test/support/redis.js';
-import { createLogger } from '../logger.js';
+import { describe, expect, it } from 'vitest';
+import { startTestRedis } from '../../test/support/redis.js';
+import { captureLog } from '../test-log-capture.js';
 import { CheckpointScheduler } from './checkpoint-scheduler.js';
 import type { AuditEntryInput } from './entry.js';
 import { createAuditLog } from './log.js';
 import type { HaltReport } from './rollback-guard.js';
-import { createTestSigner } from './test-signer.js';
+import { useAuditTestBed } from './test-audit-bed.js';
 
 /**
  * A log must never sign two views that do not extend one another
@@ -18,18 +14,7 @@ import { createTestSigner } from './test-signer.js';
  * the log halts rather than overwrite signed entries and sign a fork.
  */
 
-let redis: TestRedis;
-let signer: Awaited<ReturnType<typeof createTestSigner>>;
-const folders: string[] = [];
-
-beforeAll(async () => {
-  redis = await startTestRedis({ appendOnly: false });
-  signer = await createTestSigner();
-});
-afterAll(async () => {
-  await redis.stop();
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
-});
+const bed = useAuditTestBed();
 
 const input = (position: number): AuditEntryInput => ({
   event: 'disclosure',
@@ -41,16 +26,13 @@ const input = (position: number): AuditEntryInput => ({
 });
 
 async function setUp(logOptions: { standAsSequencer?: boolean } = {}) {
+  const { redis, signer } = bed;
   const prefix = redis.newPrefix();
-  const archiveDir = await mkdtemp(path.join(tmpdir(), 'isp-guard-'));
-  folders.push(archiveDir);
+  const archiveDir = await bed.archiveDir('guard');
   const client: Redis = redis.connect();
-  const lines: string[] = [];
-  const stream = new PassThrough();
-  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const { logger, lines } = captureLog('warn');
   const halts: HaltReport[] = [];
-  const open = () =>
-    createAuditLog({ redis: client, prefix, signer, archiveDir, logger: createLogger({ stream, level: 'warn' }), onHalt: (report) => halts.push(report), ...logOptions });
+  const open = () => createAuditLog({ redis: client, prefix, signer, archiveDir, logger, onHalt: (report) => halts.push(report), ...logOptions });
   const log = open();
   await log.appendMany(Array.from({ length: 30 }, (_, position) => input(position)));
   const checkpoint = await log.checkpoint();
@@ -81,7 +63,7 @@ describe('a lowered audit:size', () => {
     expect(await f.client.zrange(`${f.prefix}:audit:checkpoints`, 0, -1)).toEqual([f.checkpoint.jws]);
 
     // One critical line naming both sizes, one halt report, and the log stays halted.
-    const critical = f.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['event'] === 'audit.halted');
+    const critical = f.lines.filter((line) => line['event'] === 'audit.halted');
     expect(critical).toHaveLength(1);
     expect(critical[0]).toMatchObject({ severity: 'critical', kind: 'rollback', signedSize: 30, storedSize: 25 });
     expect(String(critical[0]!['message'])).toMatch(/30.*25|25.*30/);
@@ -104,16 +86,14 @@ describe('a lowered audit:size', () => {
     await expect(f.log.append(input(1))).rejects.toMatchObject({ code: 'AUDIT_LOG_INCONSISTENT' });
     // Redis now claims more than was signed: the scheduler would sign, if the halt let it.
     await f.client.set(f.sizeKey, '33');
-    const lines: string[] = [];
-    const stream = new PassThrough();
-    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-    const logged = new CheckpointScheduler({ log: f.log, everyEntries: 1, everySeconds: 0.05, logger: createLogger({ stream, level: 'warn' }) });
+    const { logger, lines } = captureLog('warn');
+    const logged = new CheckpointScheduler({ log: f.log, everyEntries: 1, everySeconds: 0.05, logger });
     logged.start();
     await new Promise((resolve) => setTimeout(resolve, 400));
     await logged.stop();
-    const failures = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['event'] === 'audit.checkpoint-failed');
+    const failures = lines.filter((line) => line['event'] === 'audit.checkpoint-failed');
     expect(failures).toEqual([expect.objectContaining({ code: 'AUDIT_LOG_INCONSISTENT' })]);
-    expect(f.lines.filter((line) => line.includes('audit.halted'))).toHaveLength(1);
+    expect(f.lines.filter((line) => line['event'] === 'audit.halted')).toHaveLength(1);
     expect(await f.client.zcard(`${f.prefix}:audit:checkpoints`)).toBe(1);
   });
 
@@ -184,11 +164,11 @@ describe('a rolled-back replica promoted', () => {
   });
 
   it('a real replica promoted while behind: the log, now on the replica, halts rather than sign from 30 over a checkpoint at 36', async () => {
+    const { redis, signer } = bed;
     const replicaServer = await startTestRedis({ appendOnly: false });
     try {
       const prefix = redis.newPrefix();
-      const archiveDir = await mkdtemp(path.join(tmpdir(), 'isp-guard-replica-'));
-      folders.push(archiveDir);
+      const archiveDir = await bed.archiveDir('guard-replica');
       const primary = redis.connect();
       const replica = replicaServer.connect();
       const primaryUrl = new URL(redis.url);

@@ -1,32 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../../test/support/redis.js';
+import { describe, expect, it } from 'vitest';
 import type { AuditEntryInput } from './entry.js';
 import { verifyFullLog } from './full-verify.js';
 import { auditKeys, blockLocation } from './keys.js';
 import { createAuditLog } from './log.js';
 import { leafHash } from './verify/hashing.js';
-import { createTestSigner } from './test-signer.js';
+import { useAuditTestBed } from './test-audit-bed.js';
 
 /**
  * What full verification names besides tampering with entries: a fork the
  * hub signed (distinct from tampering), and search indexes that lost or
  * gained an entry, which no hash covers.
  */
-let redis: TestRedis;
-let signer: Awaited<ReturnType<typeof createTestSigner>>;
-const folders: string[] = [];
-beforeAll(async () => {
-  redis = await startTestRedis({ appendOnly: false });
-  signer = await createTestSigner();
-});
-afterAll(async () => {
-  await redis.stop();
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
-});
+const bed = useAuditTestBed();
 
 const input = (position: number): AuditEntryInput => ({
   event: position % 3 === 0 ? 'refusal' : 'disclosure',
@@ -39,6 +25,7 @@ const input = (position: number): AuditEntryInput => ({
 });
 
 async function log40() {
+  const { redis, signer } = bed;
   const prefix = redis.newPrefix();
   const client: Redis = redis.connect();
   const log = createAuditLog({ redis: client, prefix, signer });
@@ -50,8 +37,8 @@ async function log40() {
 
 describe('a fork the hub signed', () => {
   it('is named checkpoint-fork, not tampering: a signed checkpoint the later signed ones do not extend', async () => {
-    const archiveDir = await mkdtemp(path.join(tmpdir(), 'isp-fork-'));
-    folders.push(archiveDir);
+    const { redis, signer } = bed;
+    const archiveDir = await bed.archiveDir('fork');
     const prefix = redis.newPrefix();
     const client: Redis = redis.connect();
     // A hub without the guard's memory: what an unguarded appender did after audit:size was lowered.

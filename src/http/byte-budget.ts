@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { HubError } from '../errors.js';
 import { keyspace } from '../redis/index.js';
+import { fixedWindowCounter } from './fixed-window.js';
 
 /**
  * How many bytes of envelopes one agency may send per window
@@ -14,30 +15,16 @@ export interface ByteBudget {
   spend(agencyId: string, bytes: number): Promise<void>;
 }
 
-// INCRBY and PEXPIRE in one script, so no counter is left without expiry.
-const SPEND = `
-local total = redis.call('INCRBY', KEYS[1], ARGV[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
-end
-return { total, ttl }
-`;
-
-type ScriptedRedis = (Redis | Cluster) & { ispHubSpendBytes(key: string, bytes: number, windowMs: number): Promise<[number, number]> };
-
 export function createRedisByteBudget(options: { redis: Redis | Cluster; keyPrefix: string; maxBytes: number; windowMs?: number }): ByteBudget {
   const windowMs = options.windowMs ?? 60_000;
   if (!Number.isInteger(options.maxBytes) || options.maxBytes < 1) throw new TypeError('maxBytes must be a positive integer');
   const key = keyspace(options.keyPrefix);
-  const redis = options.redis as ScriptedRedis;
-  if (typeof redis.ispHubSpendBytes !== 'function') redis.defineCommand('ispHubSpendBytes', { numberOfKeys: 1, lua: SPEND });
+  const addInWindow = fixedWindowCounter(options.redis);
   return {
     async spend(agencyId, bytes) {
-      const [total, ttl] = await redis.ispHubSpendBytes(key('send-bytes', agencyId), bytes, windowMs);
+      const { total, ttlMs } = await addInWindow(key('send-bytes', agencyId), bytes, windowMs);
       if (total <= options.maxBytes) return;
-      const retryAfterSeconds = Math.max(1, Math.ceil(ttl / 1000));
+      const retryAfterSeconds = Math.max(1, Math.ceil(ttlMs / 1000));
       throw new HubError('SEND_BUDGET_EXCEEDED', 'this agency has sent more bytes than its budget for now; try again later', {
         maxBytes: options.maxBytes,
         windowSeconds: Math.round(windowMs / 1000),

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import { HubError } from '../errors.js';
 import { keyspace } from '../redis/index.js';
+import { fixedWindowCounter } from './fixed-window.js';
 
 export interface RateDecision {
   allowed: boolean;
@@ -20,37 +21,17 @@ export interface RateLimiter {
   consume(key: string): Promise<RateDecision>;
 }
 
-/**
- * Fixed window of `windowMs` per key, shared by every hub process through
- * Redis. INCR and PEXPIRE run in one Lua script, so a crash between them can
- * never leave a counter without expiry (which would lock an agency out).
- */
-const FIXED_WINDOW = `
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return { count, ttl }
-`;
-
-type ScriptedRedis = (Redis | Cluster) & { ispHubRateWindow(key: string, windowMs: number): Promise<[number, number]> };
-
+/** Fixed window of `windowMs` per key, shared by every hub process through Redis (fixed-window.ts). */
 export function createRedisRateLimiter(options: { redis: Redis | Cluster; keyPrefix: string; limit: number; windowMs?: number }): RateLimiter {
   const windowMs = options.windowMs ?? 60_000;
   if (!Number.isInteger(options.limit) || options.limit < 1) throw new TypeError('limit must be a positive integer');
   if (!Number.isInteger(windowMs) || windowMs < 1) throw new TypeError('windowMs must be a positive integer');
   const key = keyspace(options.keyPrefix);
-  const redis = options.redis as ScriptedRedis;
-  // defineCommand sends EVALSHA and falls back to EVAL once per connection.
-  if (typeof redis.ispHubRateWindow !== 'function') {
-    redis.defineCommand('ispHubRateWindow', { numberOfKeys: 1, lua: FIXED_WINDOW });
-  }
+  const addInWindow = fixedWindowCounter(options.redis);
   return {
     async consume(subject) {
-      const [count, ttl] = await redis.ispHubRateWindow(key('ratelimit', subject), windowMs);
-      return { allowed: count <= options.limit, count, limit: options.limit, remaining: Math.max(0, options.limit - count), resetMs: ttl, windowMs };
+      const { total: count, ttlMs } = await addInWindow(key('ratelimit', subject), 1, windowMs);
+      return { allowed: count <= options.limit, count, limit: options.limit, remaining: Math.max(0, options.limit - count), resetMs: ttlMs, windowMs };
     },
   };
 }

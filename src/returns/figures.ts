@@ -14,6 +14,11 @@ export function countPeople(context: MeasureContext, metric: string, label: stri
   return countOver(context, metric, label, 'people', (entry) => (test(entry.person, entry.strand) ? 1 : 0));
 }
 
+/** The active cohort itself: the denominator of the shares and per-head rates. */
+export function countActive(context: MeasureContext): CountFigure {
+  return countPeople(context, 'active', 'Active cohort', () => true);
+}
+
 export function countEvents(context: MeasureContext, metric: string, label: string, count: (person: Person, strand: Strand) => number): CountFigure {
   return countOver(context, metric, label, 'events', (entry) => count(entry.person, entry.strand));
 }

@@ -2,16 +2,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCheckpoint, verifyConsistency, verifyInclusion, type AuditEntry } from '../../src/audit/index.js';
-import { ADULT, AUDIENCE, CHILD, ISSUER, callApi, startConsoleHub, type ConsoleHub } from './harness.js';
+import { ADULT, AUDIENCE, CHILD, ISSUER, callApi, startConsoleHubWithDpos, type ConsoleHub } from './harness.js';
 
 let hub: ConsoleHub;
 let scheme: string;
 let housing: string;
 
 beforeAll(async () => {
-  hub = await startConsoleHub();
-  scheme = await hub.token({ agencyId: 'nv-police', name: 'Robin Testperson', scheme: true });
-  housing = await hub.token({ agencyId: 'nv-housing', name: 'Sam Testperson' });
+  ({ hub, scheme, housing } = await startConsoleHubWithDpos());
 });
 afterAll(async () => {
   await hub?.close();

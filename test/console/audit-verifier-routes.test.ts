@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callApi, startConsoleHub, type ConsoleHub } from './harness.js';
+import { callApi, startConsoleHubWithDpos, type ConsoleHub } from './harness.js';
 
 /**
  * What an independent verifier needs from the API alone: every checkpoint,
@@ -12,9 +12,7 @@ let scheme: string;
 let housing: string;
 
 beforeAll(async () => {
-  hub = await startConsoleHub();
-  scheme = await hub.token({ agencyId: 'nv-police', name: 'Robin Testperson', scheme: true });
-  housing = await hub.token({ agencyId: 'nv-housing', name: 'Sam Testperson' });
+  ({ hub, scheme, housing } = await startConsoleHubWithDpos());
 });
 afterAll(async () => {
   await hub?.close();

@@ -214,6 +214,23 @@ export async function startConsoleHub(): Promise<ConsoleHub> {
 }
 
 /** GET/POST against the hub from Node, trusting the example scheme CA (no browser). */
+/**
+ * A console hub and the two DPO tokens the audit API tests call with: the
+ * scheme manager's, who may read every agency's entries, and housing's own
+ * DPO's, who may read only housing's.
+ */
+export async function startConsoleHubWithDpos(): Promise<{ hub: ConsoleHub; scheme: string; housing: string }> {
+  const hub = await startConsoleHub();
+  try {
+    const scheme = await hub.token({ agencyId: 'nv-police', name: 'Robin Testperson', scheme: true });
+    const housing = await hub.token({ agencyId: 'nv-housing', name: 'Sam Testperson' });
+    return { hub, scheme, housing };
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
+}
+
 export async function callApi(
   hubUrl: string,
   pathAndQuery: string,

@@ -1,9 +1,10 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dpoRequest } from '../support/dpo.js';
 import { auditEntries, example, type ExampleMessage, type IntakeBody } from '../support/e2e.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { getWithToken, tokenFor } from './support.js';
+import { tokenFor } from './support.js';
 
 /**
  * Scheme returns end to end: a small, known history sent through the real
@@ -283,7 +284,7 @@ describe('scheme returns end to end', () => {
   });
 
   it('every measure matches what the test works out from what it sent, disclosure rules applied', async () => {
-    const answer = await getWithToken(hub.url, `/v1/returns?period=${PERIOD}`, manager);
+    const answer = await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}`, manager);
     expect(answer.status).toBe(200);
     const body = answer.json();
     expect(body).toMatchObject({ format: 'isp-hub-scheme-return/1', period: { id: PERIOD }, revision: { number: 1 } });
@@ -299,7 +300,7 @@ describe('scheme returns end to end', () => {
   });
 
   it('secondary suppression: one Prevent and Deter child in the strands hides Catch and Convict too, so the total does not give the child away', async () => {
-    const body = (await getWithToken(hub.url, `/v1/returns?period=${PERIOD}`, manager)).json();
+    const body = (await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}`, manager)).json();
     const cells = body.measures.find((measure: { id: string }) => measure.id === 'cohort-status').cells.filter((cell: { metric: string }) => cell.metric === 'people');
     const strand = (code: string) => cells.find((cell: { breakdown: string }) => cell.breakdown === `strand=${code}`).display;
     expect(strand('prevent-and-deter')).toBe('<5');
@@ -309,27 +310,27 @@ describe('scheme returns end to end', () => {
 
   it('the same period over the same ledger gives the same bytes, in every format; CSV has the agreed header', async () => {
     for (const format of ['json', 'csv', 'xlsx']) {
-      const first = await getWithToken(hub.url, `/v1/returns?period=${PERIOD}&format=${format}`, manager);
-      const second = await getWithToken(hub.url, `/v1/returns?period=${PERIOD}&format=${format}`, manager);
+      const first = await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}&format=${format}`, manager);
+      const second = await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}&format=${format}`, manager);
       expect(first.status, format).toBe(200);
       expect(first.body.equals(second.body), format).toBe(true);
     }
-    const csv = (await getWithToken(hub.url, `/v1/returns?period=${PERIOD}&format=csv`, manager)).body.toString('utf8').split('\r\n');
+    const csv = (await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}&format=csv`, manager)).body.toString('utf8').split('\r\n');
     expect(csv[0]).toBe('measure_id,measure,breakdown,unit,value,note');
     expect(csv).toContain('cohort-status.people,Cohort at the end of the period: People in the cohort,strand=prevent-and-deter,people,<5,fewer than 5');
     for (const line of csv.slice(1).filter(Boolean)) expect(csvFields(line)[3]).toMatch(/^(people|events|percent|days|rate)$/);
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load((await getWithToken(hub.url, `/v1/returns?period=${PERIOD}&format=xlsx`, manager)).body as unknown as ArrayBuffer);
+    await workbook.xlsx.load((await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}&format=xlsx`, manager)).body as unknown as ArrayBuffer);
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['Scheme', 'Prevent and Deter', 'Catch and Convict', 'Rehabilitate and Resettle', 'Definitions']);
   });
 
   it('a charge notified late makes the next compilation a visible revision, and every compilation is audited with who compiled it', async () => {
-    const before = (await getWithToken(hub.url, `/v1/returns?period=${PERIOD}`, manager)).json();
+    const before = (await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}`, manager)).json();
     const police = await hub.client('nv-police');
     // A charge dated in this quarter (a day or two back) that reaches the hub only now.
     const late = (await messagesFor({ ...PEOPLE[5]!, arrests: [], charges: [Math.max(quarterStart, today - 2)], court: [], flagUpdate: false }))[1]!;
     expect((await police.send(late.message)).status).toBe(202);
-    const after = (await getWithToken(hub.url, `/v1/returns?period=${PERIOD}`, manager)).json();
+    const after = (await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}`, manager)).json();
     expect(after.ledgerPosition).toBe(before.ledgerPosition + 1);
     expect(after.revision).toMatchObject({ number: before.revision.number + 1, revisesLedgerPosition: before.ledgerPosition });
     expect(after.revision.changedCells).toContain('charge-to-outcome.charges [all]');
@@ -340,21 +341,21 @@ describe('scheme returns end to end', () => {
   });
 
   it('the scheme DPO may fetch returns; an agency DPO may not; a scheme manager sees nothing of the audit log', async () => {
-    expect((await getWithToken(hub.url, `/v1/returns?period=${PERIOD}`, await tokenFor(hub, 'scheme'))).status).toBe(200);
-    const agency = await getWithToken(hub.url, `/v1/returns?period=${PERIOD}`, await tokenFor(hub, 'agency'));
+    expect((await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}`, await tokenFor(hub, 'scheme'))).status).toBe(200);
+    const agency = await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}`, await tokenFor(hub, 'agency'));
     expect(agency.status).toBe(403);
     expect(agency.json().error.code).toBe('FORBIDDEN');
     for (const path of ['/v1/audit/entries', '/v1/audit/checkpoints/latest', '/v1/audit/overview']) {
-      const refused = await getWithToken(hub.url, path, manager);
+      const refused = await dpoRequest(hub.url, path, manager);
       expect(refused.status, path).toBe(403);
     }
   });
 
   it('a malformed period or format is refused with a stable code and what was expected', async () => {
-    const period = await getWithToken(hub.url, '/v1/returns?period=2026-Q5', manager);
+    const period = await dpoRequest(hub.url, '/v1/returns?period=2026-Q5', manager);
     expect(period.status).toBe(400);
     expect(period.json().error).toMatchObject({ code: 'PERIOD_INVALID', details: { expected: 'YYYY-Qn (n = 1 to 4) or YYYY-MM' } });
-    const format = await getWithToken(hub.url, `/v1/returns?period=${PERIOD}&format=pdf`, manager);
+    const format = await dpoRequest(hub.url, `/v1/returns?period=${PERIOD}&format=pdf`, manager);
     expect(format.status).toBe(400);
     expect(format.json().error.code).toBe('RETURN_FORMAT_INVALID');
   });

@@ -10,6 +10,7 @@ import { createTestSigner } from '../test-signer.js';
 import { createAuditLog } from '../index.js';
 import { createAuditSearch, type AuditLogPort } from './index.js';
 import { decodeCursor, encodeCursor, type AuditFilter, type SearchScope } from './query.js';
+import { seeded } from '../../test-seeded-random.js';
 
 /**
  * Search, paging, scope and audit-read entries against a real redis-server.
@@ -33,20 +34,8 @@ const AGENCIES = ['nv-police', 'nv-probation', 'nv-yot', 'nv-prison', 'nv-childr
 const PURPOSES = ['ppo-offender-management', 'prevent-and-deter', 'safeguarding-children'];
 const EVENTS = ['collection', 'disclosure', 'refusal', 'consultation', 'delivered'] as const;
 
-/** A deterministic pseudo-random sequence (mulberry32) so failures can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function fixtureInputs(count: number, seed: number): AuditEntryInput[] {
-  const next = random(seed);
+  const next = seeded(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   return Array.from({ length: count }, () => {
     const agency = pick(AGENCIES);

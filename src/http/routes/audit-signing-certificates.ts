@@ -1,15 +1,6 @@
 import { z } from 'zod';
+import type { SigningCertificateRecord } from '../../audit/signing-history.js';
 import type { RouteModule } from '../types.js';
-
-/** One certificate the hub has signed audit checkpoints with (src/audit signing-history.ts). */
-export interface SigningCertificateRecord {
-  'x5t#S256': string;
-  x5c: string[];
-  notBefore: string;
-  notAfter: string;
-  inUseFrom: string | null;
-  inUseUntil: string | null;
-}
 
 const recordSchema = z.object({
   'x5t#S256': z.string().meta({ description: 'SHA-256 thumbprint of the certificate (RFC 7515 s.4.1.8); a checkpoint header names its key by this' }),

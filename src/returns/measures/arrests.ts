@@ -1,4 +1,4 @@
-import { countEvents, countPeople, firstOnOrAfter, medianOver, percentOf, within } from '../figures.js';
+import { countActive, countEvents, countPeople, firstOnOrAfter, medianOver, percentOf, within } from '../figures.js';
 import type { MeasureDefinition } from '../measure.js';
 import type { Person } from '../person.js';
 
@@ -10,7 +10,7 @@ export const arrests: MeasureDefinition = {
   feeds: ['arrest-notification', 'ppo-status-change'],
   compute(context) {
     const { startDay, endDay } = context.period;
-    const active = countPeople(context, 'active', 'Active cohort', () => true);
+    const active = countActive(context);
     const arrested = countPeople(context, 'people-arrested', 'People arrested', (person) => within(person.arrests, startDay, endDay).length > 0);
     return [active, arrested, countEvents(context, 'arrests', 'Arrests', (person) => within(person.arrests, startDay, endDay).length), percentOf('share-arrested', 'Share of the active cohort arrested', arrested, active)];
   },

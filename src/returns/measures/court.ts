@@ -1,6 +1,6 @@
 import type { DerivedFigure } from '../cells.js';
 import { isSelectedOn } from '../cohort.js';
-import { countEvents, countPeople, firstOnOrAfter, medianOver, percentOf, rateOf, within } from '../figures.js';
+import { countActive, countEvents, countPeople, firstOnOrAfter, medianOver, percentOf, rateOf, within } from '../figures.js';
 import type { MeasureDefinition } from '../measure.js';
 import type { Person } from '../person.js';
 
@@ -35,7 +35,7 @@ export const convictions: MeasureDefinition = {
   feeds: ['court-outcome', 'ppo-status-change'],
   compute(context) {
     const { startDay, endDay } = context.period;
-    const active = countPeople(context, 'active', 'Active cohort', () => true);
+    const active = countActive(context);
     const convicted = countPeople(context, 'people-convicted', 'People convicted', (person) => hearingsIn(person, startDay, endDay).some((event) => event.convictions > 0));
     const offences = countEvents(context, 'convictions', 'Convictions', (person) => hearingsIn(person, startDay, endDay).reduce((sum, event) => sum + event.convictions, 0));
     return [active, convicted, offences, percentOf('share-convicted', 'Share of the active cohort convicted', convicted, active), rateOf('convictions-per-head', 'Convictions per head', offences, active)];

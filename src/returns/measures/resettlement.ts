@@ -1,5 +1,5 @@
 import type { CountFigure } from '../cells.js';
-import { countEvents, countPeople, percentOf, rateOf, within } from '../figures.js';
+import { countActive, countEvents, countPeople, percentOf, rateOf, within } from '../figures.js';
 import type { MeasureDefinition } from '../measure.js';
 import type { Person } from '../person.js';
 
@@ -41,7 +41,7 @@ export const needsReferrals: MeasureDefinition = {
   compute(context) {
     const { startDay, endDay } = context.period;
     const inPeriod = (person: Person) => person.referrals.filter((referral) => referral.day >= startDay && referral.day <= endDay);
-    const active = countPeople(context, 'active', 'Active cohort', () => true);
+    const active = countActive(context);
     const all = countEvents(context, 'referrals', 'Referrals', (person) => inPeriod(person).length);
     const byPathway: CountFigure = {
       ...all,
@@ -58,7 +58,7 @@ export const riskFlagCurrency: MeasureDefinition = {
   feeds: ['risk-flag-update', 'ppo-status-change'],
   compute(context) {
     const { startDay, endDay } = context.period;
-    const active = countPeople(context, 'active', 'Active cohort', () => true);
+    const active = countActive(context);
     const reviewed = countPeople(context, 'people-reviewed-in-90-days', 'People with a flag reviewed in the last 90 days', (person) => within(person.flagUpdates, endDay - 89, endDay).length > 0);
     return [active, reviewed, countEvents(context, 'updates', 'Flag updates', (person) => within(person.flagUpdates, startDay, endDay).length), percentOf('share-reviewed-in-90-days', 'Share reviewed in the last 90 days', reviewed, active)];
   },
