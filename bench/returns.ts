@@ -29,7 +29,7 @@ import { seeded } from '../src/test-seeded-random.js';
 const FACTS = Number(process.env['BENCH_RETURNS_FACTS'] ?? 1_000_000);
 const PEOPLE = 10_000;
 const DAY = 86_400_000;
-const note = (text: string) => process.stderr.write(`${text}\n`);
+const note = (text: string) => process.stdout.write(`${text}\n`);
 const iso = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
 
 /** Per PPO per year, from the research note's assumptions. */

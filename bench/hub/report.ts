@@ -264,7 +264,7 @@ function analysis(result: BenchResult): string[] {
           '  on one Redis; test/e2e/two-hubs.test.ts shows hubs sharing it), not a faster hub on two.',
         ]
       : [`- At ${n1(hubMs)} ms of CPU per message, 1,000 msg/s needs ${coresForTarget.toFixed(1)} of this machine's ${cores} cores for the hub alone.`]),
-    '- The floor is what jose 6 costs on Node 20: it does every JOSE step (ECDH, the Concat KDF digest, AES key',
+    `- The floor is what jose 6 costs on Node ${result.machine.node.replace(/^v/, '').split('.')[0]}: it does every JOSE step (ECDH, the Concat KDF digest, AES key`,
     "  wrap, AES-GCM, ECDSA) through WebCrypto, each a job handed to libuv's thread pool; bench:envelope below times",
     '  each operation against node:crypto doing the same work, and ECDH-ES costs several times more through jose.',
     '  The hub keeps jose, a maintained and widely reviewed JOSE library with its algorithms pinned, rather than',
@@ -275,7 +275,7 @@ function analysis(result: BenchResult): string[] {
     `- The machine is shared: with a load average of ${result.loadAverage.before[0]?.toFixed(1)} before the run, the wall-clock figures are a lower bound.`,
     result.peakRssMb < 300
       ? `- Memory is not the limit: the larger hub process peaked at ${n0(result.peakRssMb)} MB of RSS against the 300 MB target.`
-      : `- Memory: the larger hub process peaked at ${n0(result.peakRssMb)} MB of RSS, over the 300 MB target.`,
+      : `- Memory: the larger hub process peaked at ${n0(result.peakRssMb)} MB of RSS, over the 300 MB target. With a backlog (accepted faster than delivered) the delivery worker is the larger process; see docs/soak.md "Node 24 and the delivery worker".`,
     ...(result.profile ? ['  (With `--cpu-prof` the figure includes the V8 profiler\'s own sample buffers.)'] : []),
   ];
 }
