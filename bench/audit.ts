@@ -86,6 +86,8 @@ function answeringRedis(): Redis {
       };
     },
     get: async () => '0',
+    // The rollback guard's look for a signed checkpoint: none, so it has nothing to check.
+    zrevrange: async () => [],
     // The sequencer lease (taken at once, renewed) and the idle queue reader (nothing ever queued).
     set: async () => 'OK',
     eval: async () => 1,
@@ -124,6 +126,13 @@ async function main(): Promise<void> {
     clients.push(client);
     return client;
   };
+  // Every log is closed at the end: each keeps a sequencer lease timer that would hold the process open.
+  const logs: AuditLog[] = [];
+  const openLog = (...options: Parameters<typeof createAuditLog>) => {
+    const log = createAuditLog(...options);
+    logs.push(log);
+    return log;
+  };
   try {
     const signer = await createTestSigner();
     const rate = (value: number) => `${Math.round(value).toLocaleString('en-GB')} /s`;
@@ -132,7 +141,7 @@ async function main(): Promise<void> {
     const perEntry = (entries: number) => () => entries;
 
     note('appends (each writer awaits its own append before the next)');
-    const warm = createAuditLog({ redis: connect(), prefix: '{bench-warm}', signer });
+    const warm = openLog({ redis: connect(), prefix: '{bench-warm}', signer });
     await appendRate([warm], 8, 500);
     const appendRow = async (measure: string, logs: AuditLog[], writers: number, perWriter: number, target: string) => {
       const measured = await measureCpu(admin, perEntry(writers * perWriter), () => appendRate(logs, writers, perWriter));
@@ -150,20 +159,20 @@ async function main(): Promise<void> {
      */
     const appendBounds = async (measured: Awaited<ReturnType<typeof appendRow>>, checkpointSigner: typeof signer) => {
       const { nodeUs, redisUs } = measured.perOperation;
-      const alone = await measureCpu(admin, perEntry(8 * 20_000), () => appendRate([createAuditLog({ redis: answeringRedis(), prefix: '{bench-node}', signer: checkpointSigner })], 8, 20_000));
+      const alone = await measureCpu(admin, perEntry(8 * 20_000), () => appendRate([openLog({ redis: answeringRedis(), prefix: '{bench-node}', signer: checkpointSigner })], 8, 20_000));
       record("  the same, Node's work alone (a stand-in Redis that answers at once)", rate(alone.result), '-', `node ${alone.perOperation.nodeUs.toFixed(1)} us per entry`);
       record('  bound from this run: Node and Redis taking turns', rate(1e6 / (nodeUs + redisUs)), '-', `1 / (node ${nodeUs.toFixed(1)} + redis ${redisUs.toFixed(1)} us)`);
       record('  bound from this run: Node and Redis overlapping perfectly', rate(1e6 / Math.max(nodeUs, redisUs)), '-', `1 / max(node, redis); ${((measured.result / 20_000) * 100).toFixed(0)}% of the target reached`);
     };
-    await appendRow('appends/s, 1 writer', [createAuditLog({ redis: connect(), prefix: '{bench-1}', signer })], 1, 5000, '-');
-    const eight = await appendRow('appends/s, 8 writers, 1 process', [createAuditLog({ redis: connect(), prefix: '{bench-8}', signer })], 8, 5000, '>= 20,000 /s');
+    await appendRow('appends/s, 1 writer', [openLog({ redis: connect(), prefix: '{bench-1}', signer })], 1, 5000, '-');
+    const eight = await appendRow('appends/s, 8 writers, 1 process', [openLog({ redis: connect(), prefix: '{bench-8}', signer })], 8, 5000, '>= 20,000 /s');
     await appendBounds(eight, signer);
-    const shared = [0, 1, 2, 3].map(() => createAuditLog({ redis: connect(), prefix: '{bench-8x4}', signer }));
+    const shared = [0, 1, 2, 3].map(() => openLog({ redis: connect(), prefix: '{bench-8x4}', signer }));
     await appendRow('appends/s, 8 writers over 4 hub instances', shared, 8, 2500, '(one sequencer)');
 
     note(`filling a log to ${LARGE.toLocaleString('en-GB')} entries`);
     const prefix = '{bench-large}';
-    const large = createAuditLog({ redis: connect(), prefix, signer, maxBatch: 1024 });
+    const large = openLog({ redis: connect(), prefix, signer, maxBatch: 1024 });
     const fillStarted = performance.now();
     let shown = 0;
     const fill = await measureCpu(admin, perEntry(LARGE), () =>
@@ -235,6 +244,7 @@ async function main(): Promise<void> {
     process.stdout.write(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n`);
     for (const row of rows) process.stdout.write(`${line(row)}\n`);
   } finally {
+    await Promise.all(logs.map((log) => log.close().catch(() => undefined)));
     for (const client of clients) client.disconnect();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
