@@ -63,26 +63,22 @@ class DecodedFact implements LedgerFact {
   private readonly encoded: string;
   private parsed: Record<string, FactValue | FactValue[]> | undefined;
 
-  /** Cut at its tabs by position (no array of parts: a compilation reads a million lines). */
+  /** Cut at its tabs by position (no array of parts, no closure: a compilation reads a million lines). */
   constructor(line: string) {
-    let start = 0;
-    const next = () => {
-      const end = line.indexOf('\t', start);
-      const part = end < 0 ? line.slice(start) : line.slice(start, end);
-      start = end < 0 ? line.length : end + 1;
-      return part;
-    };
-    this.seq = Number(next());
-    this.type = next();
-    this.eventDate = next();
-    this.notifiedDate = next();
-    this.agency = next();
-    this.child = next() === '1';
-    this.retainUntil = next();
-    this.messageId = next();
-    const keys = next();
+    const cuts: number[] = [];
+    for (let at = line.indexOf('\t'); at >= 0 && cuts.length < 9; at = line.indexOf('\t', at + 1)) cuts.push(at);
+    while (cuts.length < 9) cuts.push(line.length);
+    this.seq = Number(line.slice(0, cuts[0]));
+    this.type = line.slice(cuts[0]! + 1, cuts[1]);
+    this.eventDate = line.slice(cuts[1]! + 1, cuts[2]);
+    this.notifiedDate = line.slice(cuts[2]! + 1, cuts[3]);
+    this.agency = line.slice(cuts[3]! + 1, cuts[4]);
+    this.child = line.charCodeAt(cuts[4]! + 1) === 49; // '1'
+    this.retainUntil = line.slice(cuts[5]! + 1, cuts[6]);
+    this.messageId = line.slice(cuts[6]! + 1, cuts[7]);
+    const keys = line.slice(cuts[7]! + 1, cuts[8]);
     this.keys = keys === '' ? [] : keys.includes(',') ? keys.split(',') : [keys];
-    this.encoded = next();
+    this.encoded = cuts[8]! < line.length ? line.slice(cuts[8]! + 1) : '';
   }
 
   get fields(): Record<string, FactValue | FactValue[]> {
