@@ -14,8 +14,7 @@ import { Command } from 'commander';
 import { HubError } from '../src/errors.js';
 import { demoAgencyClients } from './demo/agency-clients.js';
 import { certsDir, hubAnswers, runningHub, startDemoHub, type DemoHub } from './demo/hub-target.js';
-import { messageFor, strandsOver } from './demo/year-messages.js';
-import { planYear } from './demo/year-plan.js';
+import { playYear } from './demo/play-year.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('demo:year')
@@ -39,40 +38,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const agencies = demoAgencyClients(hub);
   try {
-    const today = Math.floor(Date.now() / 86_400_000);
-    const people = planYear(today);
-    // Sent in the order events happened across the scheme, as partners would.
-    const steps = people.flatMap((person) => {
-      const strands = strandsOver(person);
-      return person.events.map((event, index) => ({ person, event, strand: strands[index]! }));
-    });
-    steps.sort((a, b) => a.event.day - b.event.day || a.person.index - b.person.index);
-    print(`isp-hub demo:year: ${people.filter((p) => !p.child).length} adult PPOs and ${people.filter((p) => p.child).length} young people on Prevent and Deter, ${steps.length} messages (all fictional)`);
-    print(`hub: ${hub.url}`);
-    const refused = new Map<string, number>();
-    let sent = 0;
-    for (const { person, event, strand } of steps) {
-      const message = await messageFor(person, event, strand);
-      const agency = await agencies.client(message.from);
-      try {
-        if (message.query) await agency.query(message.record);
-        else {
-          const answer = await agency.send(message.record);
-          if (answer.status !== 202) refused.set(message.record.type, (refused.get(message.record.type) ?? 0) + 1);
-        }
-        sent += 1;
-      } catch (error) {
-        refused.set(message.record.type, (refused.get(message.record.type) ?? 0) + 1);
-        if (!(error instanceof HubError)) throw error;
-      }
-    }
-    print(`sent ${sent} messages${refused.size > 0 ? `; refused: ${[...refused].map(([type, count]) => `${type} ${count}`).join(', ')}` : ''}`);
+    const { refused } = await playYear({ hubUrl: hub.url, client: (agencyId) => agencies.client(agencyId), print });
     print('See the returns: isp-hub dpo token --agency nv-police --name "Scheme Manager" --scheme-manager, then open the link at #/returns.');
     if (hub.startedHere) {
       print('The hub stays up until Ctrl-C.');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
-    return refused.size === 0 ? 0 : 1;
+    return refused === 0 ? 0 : 1;
   } finally {
     agencies.closeAll();
     await hub.close();

@@ -5,6 +5,7 @@
  *   npm run demo -- --hub URL         against the hub at URL
  *   npm run demo -- --start           starts its own hub first (free port, temporary DATA_DIR;
  *                                     Redis from REDIS_URL, else a private redis-server)
+ *   npm run demo -- --year            plays a synthetic year instead of a day (npm run demo:year)
  *
  * With no hub answering and no --start, it says how to start one and exits 2.
  * Exit 0 when every step went as the protocol says, 1 when one did not.
@@ -16,6 +17,7 @@ import { HubError } from '../src/errors.js';
 import { loadPolicySet, messageSchemasFromMessages, type PolicySet } from '../src/policy/index.js';
 import { DemoStepError, playDay } from './demo/day.js';
 import { demoAgencyClients } from './demo/agency-clients.js';
+import { playYear } from './demo/play-year.js';
 import { certsDir, repoRoot, hubAnswers, runningHub, startDemoHub, type DemoHub } from './demo/hub-target.js';
 
 const DEFAULT_HUB_URL = 'https://127.0.0.1:8443';
@@ -25,9 +27,10 @@ async function main(argv: string[]): Promise<number> {
     .description('play a day in the Northvale PPO scheme against an isp-hub')
     .option('--hub <url>', `the hub to talk to (default HUB_URL or ${DEFAULT_HUB_URL})`)
     .option('--start', 'start a hub of its own first (temporary data; REDIS_URL if set)')
+    .option('--year', 'play a synthetic year of the scheme (for the console\'s Scheme returns page) instead of a day')
     .exitOverride();
   program.parse(argv, { from: 'user' });
-  const options = program.opts<{ hub?: string; start?: boolean }>();
+  const options = program.opts<{ hub?: string; start?: boolean; year?: boolean }>();
   const print = (line: string) => void process.stdout.write(`${line}\n`);
   const caPem = await readFile(path.join(certsDir, 'ca/cert.pem'), 'utf8');
 
@@ -66,6 +69,15 @@ async function main(argv: string[]): Promise<number> {
     const rule = (await policySet)?.rules.find((candidate) => candidate.id === ruleId);
     return rule ? { clause: rule.clause, description: rule.description } : undefined;
   };
+  if (options.year) {
+    try {
+      const { refused } = await playYear({ hubUrl: hub.url, client: (agencyId) => agencies.client(agencyId), print });
+      return refused === 0 ? 0 : 1;
+    } finally {
+      agencies.closeAll();
+      await hub.close();
+    }
+  }
   try {
     print(`isp-hub demo: a day in the Northvale PPO scheme (all people and records are fictional)`);
     print(`hub: ${hub.url}${hub.startedHere ? ' (started by the demo)' : ''}`);

@@ -1,4 +1,3 @@
-import { STATISTICS_LEDGER } from './statistics-recipient.js';
 import { createHash } from 'node:crypto';
 import type { Registry, SourceProblem, YamlSource } from '../registry/index.js';
 import type { Catalog } from './catalog-schema.js';
@@ -7,6 +6,7 @@ import { pathInSchema, schemaPathIndex } from './field-paths.js';
 import type { MessageSchemas } from './message-schemas.js';
 import type { CompiledRule, DiscloseEntry, PartySet, PolicySet } from './policy-set.js';
 import { buildRuleIndex } from './rule-index.js';
+import { STATISTICS_LEDGER } from './statistics-recipient.js';
 import type { RuleSpec } from './rule-schema.js';
 
 export interface RuleFileInput {

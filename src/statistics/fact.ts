@@ -41,8 +41,8 @@ export function encodeFact(seq: number, messageId: string, fact: NewFact): strin
 }
 
 export function decodeFact(line: string): { fact: LedgerFact; messageId: string } {
-  const parts = line.split('\t');
-  return { fact: new DecodedFact(parts), messageId: parts[7] ?? '' };
+  const fact = new DecodedFact(line);
+  return { fact, messageId: fact.messageId };
 }
 
 /**
@@ -59,20 +59,26 @@ class DecodedFact implements LedgerFact {
   readonly agency: string;
   readonly child: boolean;
   readonly retainUntil: string;
+  readonly messageId: string;
   private readonly encoded: string;
   private parsed: Record<string, FactValue | FactValue[]> | undefined;
 
-  constructor(parts: string[]) {
-    this.seq = Number(parts[0]);
-    this.type = parts[1] ?? '';
-    this.eventDate = parts[2] ?? '';
-    this.notifiedDate = parts[3] ?? '';
-    this.agency = parts[4] ?? '';
-    this.child = parts[5] === '1';
-    this.retainUntil = parts[6] ?? '';
-    const keys = parts[8] ?? '';
+  /** Cut at its tabs by position (no array of parts, no closure: a compilation reads a million lines). */
+  constructor(line: string) {
+    const cuts: number[] = [];
+    for (let at = line.indexOf('\t'); at >= 0 && cuts.length < 9; at = line.indexOf('\t', at + 1)) cuts.push(at);
+    while (cuts.length < 9) cuts.push(line.length);
+    this.seq = Number(line.slice(0, cuts[0]));
+    this.type = line.slice(cuts[0]! + 1, cuts[1]);
+    this.eventDate = line.slice(cuts[1]! + 1, cuts[2]);
+    this.notifiedDate = line.slice(cuts[2]! + 1, cuts[3]);
+    this.agency = line.slice(cuts[3]! + 1, cuts[4]);
+    this.child = line.charCodeAt(cuts[4]! + 1) === 49; // '1'
+    this.retainUntil = line.slice(cuts[5]! + 1, cuts[6]);
+    this.messageId = line.slice(cuts[6]! + 1, cuts[7]);
+    const keys = line.slice(cuts[7]! + 1, cuts[8]);
     this.keys = keys === '' ? [] : keys.includes(',') ? keys.split(',') : [keys];
-    this.encoded = parts[9] ?? '';
+    this.encoded = cuts[8]! < line.length ? line.slice(cuts[8]! + 1) : '';
   }
 
   get fields(): Record<string, FactValue | FactValue[]> {
