@@ -43,7 +43,6 @@ export interface Placement {
 interface Waiting {
   groups: Array<{ group: AppendGroup; resolve: (entries: AuditEntry[]) => void; reject: (error: unknown) => void }>;
   since: number;
-  stallChecked?: boolean;
 }
 
 export interface AppendQueueOptions {
@@ -55,13 +54,6 @@ export interface AppendQueueOptions {
   readEntries: (seqs: number[]) => Promise<AuditEntry[]>;
   logger?: Logger;
   /**
-   * Asked once when a batch has waited STALL_CHECK_AFTER_MS: throws when the
-   * log cannot be extended (a sequencer that found a rollback or fork halts
-   * and integrates nothing), so the waiting appends fail with that reason
-   * rather than with a time-out.
-   */
-  whenStalled?: () => Promise<void>;
-  /**
    * Called while a batch waits longer than a notice takes: the sequencer may
    * have gone (crashed, or given the lease up before reading the batch) with
    * no candidate to take over, and this process may then take the lease and
@@ -71,7 +63,6 @@ export interface AppendQueueOptions {
 }
 
 const POLL_AFTER_MS = 500;
-const STALL_CHECK_AFTER_MS = 1500;
 
 export function createAppendQueue(options: AppendQueueOptions) {
   const { redis, keys } = options;
@@ -131,13 +122,7 @@ export function createAppendQueue(options: AppendQueueOptions) {
         continue;
       }
       unplaced = true;
-      if (!batch.stallChecked && options.whenStalled && now - batch.since > STALL_CHECK_AFTER_MS) {
-        batch.stallChecked = true;
-        await options.whenStalled().catch((error: unknown) => {
-          if (!waiting.delete(streamId)) return;
-          batch.groups.forEach(({ reject }) => reject(error));
-        });
-      } else if (now - batch.since > options.maxWaitMs) {
+      if (now - batch.since > options.maxWaitMs) {
         waiting.delete(streamId);
         const error = new HubError('UNAVAILABLE', 'no audit sequencer integrated the entries in time; try again');
         batch.groups.forEach(({ reject }) => reject(error));

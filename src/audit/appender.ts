@@ -124,8 +124,6 @@ export interface AppenderOptions {
    * append before it is stored (e.g. that the log was not rolled back).
    */
   beforeAppend?: (batch: BatchToAppend) => Promise<void>;
-  /** Asked when appends queued for another process's sequencer wait unusually long (see AppendQueueOptions.whenStalled). */
-  whenQueueStalls?: () => Promise<void>;
   /**
    * Asked before this process starts queueing its appends for another
    * process's sequencer (at its first append, or after it led); a throw
@@ -181,7 +179,6 @@ export function createAppender(options: AppenderOptions) {
     maxWaitMs,
     readEntries: options.readEntries,
     ...(logger ? { logger } : {}),
-    ...(options.whenQueueStalls ? { whenStalled: options.whenQueueStalls } : {}),
     whenUnplaced: () => {
       if (!closed && !lease.token) void lead();
     },

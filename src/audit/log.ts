@@ -92,9 +92,6 @@ export function createAuditLog(options: AuditLogOptions) {
     clock,
     logger,
     readEntries: (seqs) => getEntries(seqs),
-    // A follower's queued appends that no sequencer integrates may be waiting on one that halted:
-    // the same guard tells this process, which then halts and fails them with the reason.
-    whenQueueStalls: () => guard.assertExtends(),
     // Appends queued for another sequencer are checked there against what that process knows;
     // this process checks against what it signed before it starts queueing.
     beforeQueueing: () => guard.assertExtends(),
