@@ -1,12 +1,11 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointKeyId, type SignedCheckpoint } from '../../src/audit/index.js';
 import { createTestSigner } from '../../src/audit/test-signer.js';
 import { runIspHub } from '../support/cli.js';
 import { example } from '../support/e2e.js';
-import { certsDir, startTestHub, type TestHub } from '../support/hub.js';
+import { copyHubPki, startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /**
@@ -39,9 +38,7 @@ describe('checkpoints across two key rotations', () => {
   };
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'isp-audit-rotation-'));
-    await cp(path.join(certsDir, 'hub'), path.join(work, 'hub'), { recursive: true });
-    await cp(path.join(certsDir, 'ca'), path.join(work, 'ca'), { recursive: true });
+    work = await copyHubPki('isp-audit-rotation-');
     redis = await startTestRedis({ appendOnly: false });
     prefix = redis.newPrefix();
     await startHub();

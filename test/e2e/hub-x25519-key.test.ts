@@ -1,13 +1,12 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { thumbprintS256 } from '../../src/pki/index.js';
 import { runIspHub } from '../support/cli.js';
 import { example } from '../support/e2e.js';
-import { certsDir, startTestHub, type TestHub } from '../support/hub.js';
+import { copyHubPki, startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /**
@@ -22,9 +21,7 @@ describe('a hub X25519 encryption key added by the operator', () => {
   let issuedOutput: string;
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'isp-hub-x25519-'));
-    await cp(path.join(certsDir, 'hub'), path.join(work, 'hub'), { recursive: true });
-    await cp(path.join(certsDir, 'ca'), path.join(work, 'ca'), { recursive: true });
+    work = await copyHubPki('isp-hub-x25519-');
     const issued = await runIspHub(['certs', 'issue', '--kind', 'hub-encryption', '--algorithm', 'X25519', '--ca', path.join(work, 'ca')]);
     expect(issued.code, issued.stderr).toBe(0);
     issuedOutput = issued.stdout;

@@ -1,13 +1,12 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createPrivateKey, randomUUID, X509Certificate } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seal } from '../../src/envelope/index.js';
 import { thumbprintS256 } from '../../src/pki/index.js';
 import { runIspHub } from '../support/cli.js';
 import { example } from '../support/e2e.js';
-import { certsDir, startTestHub, type TestHub } from '../support/hub.js';
+import { certsDir, copyHubPki, startTestHub, type TestHub } from '../support/hub.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 describe('isp-hub keys rotate', () => {
@@ -16,9 +15,7 @@ describe('isp-hub keys rotate', () => {
   let work: string;
 
   beforeAll(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'isp-keys-'));
-    await cp(path.join(certsDir, 'hub'), path.join(work, 'hub'), { recursive: true });
-    await cp(path.join(certsDir, 'ca'), path.join(work, 'ca'), { recursive: true });
+    work = await copyHubPki('isp-keys-');
     const rotated = await runIspHub(['keys', 'rotate', '--dir', path.join(work, 'hub'), '--ca', path.join(work, 'ca')]);
     expect(rotated.code, rotated.stderr).toBe(0);
     redis = await startTestRedis();

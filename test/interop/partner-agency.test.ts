@@ -1,5 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import type { InboxListing } from '../../src/routing/delivery/index.js';
 import { runIspHub } from '../support/cli.js';
 import { eventually } from '../support/e2e.js';
 import { runGo } from '../support/go.js';
-import { certsDir, copyPolicies, startTestHub, type TestHub } from '../support/hub.js';
+import { copyHubPki, certsDir, copyPolicies, startTestHub, type TestHub } from '../support/hub.js';
 import { openssl } from '../support/openssl.js';
 import { partnerJson } from '../support/python.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -60,9 +59,7 @@ const entry = (printed: string[], name: string) =>
 const partner = (dir: string) => ['--hub', hub.url, '--ca', caCert, '--cert', path.join(dir, 'cert.pem'), '--key', path.join(dir, 'key.pem')];
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'isp-partner-'));
-  await cp(path.join(certsDir, 'ca'), path.join(work, 'ca'), { recursive: true });
-  await cp(path.join(certsDir, 'hub'), path.join(work, 'hub'), { recursive: true });
+  work = await copyHubPki('isp-partner-');
   // As an operator who wants X25519 adds it: written to hub/ beside the CA folder.
   const x25519 = await runIspHub(['certs', 'issue', '--kind', 'hub-encryption', '--algorithm', 'X25519', '--ca', path.join(work, 'ca')]);
   expect(x25519.code, x25519.stderr).toBe(0);

@@ -95,6 +95,18 @@ export async function startTestHub(
   };
 }
 
+/**
+ * A temporary copy of certs-example's hub keys and CA (hub/ and ca/ side by
+ * side, as `keys rotate` and `certs issue` expect them), for tests that
+ * change the hub's keys without touching the demonstration set.
+ */
+export async function copyHubPki(prefix: string): Promise<string> {
+  const work = await mkdtemp(path.join(tmpdir(), prefix));
+  await cp(path.join(certsDir, 'hub'), path.join(work, 'hub'), { recursive: true });
+  await cp(path.join(certsDir, 'ca'), path.join(work, 'ca'), { recursive: true });
+  return work;
+}
+
 /** Copies policies/ and points the agencies named in `push` at webhook URLs. */
 export async function copyPolicies(into: string, push: Record<string, string>): Promise<string> {
   const policyDir = path.join(into, 'policies');
