@@ -106,16 +106,18 @@ async function inboxItem(dir: string, messageId: string): Promise<string> {
 describe('a partner agency on its own stack: openssl, Python cryptography and jwcrypto', () => {
   let courtMessageId: string;
 
-  const sendArrest = (...library: string[]) =>
+  /** One example message sent by a partner agency's own Python code, from its folder under `work`. */
+  const sendAs = (agency: string, exampleName: string, ...library: string[]) =>
     partnerJson<SendResult>([
       'send',
-      ...partner(path.join(work, 'northgate')),
+      ...partner(path.join(work, agency.replace(/^nv-/, ''))),
       '--agency',
-      'nv-northgate',
+      agency,
       '--message',
-      path.join(certsDir, '../policies/examples/arrest-notification.json'),
+      path.join(certsDir, `../policies/examples/${exampleName}.json`),
       ...library,
     ]);
+  const sendArrest = (...library: string[]) => sendAs('nv-northgate', 'arrest-notification', ...library);
 
   it('the hub lists X25519, P-256 and RSA, in that order, once the operator has added an X25519 key', async () => {
     const jwks = JSON.parse(await readFile(await jwksFile(), 'utf8')) as { keys: Array<{ use: string; kty: string; crv?: string; kid: string }> };
@@ -136,14 +138,7 @@ describe('a partner agency on its own stack: openssl, Python cryptography and jw
   });
 
   it('the Python-cryptography-made agency, whose jwcrypto does X25519, seals to the first key listed and the hub accepts it', async () => {
-    const sent = await partnerJson<SendResult>([
-      'send',
-      ...partner(path.join(work, 'eastfield')),
-      '--agency',
-      'nv-eastfield',
-      '--message',
-      path.join(certsDir, '../policies/examples/court-outcome.json'),
-    ]);
+    const sent = await sendAs('nv-eastfield', 'court-outcome');
     expect(sent.status, JSON.stringify(sent.body)).toBe(202);
     expect(sent.jweHeader).toEqual(expect.objectContaining({ alg: 'ECDH-ES+A256KW', kid: thumbprintS256(await hubEncryptionCertificate('x25519')) }));
     expect(sent.body.recipients).toEqual(expect.arrayContaining([{ agency: 'nv-police', status: 'queued' }, { agency: 'nv-northgate', status: 'queued' }]));
