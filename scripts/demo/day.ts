@@ -162,7 +162,7 @@ export async function playDay(deps: DayDeps): Promise<Check[]> {
   print(`  and for the child: GET /v1/audit/subject-report?kind=localChildId&value=${CHILD.value}`);
   const child = await subjectReport(deps.hub.url, deps.caPem, token.token, CHILD);
   printReport(print, child, messageIds);
-  check('report', child.disclosures.some((item) => item.event === 'consultation' && item.to.includes('nv-yot') && item.isChild === true), "report lists the YOT's flag query answered, marked as about a child");
+  check('report', child.disclosures.some((item) => item.from === 'hub' && item.to.includes('nv-yot') && item.isChild === true), "report lists the YOT's flag query answered, marked as about a child");
   return checks;
 }
 

@@ -40,7 +40,7 @@ export function clear(element) {
 
 const EVENT_NAMES = {
   collection: 'Collection',
-  consultation: 'Consultation (query answered)',
+  consultation: 'Consultation (register or ledger read)',
   disclosure: 'Disclosure',
   combination: 'Combination',
   alteration: 'Alteration',

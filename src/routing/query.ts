@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseAuditInput } from '../audit/appender.js';
+import type { AuditEntryInput } from '../audit/entry.js';
 import { HubError } from '../errors.js';
 import { answerOnce, type IdempotencyStore } from './idempotency-store.js';
 import { assertPurposeInCatalog, assertSentToItsEndpoint, assertSignedByCaller, auditEveryRefusal, auditRefusedEnvelope, withExpectedSigner } from './caller-checks.js';
@@ -94,19 +94,21 @@ export async function answerQuery(deps: QueryDeps, caller: CallerIdentity, compa
     const refusal = withExpectedSigner(error, caller);
     throw await auditRefusedEnvelope(deps.refusals ?? auditEveryRefusal(deps.audit), caller.agencyId, 'query', refusal);
   }
-  const consult = () => consultAndAnswer(deps, caller, opened);
-  return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, consult, {
+  return answerOnce(deps.idempotency, caller.agencyId, opened.jti, compact, () => consultAndAnswer(deps, caller, opened, 'first'), {
     keep: (answer): QueryRecord => ({ id: answer.id, answerSha256: createHash('sha256').update(answer.answer, 'utf8').digest('hex') }),
-    replay: consult,
+    // A replay reads and answers again (and is audited so), but it is not a new question for the statistics.
+    replay: () => consultAndAnswer(deps, caller, opened, 'replay'),
   });
 }
 
 /**
- * The register is read only for permitted holders, and the answer is sealed
- * to the asker only once the consultation entry is durable (answerOnce then
- * keeps the answer's hash for retries).
+ * The trail comes first: a permitted question is recorded as a consultation
+ * (DPA 2018 s.62(1)(c)) before the register is read, and what the answer
+ * releases as a disclosure (s.62(1)(d)) before it is sealed to the asker, so
+ * nothing about a subject is read or answered without a durable entry saying
+ * so. answerOnce then keeps the answer's hash for retries.
  */
-async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened: OpenedMessage): Promise<QueryAnswer> {
+async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened: OpenedMessage, asked: 'first' | 'replay'): Promise<QueryAnswer> {
   const queryId = messageIdFor(caller.agencyId, opened.jti);
   const subjectKeys = deps.subjectKeysOf(opened.record);
   const decisions = deps
@@ -114,47 +116,17 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
     .filter((holder) => holder !== caller.agencyId)
     .map((holder) => ({ holder, decision: decideQuestion(deps, opened, caller, holder, opened.record) }));
   const permitted = decisions.filter((entry) => entry.decision.effect === 'permit' && entry.decision.obligations);
+  const trail = trailCommon(opened, queryId, subjectKeys, decisions);
 
-  const disclosedFlags: Array<Record<string, unknown>> = [];
-  const fieldsDisclosed = new Set<string>();
-  const fieldsWithheld = new Set<string>();
-  const heldBack: PolicyDecision[] = [];
-  let registerKnowsChild = false;
-  if (permitted.length > 0) {
-    // The entry that will record this reading is checked against the audit
-    // schema before the register is touched: a query the log could not
-    // record is never read for (its fields other than the counts are known now).
-    parseAuditInput(consultationEntry(opened, queryId, subjectKeys, permitted, decisions, 0, new Set(), new Set(), [], false));
-    const requested = asStringArray(opened.record.body['flagCodes']);
-    const held = await deps.lookupFlags(subjectKeys, requested);
-    for (const { holder, decision: askersView } of permitted) {
-      for (const [view, flags] of byRegisterView(held.filter((flag) => flag.holder === holder))) {
-        const decision = registerViewDecision(deps, opened, caller, holder, askersView, view);
-        registerKnowsChild ||= view.child;
-        if (decision.effect !== 'permit' || !decision.obligations) {
-          heldBack.push(decision);
-          fieldsWithheld.add('body.flags');
-          continue;
-        }
-        const answerRecord = { ...opened.record, body: { ...opened.record.body, flags: flags.map(({ code, level, reviewDate }) => ({ code, level, reviewDate })) } };
-        const minimised = deps.policy.minimise(answerRecord, decision.obligations);
-        const minimisedFlags = asObjectArray((minimised.record.body as Record<string, unknown> | undefined)?.['flags']);
-        minimised.disclosed.filter((path) => path.startsWith('body.flags')).forEach((path) => fieldsDisclosed.add(path));
-        minimised.withheld.filter((path) => path.startsWith('body.flags')).forEach((path) => fieldsWithheld.add(path));
-        for (const flag of minimisedFlags) disclosedFlags.push({ ...flag, holder: deps.holderContact(holder) });
-      }
-    }
+  let disclosedFlags: Array<Record<string, unknown>> = [];
+  if (permitted.length === 0) {
+    await deps.audit.append(refusalEntry(trail, opened, decisions));
+  } else {
+    await recordConsultation(asked === 'first' ? deps.statistics : undefined, deps.audit, caller, opened, trail, consultationEntry(trail, permitted));
+    const readout = await readRegister(deps, caller, opened, subjectKeys, permitted);
+    await deps.audit.append(disclosureEntry(trail, permitted, readout));
+    disclosedFlags = readout.disclosedFlags;
   }
-
-  const consultation = consultationEntry(opened, queryId, subjectKeys, permitted, decisions, disclosedFlags.length, fieldsDisclosed, fieldsWithheld, heldBack, registerKnowsChild);
-  // Only a question that was put to the register counts; a refused one was never asked.
-  const fact =
-    permitted.length > 0
-      ? await deps.statistics?.prepare({ record: opened.record, senderId: caller.agencyId, issuedAt: opened.issuedAt, messageId: queryId, correlationId: consultation.correlationId, subjectKeys })
-      : undefined;
-  if (fact) await deps.audit.appendMany([consultation, fact.entry]);
-  else await deps.audit.append(consultation);
-  if (fact) await deps.statistics!.write(fact);
   const answer = await deps.reseal.sealForRecipient(caller.agencyId, {
     type: 'risk-flag-answer',
     purpose: opened.record.purpose,
@@ -162,6 +134,63 @@ async function consultAndAnswer(deps: QueryDeps, caller: CallerIdentity, opened:
     provenance: { messageId: queryId, originalJti: opened.jti, originalHash: opened.originalHash },
   });
   return { id: queryId, answer };
+}
+
+/** The consultation entry, with the statistics fact of a question put to the register (queries per arrest) in the same append. */
+async function recordConsultation(
+  statistics: StatisticsPort | undefined,
+  audit: AuditPort,
+  caller: CallerIdentity,
+  opened: OpenedMessage,
+  trail: TrailCommon,
+  consultation: AuditEntryInput,
+): Promise<void> {
+  const { messageId, correlationId, subjectKeys } = trail;
+  const fact = await statistics?.prepare({ record: opened.record, senderId: caller.agencyId, issuedAt: opened.issuedAt, messageId, correlationId, subjectKeys });
+  if (!fact) {
+    await audit.append(consultation);
+    return;
+  }
+  await audit.appendMany([consultation, fact.entry]);
+  await statistics!.write(fact);
+}
+
+/** What the register released to the asker for the permitted holders, minimised by each permitting rule. */
+interface RegisterReadout {
+  disclosedFlags: Array<Record<string, unknown>>;
+  fieldsDisclosed: Set<string>;
+  fieldsWithheld: Set<string>;
+  heldBack: PolicyDecision[];
+  registerKnowsChild: boolean;
+}
+
+async function readRegister(
+  deps: QueryDeps,
+  caller: CallerIdentity,
+  opened: OpenedMessage,
+  subjectKeys: string[],
+  permitted: Array<{ holder: string; decision: PolicyDecision }>,
+): Promise<RegisterReadout> {
+  const readout: RegisterReadout = { disclosedFlags: [], fieldsDisclosed: new Set(), fieldsWithheld: new Set(), heldBack: [], registerKnowsChild: false };
+  const held = await deps.lookupFlags(subjectKeys, asStringArray(opened.record.body['flagCodes']));
+  for (const { holder, decision: askersView } of permitted) {
+    for (const [view, flags] of byRegisterView(held.filter((flag) => flag.holder === holder))) {
+      const decision = registerViewDecision(deps, opened, caller, holder, askersView, view);
+      readout.registerKnowsChild ||= view.child;
+      if (decision.effect !== 'permit' || !decision.obligations) {
+        readout.heldBack.push(decision);
+        readout.fieldsWithheld.add('body.flags');
+        continue;
+      }
+      const answerRecord = { ...opened.record, body: { ...opened.record.body, flags: flags.map(({ code, level, reviewDate }) => ({ code, level, reviewDate })) } };
+      const minimised = deps.policy.minimise(answerRecord, decision.obligations);
+      const minimisedFlags = asObjectArray((minimised.record.body as Record<string, unknown> | undefined)?.['flags']);
+      minimised.disclosed.filter((path) => path.startsWith('body.flags')).forEach((path) => readout.fieldsDisclosed.add(path));
+      minimised.withheld.filter((path) => path.startsWith('body.flags')).forEach((path) => readout.fieldsWithheld.add(path));
+      for (const flag of minimisedFlags) readout.disclosedFlags.push({ ...flag, holder: deps.holderContact(holder) });
+    }
+  }
+  return readout;
 }
 
 /**
@@ -207,59 +236,71 @@ function registerViewDecision(deps: QueryDeps, opened: OpenedMessage, caller: Ca
   return decideQuestion(deps, opened, caller, holder, record, { child: view.child || askersView.isChild });
 }
 
-function consultationEntry(
-  opened: OpenedMessage,
-  queryId: string,
-  subjectKeys: string[],
-  permitted: Array<{ holder: string; decision: PolicyDecision }>,
-  decisions: Array<{ holder: string; decision: PolicyDecision }>,
-  flagCount: number,
-  fieldsDisclosed: Set<string>,
-  fieldsWithheld: Set<string>,
-  heldBack: PolicyDecision[],
-  registerKnowsChild: boolean,
-) {
-  const common = {
+type HolderDecisions = Array<{ holder: string; decision: PolicyDecision }>;
+
+/** What every entry of one question's trail says alike. */
+function trailCommon(opened: OpenedMessage, queryId: string, subjectKeys: string[], decisions: HolderDecisions) {
+  return {
     agency: opened.signerAgencyId,
     actor: opened.record.actor,
     subjectKeys,
     subjectCategory: opened.record.subject.category as 'suspect',
-    // The register knowing the subject as a child makes this a consultation about a child, whatever the asker said.
-    isChild: decisions.some((entry) => entry.decision.isChild) || registerKnowsChild,
+    isChild: decisions.some((entry) => entry.decision.isChild),
     messageId: queryId,
     correlationId: opened.jti,
     messageType: opened.record.type,
     purpose: opened.record.purpose,
     policyVersion: decisions[0]?.decision.policyVersion,
   };
-  if (permitted.length === 0) {
-    const ruleIds = [...new Set(decisions.flatMap((entry) => entry.decision.ruleIds))];
-    return {
-      ...common,
-      event: 'refusal' as const,
-      decision: 'deny' as const,
-      ruleIds,
-      outcome: 'query-not-permitted',
-      reason: `The question was refused before the register was read: no rule lets ${opened.signerAgencyId} ask for this purpose.`,
-    };
-  }
+}
+type TrailCommon = ReturnType<typeof trailCommon>;
+
+function refusalEntry(trail: TrailCommon, opened: OpenedMessage, decisions: HolderDecisions): AuditEntryInput {
+  return {
+    ...trail,
+    event: 'refusal',
+    decision: 'deny',
+    ruleIds: [...new Set(decisions.flatMap((entry) => entry.decision.ruleIds))],
+    outcome: 'query-not-permitted',
+    reason: `The question was refused before the register was read: no rule lets ${opened.signerAgencyId} ask for this purpose.`,
+  };
+}
+
+/** The register about to be read, for these holders: nothing is released yet. */
+function consultationEntry(trail: TrailCommon, permitted: HolderDecisions): AuditEntryInput {
+  return {
+    ...trail,
+    event: 'consultation',
+    decision: 'permit',
+    ruleIds: [...new Set(permitted.flatMap((entry) => entry.decision.ruleIds))],
+    legalBases: [...new Set(permitted.flatMap((entry) => entry.decision.legalBases))],
+    outcome: 'register-consulted',
+    reason: `The flag register was consulted for flags held by ${permitted.map((entry) => entry.holder).join(', ')}.`,
+  };
+}
+
+/** What the answer releases to the asker; "nothing held" is a disclosure of nothing, so every permitted question leaves the same trail. */
+function disclosureEntry(trail: TrailCommon, permitted: HolderDecisions, readout: RegisterReadout): AuditEntryInput {
+  const { heldBack, disclosedFlags } = readout;
   const heldBackNote =
     heldBack.length > 0
       ? ` Flags held under the holder's own view of the subject (${[...new Set(heldBack.map((decision) => (decision.isChild ? 'a child' : 'another category')))].join(', ')}) were withheld: ${heldBack.map((decision) => decision.explanation).join(' ')}`
       : '';
   return {
-    ...common,
-    event: 'consultation' as const,
-    decision: 'permit' as const,
+    ...trail,
+    // The register knowing the subject as a child makes this a disclosure about a child, whatever the asker said.
+    isChild: trail.isChild || readout.registerKnowsChild,
+    event: 'disclosure',
+    decision: 'permit',
     ruleIds: [...new Set([...permitted.flatMap((entry) => entry.decision.ruleIds), ...heldBack.flatMap((decision) => decision.ruleIds)])],
     legalBases: [...new Set(permitted.flatMap((entry) => entry.decision.legalBases))],
-    fieldsDisclosed: [...fieldsDisclosed],
-    fieldsWithheld: [...fieldsWithheld],
-    recipients: [opened.signerAgencyId],
-    outcome: flagCount > 0 ? 'flags-disclosed' : heldBack.length > 0 ? 'flags-withheld' : 'nothing-held',
+    fieldsDisclosed: [...readout.fieldsDisclosed],
+    fieldsWithheld: [...readout.fieldsWithheld],
+    recipients: [trail.agency],
+    outcome: disclosedFlags.length > 0 ? 'flags-disclosed' : heldBack.length > 0 ? 'flags-withheld' : 'nothing-held',
     reason: (
-      (flagCount > 0
-        ? `${flagCount} risk flag(s) disclosed from ${permitted.map((entry) => entry.holder).join(', ')}.`
+      (disclosedFlags.length > 0
+        ? `${disclosedFlags.length} risk flag(s) disclosed from ${permitted.map((entry) => entry.holder).join(', ')}.`
         : 'The register held nothing the asker may see for this subject.') + heldBackNote
     ).slice(0, 1000),
   };

@@ -224,6 +224,19 @@ describe('checkpoints, proofs, verification and overview', () => {
     expect(bad.json().error.code).toBe('BAD_REQUEST');
   });
 
+  it("overview: a query answered counts once, as the hub disclosing from its register to the asker, not its reading", async () => {
+    const before = (await callApi(hub.url, '/v1/audit/overview', { token: scheme })).json();
+    const query = {
+      agency: 'nv-probation', actor: { id: 'OM-2210', role: 'offender-manager' }, subjectKeys: ['c'.repeat(64)], subjectCategory: 'convicted' as const,
+      messageId: 'msg_query0000000001', messageType: 'risk-flag-query', purpose: 'offender-management', ruleIds: ['t-probation-asks-police-about-adults'], decision: 'permit' as const,
+    };
+    await hub.auditLog.append({ ...query, event: 'consultation', outcome: 'register-consulted' });
+    await hub.auditLog.append({ ...query, event: 'disclosure', recipients: ['nv-probation'], fieldsDisclosed: ['body.flags[].code'], outcome: 'flags-disclosed' });
+    const after = (await callApi(hub.url, '/v1/audit/overview', { token: scheme })).json();
+    expect(after.totals.shared).toBe(before.totals.shared + 1);
+    expect(after.sharingByAgencyPair).toContainEqual(expect.objectContaining({ from: 'hub', to: 'nv-probation', total: 1 }));
+  });
+
   it('a full verification job runs to "passed" and is polled by id', async () => {
     const started = await callApi(hub.url, '/v1/audit/verify', { token: scheme, method: 'POST' });
     expect(started.status).toBe(202);

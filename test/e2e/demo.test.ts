@@ -85,7 +85,7 @@ describe('npm run demo: a day in the PPO scheme, self-started hub on a test Redi
       expect(lines).toMatch(new RegExp(`#\\d+ disclosure: custody-release nv-prison -> ${agency}; rule rr-release-to-`));
     }
     expect(lines).toMatch(/#\d+ refusal: information-request nv-housing -> nv-police; default deny/);
-    expect(lines).toMatch(/#\d+ consultation: risk-flag-query hub -> nv-yot; rule pd-risk-flag-query-between-panel-partners\n.*; child$/m);
+    expect(lines).toMatch(/#\d+ disclosure: risk-flag-query hub -> nv-yot; rule pd-risk-flag-query-between-panel-partners\n.*; child$/m);
     expect(lines).toMatch(/#\d+ refusal: information-request nv-housing -> nv-police; default deny\n\s+reason: Refused: no rule permits/);
   });
 });

@@ -8,7 +8,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
  * hub's register; a permitted asker gets them, minimised, with the holding
  * agency to contact; an asker no rule permits gets an answer of exactly the
  * same shape as "nothing held" - and the audit log records which it was
- * (`consultation` vs `refusal`).
+ * (a `consultation` then a `disclosure`, vs a `refusal`).
  */
 interface FlagAnswer {
   type: string;
@@ -71,8 +71,15 @@ describe('risk-flag queries end to end', () => {
     expect(JSON.stringify(answer)).not.toContain('criminal exploitation');
     expect(answer['subject']).toBeUndefined();
 
-    const entry = (await sharingEntries(hub)).find((candidate) => candidate.messageId === id);
-    expect(entry).toMatchObject({ event: 'consultation', decision: 'permit', agency: 'nv-yot', outcome: 'flags-disclosed', recipients: ['nv-yot'], isChild: true });
+    // The reading is recorded before the register is read, the disclosure before the answer is sealed.
+    const trail = (await sharingEntries(hub)).filter((candidate) => candidate.messageId === id);
+    expect(trail.map((candidate) => [candidate.event, candidate.outcome])).toEqual([
+      ['consultation', 'register-consulted'],
+      ['disclosure', 'flags-disclosed'],
+    ]);
+    expect(trail[0]!.seq).toBeLessThan(trail[1]!.seq);
+    const entry = trail[1];
+    expect(entry).toMatchObject({ event: 'disclosure', decision: 'permit', agency: 'nv-yot', recipients: ['nv-yot'], isChild: true });
     expect(entry!.ruleIds).toContain('pd-risk-flag-query-between-panel-partners');
     expect(entry!.fieldsDisclosed.some((field) => field.startsWith('body.flags'))).toBe(true);
   });
@@ -88,7 +95,7 @@ describe('risk-flag queries end to end', () => {
     }
   });
 
-  it('gives "not permitted" and "nothing held" the same answer, audited as refusal and consultation', async () => {
+  it('gives "not permitted" and "nothing held" the same answer, audited as a refusal and as a consultation disclosing nothing', async () => {
     const query = await example('risk-flag-query');
     // Housing may not ask at all: refused before the register is read.
     const housing = await hub.client('nv-housing');
@@ -111,7 +118,10 @@ describe('risk-flag queries end to end', () => {
     const entryFor = (queryId: string) => entries.filter((candidate) => candidate.messageId === queryId);
     expect(entryFor(refused.id)).toEqual([expect.objectContaining({ event: 'refusal', decision: 'deny', agency: 'nv-housing', outcome: 'query-not-permitted' })]);
     expect(entryFor(wrongPurpose.id)).toEqual([expect.objectContaining({ event: 'refusal', decision: 'deny', agency: 'nv-yot', outcome: 'query-not-permitted' })]);
-    expect(entryFor(nothing.id)).toEqual([expect.objectContaining({ event: 'consultation', decision: 'permit', agency: 'nv-yot', outcome: 'nothing-held' })]);
+    expect(entryFor(nothing.id)).toEqual([
+      expect.objectContaining({ event: 'consultation', decision: 'permit', agency: 'nv-yot', outcome: 'register-consulted' }),
+      expect.objectContaining({ event: 'disclosure', decision: 'permit', agency: 'nv-yot', outcome: 'nothing-held', fieldsDisclosed: [] }),
+    ]);
   });
 
   it('keeps out of the register a flag update no rule let the sender share, so no later query discloses it', async () => {
@@ -125,7 +135,7 @@ describe('risk-flag queries end to end', () => {
     expect((answer as unknown as FlagAnswer).body).toEqual({ queryId: id, flags: [] });
     const entries = await sharingEntries(hub);
     expect(entries.filter((entry) => entry.messageId === refused.body.id).map((entry) => entry.event)).toEqual(['collection', 'refusal', 'refusal']);
-    expect(entries.find((entry) => entry.messageId === id)).toMatchObject({ event: 'consultation', outcome: 'nothing-held' });
+    expect(entries.find((entry) => entry.messageId === id && entry.event === 'disclosure')).toMatchObject({ outcome: 'nothing-held' });
   });
 
   it('refuses a flag set with a review date already passed (422, audited, register unchanged)', async () => {
@@ -161,9 +171,13 @@ describe('risk-flag queries end to end', () => {
     expect(again.status).toBe(200);
     const id = (JSON.parse(first.body.toString()) as { id: string }).id;
     expect((JSON.parse(again.body.toString()) as { id: string }).id).toBe(id);
-    // The replay record keeps a hash of the answer, not the answer: the retry is a second consultation.
-    const consultations = (await auditEntries(hub)).filter((entry) => entry.messageId === id && entry.event === 'consultation');
-    expect(consultations).toHaveLength(2);
+    // The replay record keeps a hash of the answer, not the answer: the retry reads the register and
+    // releases the answer again, so it is a second consultation and a second disclosure.
+    // The statistics count the question once.
+    const trail = (await auditEntries(hub)).filter((entry) => entry.messageId === id);
+    const toAsker = trail.filter((entry) => !entry.recipients.includes('scheme-statistics')).map((entry) => entry.event);
+    expect(toAsker).toEqual(['consultation', 'disclosure', 'consultation', 'disclosure']);
+    expect(trail.filter((entry) => entry.recipients.includes('scheme-statistics'))).toHaveLength(1);
     const { jwe: other } = await yot.sealForHub({ ...query, purpose: 'child-safeguarding' }, 'query-jti-0001');
     const conflict = await yot.request('POST', '/v1/queries', other);
     expect(conflict.status).toBe(409);

@@ -67,13 +67,14 @@ describe('real staff ids and token ids are accepted and audited', () => {
     expect(collection).toMatchObject({ agency: 'nv-police', actor, correlationId: claims.jti, messageId: messageIdFor('nv-police', String(claims.jti)) });
   });
 
-  it('a permitted query asked by jane.doe@yot is consulted and audited as a consultation', async () => {
+  it('a permitted query asked by jane.doe@yot is audited as a consultation and a disclosure', async () => {
     const claims = await yotKit.claims({ actor: { id: 'jane.doe@yot', role: 'yot-officer' } }, 'risk-flag-query');
     const asked = await post(yot, '/v1/queries', await sealAsIs(yotKit, claims));
     expect(asked.status).toBe(200);
-    // Besides the statistics ledger's own entry for the question, the one consultation.
+    // Besides the statistics ledger's own entry for the question: the reading, then what it released.
     const sharing = asked.gained.filter((entry) => !entry.recipients.includes('scheme-statistics'));
-    expect(sharing).toEqual([expect.objectContaining({ event: 'consultation', decision: 'permit', actor: { id: 'jane.doe@yot', role: 'yot-officer' }, correlationId: claims.jti })]);
+    const asker = { decision: 'permit', actor: { id: 'jane.doe@yot', role: 'yot-officer' }, correlationId: claims.jti };
+    expect(sharing).toEqual([expect.objectContaining({ ...asker, event: 'consultation' }), expect.objectContaining({ ...asker, event: 'disclosure' })]);
   });
 
   it('directory-style and token-style ids are accepted too', async () => {

@@ -110,6 +110,9 @@ async function entriesAfter(before: number, match: (entry: AuditEntry) => boolea
   return (await auditEntries(hub)).slice(before).filter(match);
 }
 
+/** The entry recording what a query's answer released to the asker (not the statistics ledger's fact about the question). */
+const answerTo = (queryId: string) => (entry: AuditEntry) => entry.messageId === queryId && entry.event === 'disclosure' && !entry.recipients.includes('scheme-statistics');
+
 /** The example child, as an asker might describe them: same identifiers, their own claim about age and category. */
 function askAbout(overrides: Partial<ExampleMessage>, subject: Record<string, unknown>): ExampleMessage {
   return { type: 'risk-flag-query', purpose: 'offender-management', actor: { id: 'PRB-0042', role: 'probation-officer' }, body: { flagCodes: ['exploitation', 'missing-episodes'], reason: 'Sentence planning.' }, ...overrides, subject: { ...update.subject, ...subject } };
@@ -121,8 +124,8 @@ describe("a query is answered under the more protective of the asker's and the r
     const probation = await hub.client('nv-probation');
     const { id, answer } = await probation.query(askAbout({}, { dateOfBirth: '1990-01-01', category: 'convicted' }));
     expect((answer as unknown as FlagAnswer).body).toEqual({ queryId: id, flags: [] });
-    const [entry] = await entriesAfter(before, (candidate) => candidate.messageId === id);
-    expect(entry).toMatchObject({ event: 'consultation', outcome: 'flags-withheld', isChild: true, agency: 'nv-probation', fieldsWithheld: ['body.flags'] });
+    const [entry] = await entriesAfter(before, answerTo(id));
+    expect(entry).toMatchObject({ outcome: 'flags-withheld', isChild: true, agency: 'nv-probation', fieldsWithheld: ['body.flags'] });
     expect(entry?.ruleIds).toContain('t-probation-asks-police-about-adults');
     expect(entry?.reason).toContain('a child');
   });
@@ -138,16 +141,16 @@ describe("a query is answered under the more protective of the asker's and the r
     ]);
   });
 
-  it("records a consultation about a child as one, when a panel partner's question gives an adult's date of birth", async () => {
+  it("records a disclosure about a child as one, when a panel partner's question gives an adult's date of birth", async () => {
     const before = (await auditEntries(hub)).length;
     const yot = await hub.client('nv-yot');
     const query = await example('risk-flag-query');
     const { id, answer } = await yot.query({ ...query, subject: { ...query.subject, dateOfBirth: '1990-01-01' } });
     // The children's annex permits this question for a child too, so the flags are answered ...
     expect((answer as unknown as FlagAnswer).body.flags.map((flag) => flag.code).sort()).toEqual(['exploitation', 'missing-episodes']);
-    // ... and the log counts it among consultations about children, whatever the asker claimed.
-    const [entry] = await entriesAfter(before, (candidate) => candidate.messageId === id);
-    expect(entry).toMatchObject({ event: 'consultation', outcome: 'flags-disclosed', isChild: true });
+    // ... and the log counts it among disclosures about children, whatever the asker claimed.
+    const [entry] = await entriesAfter(before, answerTo(id));
+    expect(entry).toMatchObject({ outcome: 'flags-disclosed', isChild: true });
   });
 
   it("gives an asker who calls a victim an offender none of the victim's flags: the forbid on victims' records to housing holds", async () => {
@@ -158,8 +161,8 @@ describe("a query is answered under the more protective of the asker's and the r
     const housing = await hub.client('nv-housing');
     const { id, answer } = await housing.query(askAbout({ purpose: 'resettlement-housing', actor: { id: 'HSG-0031', role: 'housing-officer' } }, { ...victim, category: 'convicted' }));
     expect((answer as unknown as FlagAnswer).body).toEqual({ queryId: id, flags: [] });
-    const [entry] = await entriesAfter(before, (candidate) => candidate.messageId === id);
-    expect(entry).toMatchObject({ event: 'consultation', outcome: 'flags-withheld', isChild: false, fieldsWithheld: ['body.flags'] });
+    const [entry] = await entriesAfter(before, answerTo(id));
+    expect(entry).toMatchObject({ outcome: 'flags-withheld', isChild: false, fieldsWithheld: ['body.flags'] });
     expect(entry?.ruleIds).toContain('f-victims-and-witnesses-not-to-services');
   });
 

@@ -207,7 +207,9 @@ describe('subject access report (UK GDPR Art 15, DPA 2018 s.45)', () => {
       ...base, event: 'refusal', agency: 'nv-police', decision: 'deny', recipients: ['nv-housing'], purpose: 'ppo-offender-management',
       legalBases: [], ruleIds: ['default-deny'], outcome: 'denied', reason: 'No rule permits arrest-notification to housing.',
     });
-    const answered = await log.append({ ...base, event: 'consultation', agency: 'nv-yot', decision: 'permit', purpose: 'safeguarding-children', legalBases: ['ca-2004-s11', 'uk-gdpr-6-1-e'], ruleIds: ['yot-flag-query'], fieldsDisclosed: ['flags.present'], isChild: true });
+    const query = { ...base, messageType: 'risk-flag-query', messageId: 'msg_0002', agency: 'nv-yot', decision: 'permit' as const, purpose: 'safeguarding-children', legalBases: ['ca-2004-s11', 'uk-gdpr-6-1-e'], ruleIds: ['yot-flag-query'], isChild: true };
+    const consulted = await log.append({ ...query, event: 'consultation', outcome: 'register-consulted' });
+    const answered = await log.append({ ...query, event: 'disclosure', recipients: ['nv-yot'], fieldsDisclosed: ['flags.present'], outcome: 'flags-disclosed' });
     await log.append({ ...base, subjectKeys: [other], event: 'disclosure', agency: 'nv-police', decision: 'permit', recipients: ['nv-yot'] });
 
     const report = await search.subjectReport(alex, scheme, dpo);
@@ -238,7 +240,11 @@ describe('subject access report (UK GDPR Art 15, DPA 2018 s.45)', () => {
     expect(report.refusals).toEqual([
       expect.objectContaining({ seq: refusal.seq, to: ['nv-housing'], ruleIds: ['default-deny'], outcome: 'denied', reason: 'No rule permits arrest-notification to housing.' }),
     ]);
-    expect(report.otherActivity).toEqual([expect.objectContaining({ seq: collection.seq, event: 'collection', agency: 'nv-police' })]);
+    // The register's reading releases nothing itself: it is listed with the other acts.
+    expect(report.otherActivity).toEqual([
+      expect.objectContaining({ seq: collection.seq, event: 'collection', agency: 'nv-police' }),
+      expect.objectContaining({ seq: consulted.seq, event: 'consultation', agency: 'nv-yot', outcome: 'register-consulted' }),
+    ]);
 
     const rows = parseCsv(await search.subjectReportCsv(alex, scheme, dpo));
     const columns = [...SUBJECT_REPORT_CSV_COLUMNS];
@@ -247,6 +253,7 @@ describe('subject access report (UK GDPR Art 15, DPA 2018 s.45)', () => {
       ['activity', String(collection.seq)],
       ['disclosure', String(disclosure.seq)],
       ['refusal', String(refusal.seq)],
+      ['activity', String(consulted.seq)],
       ['disclosure', String(answered.seq)],
     ]);
     const disclosureRow = rows[2]!;

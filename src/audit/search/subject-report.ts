@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../entry.js';
+import { isRegisterAnswer } from '../register-answer.js';
 import { csvRow } from './csv.js';
 
 /**
@@ -92,7 +93,7 @@ export interface SubjectReport {
   otherActivity: ActivityView[];
 }
 
-const DISCLOSING_EVENTS: ReadonlySet<AuditEntry['event']> = new Set(['disclosure', 'consultation', 'combination']);
+const DISCLOSING_EVENTS: ReadonlySet<AuditEntry['event']> = new Set(['disclosure', 'combination']);
 
 export function isRefusal(entry: AuditEntry): boolean {
   return entry.event === 'refusal' || entry.decision === 'deny';
@@ -115,15 +116,14 @@ export function buildSubjectReport(
       return { code, title: found?.title ?? null, citation: found?.citation ?? null };
     });
   const common = (entry: AuditEntry) => {
-    // A query answered is disclosed by the hub to the agency that asked.
-    const answered = entry.event === 'consultation';
+    const answered = isRegisterAnswer(entry);
     return {
       seq: entry.seq,
       entryId: entry.id,
       time: entry.time,
       event: entry.event,
       from: answered ? 'hub' : entry.agency,
-      to: entry.recipients.length > 0 ? [...entry.recipients] : answered ? [entry.agency] : [],
+      to: [...entry.recipients],
       purpose: purpose(entry.purpose),
       legalBases: legalBases(entry.legalBases),
       ruleIds: [...entry.ruleIds],

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../../audit/entry.js';
+import { isRegisterAnswer } from '../../audit/register-answer.js';
 import { auditIndexKeys } from '../../audit/search/index.js';
 import { HubError } from '../../errors.js';
 import { keyspace, type RedisClient } from '../../redis/index.js';
@@ -22,7 +23,8 @@ const SETTLE_MS = 3_600_000;
 const SEQ_SLACK = 1000;
 const BODY_PAGE = 1000;
 export const MAX_OVERVIEW_DAYS = 400;
-const SHARING_EVENTS = ['disclosure', 'consultation'] as const;
+/** Consultations release nothing themselves: a query's answer is counted from its disclosure entry. */
+const SHARING_EVENTS = ['disclosure'] as const;
 
 /** Per-day figure: [kind, from, to, purpose, rule, child, count]. `to` of a refusal lists its recipients, comma-separated. */
 type Key = [kind: 's' | 'r', from: string, to: string, purpose: string, rule: string, child: 0 | 1];
@@ -53,7 +55,7 @@ export type OverviewScope = { kind: 'scheme' } | { kind: 'agency'; agencyId: str
 
 export function createAuditOverview(deps: { redis: RedisClient; prefix: string; auditLog: OverviewLogPort; labels?: OverviewLabels; now?: () => Date }) {
   const keys = auditIndexKeys(deps.prefix);
-  const cacheKey = keyspace(deps.prefix)('console', 'overview', 'v1');
+  const cacheKey = keyspace(deps.prefix)('console', 'overview', 'v2');
   const now = deps.now ?? (() => new Date());
 
   async function seqRange(startMs: number, endMs: number): Promise<[number, number] | undefined> {
@@ -98,10 +100,8 @@ export function createAuditOverview(deps: { redis: RedisClient; prefix: string; 
         if (entry.event === 'refusal' || entry.decision === 'deny') {
           add(['r', entry.agency, entry.recipients.join(','), purpose, entry.ruleIds[0] ?? 'default-deny', child]);
         } else if ((SHARING_EVENTS as readonly string[]).includes(entry.event)) {
-          // A query answered is the hub disclosing to the agency that asked.
-          const recipients = entry.recipients.length > 0 ? entry.recipients : [entry.agency];
-          const from = entry.event === 'consultation' && entry.recipients.length === 0 ? 'hub' : entry.agency;
-          for (const to of recipients) add(['s', from, to, purpose, '', child]);
+          const from = isRegisterAnswer(entry) ? 'hub' : entry.agency;
+          for (const to of entry.recipients) add(['s', from, to, purpose, '', child]);
         }
       }
     }
