@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AuditEntryInput } from '../audit/entry.js';
 import { keyspace } from '../redis/index.js';
+import { APPLY_CHANGES_ONCE } from './apply-changes-script.js';
 import type { FlagCipher } from './flag-cipher.js';
 import { reviewDeadline } from './review-date.js';
 
@@ -14,6 +15,7 @@ import { reviewDeadline } from './review-date.js';
  * Layout (under the `{hash tag}` prefix):
  *   flags:s:<subjectKey>   HASH  "<holder>|<opaque code>" -> AES-GCM sealed FlagRecord
  *   flags:review           ZSET  "<subjectKey>|<holder>|<opaque code>" scored by review deadline (ms)
+ *   flags:applied:<msg id> STRING once-marker: that message's changes are applied (apply-changes-script.ts)
  * The flag code itself appears only inside the ciphertext.
  */
 
@@ -44,13 +46,16 @@ export type FlagChange =
 
 export interface AuditSink {
   append(input: AuditEntryInput): Promise<unknown>;
+  /** Stores the entries whole or not at all; with `once`, at most once for that key (a retry writes nothing again). */
+  appendMany(inputs: AuditEntryInput[], options?: { once?: string }): Promise<unknown>;
 }
 
 /** What the audit entries of a change carry about why it was lawful. */
 export interface FlagChangeContext {
   holder: string;
   actor?: { id: string; role: string };
-  messageId?: string;
+  /** The message that carries the changes: they are applied, and their alteration entries written, once per message. */
+  messageId: string;
   purpose?: string;
   legalBases?: string[];
   ruleIds?: string[];
@@ -73,6 +78,8 @@ export interface FlagRegisterDeps {
   cipher: FlagCipher;
   audit: AuditSink;
   clock?: () => Date;
+  /** How long a message's once-marker is kept: as long as its idempotency record (REPLAY_WINDOW_SECONDS). */
+  onceSeconds: number;
 }
 
 export function createFlagRegister(deps: FlagRegisterDeps): FlagRegister {
@@ -80,14 +87,13 @@ export function createFlagRegister(deps: FlagRegisterDeps): FlagRegister {
   const clock = deps.clock ?? (() => new Date());
   const subjectHash = (subjectKey: string) => key('flags', 's', subjectKey);
   const reviewIndex = key('flags', 'review');
+  const appliedMarker = (messageId: string) => key('flags', 'applied', messageId);
 
-  async function applyOne(subjectKey: string, change: FlagChange, context: FlagChangeContext): Promise<void> {
+  /** The change as the apply script takes it: action, hash field, review slot, sealed record, review deadline. */
+  function scriptArgs(subjectKey: string, change: FlagChange, context: FlagChangeContext): string[] {
     const field = `${context.holder}|${deps.cipher.opaqueName(change.code)}`;
     const slot = `${subjectKey}|${field}`;
-    if (change.action === 'clear') {
-      await deps.redis.multi().hdel(subjectHash(subjectKey), field).zrem(reviewIndex, slot).exec();
-      return;
-    }
+    if (change.action === 'clear') return ['clear', field, slot, '', ''];
     const record: FlagRecord = {
       code: change.code,
       level: change.level,
@@ -98,37 +104,42 @@ export function createFlagRegister(deps: FlagRegisterDeps): FlagRegister {
       ...(context.isChild !== undefined ? { concernsChild: context.isChild } : {}),
       ...(context.subjectCategory !== undefined ? { subjectCategory: context.subjectCategory } : {}),
     };
-    await deps.redis
-      .multi()
-      .hset(subjectHash(subjectKey), field, deps.cipher.encrypt(JSON.stringify(record), slot))
-      .zadd(reviewIndex, reviewDeadline(change.reviewDate), slot)
-      .exec();
+    return ['set', field, slot, deps.cipher.encrypt(JSON.stringify(record), slot), String(reviewDeadline(change.reviewDate))];
+  }
+
+  /** One alteration entry per change (s.62(1)(b)); field names only, never the note or level. */
+  function alterationEntry(subjectKeys: string[], change: FlagChange, context: FlagChangeContext): AuditEntryInput {
+    return {
+      event: 'alteration',
+      agency: context.holder,
+      ...(context.actor ? { actor: context.actor } : {}),
+      subjectKeys,
+      ...(context.isChild !== undefined ? { isChild: context.isChild } : {}),
+      messageId: context.messageId,
+      messageType: 'risk-flag-update',
+      ...(context.purpose ? { purpose: context.purpose } : {}),
+      legalBases: context.legalBases ?? [],
+      ruleIds: context.ruleIds ?? [],
+      ...(context.policyVersion ? { policyVersion: context.policyVersion } : {}),
+      outcome: change.action === 'set' ? 'flag-set' : 'flag-cleared',
+      // The flag code is record content, so the entry names only the act.
+      reason: `A risk flag was ${change.action === 'set' ? 'set' : 'cleared'} by ${context.holder}.`,
+    };
   }
 
   return {
     async apply(subjectKeys, changes, context) {
-      for (const subjectKey of subjectKeys) {
-        for (const change of changes) await applyOne(subjectKey, change, context);
-      }
-      // One alteration entry per change (s.62(1)(b)); field names only, never the note or level.
-      for (const change of changes) {
-        await deps.audit.append({
-          event: 'alteration',
-          agency: context.holder,
-          ...(context.actor ? { actor: context.actor } : {}),
-          subjectKeys,
-          ...(context.isChild !== undefined ? { isChild: context.isChild } : {}),
-          ...(context.messageId ? { messageId: context.messageId } : {}),
-          messageType: 'risk-flag-update',
-          ...(context.purpose ? { purpose: context.purpose } : {}),
-          legalBases: context.legalBases ?? [],
-          ruleIds: context.ruleIds ?? [],
-          ...(context.policyVersion ? { policyVersion: context.policyVersion } : {}),
-          outcome: change.action === 'set' ? 'flag-set' : 'flag-cleared',
-          // The flag code is record content, so the entry names only the act.
-          reason: `A risk flag was ${change.action === 'set' ? 'set' : 'cleared'} by ${context.holder}.`,
-        });
-      }
+      const steps = subjectKeys.flatMap((subjectKey) => changes.map((change) => ({ subjectKey, change })));
+      await APPLY_CHANGES_ONCE.run(
+        deps.redis,
+        [appliedMarker(context.messageId), reviewIndex, ...steps.map(({ subjectKey }) => subjectHash(subjectKey))],
+        [deps.onceSeconds, ...steps.flatMap(({ subjectKey, change }) => scriptArgs(subjectKey, change, context))],
+      );
+      // Written on a retry too, whether or not this try changed the register:
+      // the first try may have changed it and then failed to log it. The
+      // once-key keeps a retry from logging the alteration a second time.
+      const entries = changes.map((change) => alterationEntry(subjectKeys, change, context));
+      await deps.audit.appendMany(entries, { once: `${context.messageId}:alteration` });
     },
 
     async lookup(subjectKeys, codes) {

@@ -224,7 +224,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       const depths = await Promise.all(recipients.map(async (recipient) => ({ recipient, depth: await delivery.queue.depth(recipient) })));
       return depths.flatMap(({ recipient, depth }) => Object.entries(depth).map(([state, count]) => ({ queue: recipient, state, depth: Number(count) })));
     });
-    const flags = createFlagRegister({ redis, prefix: config.REDIS_KEY_PREFIX, cipher: createFlagCipher(secrets.flagEncryptionKey), audit });
+    const flags = createFlagRegister({ redis, prefix: config.REDIS_KEY_PREFIX, cipher: createFlagCipher(secrets.flagEncryptionKey), audit, onceSeconds: config.REPLAY_WINDOW_SECONDS });
     const subjectKeysOf = (record: MessageRecord) =>
       subjectIdentifiersOf(record.subject as never).map((identifier) => subjectKeyer({ kind: identifier.kind, value: identifier.value }));
     const ledger = createLedgerStore({ redis, prefix: config.REDIS_KEY_PREFIX, maxFacts: config.STATISTICS_MAX_FACTS });

@@ -183,4 +183,42 @@ describe('risk-flag queries end to end', () => {
     expect(conflict.status).toBe(409);
     expect(JSON.parse(conflict.body.toString()).error.code).toBe('IDEMPOTENCY_CONFLICT');
   });
+
+  it('applies a retried update once: a flag a later message cleared stays cleared, and its alterations are written once', async () => {
+    const police = await hub.client('nv-police');
+    const update = await example('risk-flag-update');
+    const otherChild = { ...update.subject, identifiers: { localChildId: 'NV-C-000321' }, name: { given: 'Sam', family: 'Placeholder' } };
+    const { jwe } = await police.sealForHub({ ...update, subject: otherChild }, 'flag-update-retried-0001');
+    // Delivery jobs (BullMQ) need XADD; the register change and its alteration entries, made before, do not:
+    // the first try fails after changing the register, and the sender retries it later.
+    const admin = redis.connect();
+    await admin.call('ACL', 'SETUSER', 'default', '-xadd');
+    let failed;
+    try {
+      failed = await police.request('POST', '/v1/messages', jwe);
+    } finally {
+      await admin.call('ACL', 'SETUSER', 'default', '+xadd');
+    }
+    expect(failed.status).toBe(503);
+    expect(JSON.parse(failed.body.toString()).error.code).toBe('UNAVAILABLE');
+
+    // A clear carries the flag's level and review date as a set does (the message schema asks for both).
+    const clears = (update.body as { flags: Array<Record<string, unknown>> }).flags.map(({ note: _note, ...flag }) => ({ ...flag, action: 'clear' }));
+    const cleared = await police.send<IntakeBody>({ ...update, subject: otherChild, body: { ...update.body, flags: clears } });
+    expect(cleared.status).toBe(202);
+    const retried = await police.request('POST', '/v1/messages', jwe);
+    expect(retried.status).toBe(202);
+    const { id } = JSON.parse(retried.body.toString()) as IntakeBody;
+
+    const query = await example('risk-flag-query');
+    const { id: queryId, answer } = await (await hub.client('nv-yot')).query({ ...query, subject: otherChild });
+    expect((answer as unknown as FlagAnswer).body).toEqual({ queryId, flags: [] });
+    const alterations = (await sharingEntries(hub)).filter((entry) => entry.event === 'alteration' && [id, cleared.body.id].includes(entry.messageId as string));
+    expect(alterations.map((entry) => [entry.messageId, entry.outcome])).toEqual([
+      [id, 'flag-set'],
+      [id, 'flag-set'],
+      [cleared.body.id, 'flag-cleared'],
+      [cleared.body.id, 'flag-cleared'],
+    ]);
+  });
 });
