@@ -5,6 +5,7 @@ import type { RedisClient } from '../redis/index.js';
 import type { AuditEntry } from './entry.js';
 import { finalEntry } from './entry.js';
 import type { AuditKeys } from './keys.js';
+import { admitBatch } from './queue-admission.js';
 import type { Refusal } from './queue-refusal.js';
 
 /**
@@ -50,6 +51,10 @@ export interface AppendQueueOptions {
   keys: AuditKeys;
   /** Give up (UNAVAILABLE) when no sequencer integrated a batch for this long; a retry with a once-key is then safe. */
   maxWaitMs: number;
+  /** Most batches the stream may hold (AUDIT_QUEUE_MAX_BATCHES); past it a batch is refused, see queue-admission.ts. */
+  maxBatches: number;
+  /** Told of each batch the full queue refused (for the operator's metrics). */
+  onQueueFull?: () => void;
   /** Reads stored entries (for a group an earlier try stored). */
   readEntries: (seqs: number[]) => Promise<AuditEntry[]>;
   logger?: Logger;
@@ -131,6 +136,19 @@ export function createAppendQueue(options: AppendQueueOptions) {
     if (unplaced && waiting.size > 0) options.whenUnplaced?.();
   }
 
+  /** Queues the batch, or refuses it when the queue is full: logged and counted, the operator's sign of a sequencer that does not integrate. */
+  async function admit(batch: QueuedBatch): Promise<string> {
+    try {
+      return await admitBatch(redis, keys, options.maxBatches, JSON.stringify(batch));
+    } catch (error) {
+      if (error instanceof HubError) {
+        options.logger?.warn('audit queue full: batch refused', { event: 'audit.queue-full', ...error.details });
+        options.onQueueFull?.();
+      }
+      throw error;
+    }
+  }
+
   function startPolling(): void {
     if (poller) return;
     poller = setInterval(() => void poll(), 250);
@@ -154,8 +172,7 @@ export function createAppendQueue(options: AppendQueueOptions) {
           e: group.inputs.map((input, offset) => [input, group.ids[offset] as string, (group.times[offset] as Date).toISOString()]),
         })),
       };
-      const streamId = await redis.xadd(keys.queue, '*', 'b', JSON.stringify(batch));
-      if (!streamId) throw new HubError('UNAVAILABLE', 'the audit queue refused the entries');
+      const streamId = await admit(batch);
       waiting.set(streamId, { groups, since: Date.now() });
       startPolling();
     },

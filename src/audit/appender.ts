@@ -114,6 +114,10 @@ export interface AppenderOptions {
   maxBatch?: number;
   /** Give up (UNAVAILABLE) when a batch could not be stored for this long. */
   maxWaitMs?: number;
+  /** Most batches the queue for the sequencer may hold (AUDIT_QUEUE_MAX_BATCHES, default 10,000). */
+  maxQueuedBatches?: number;
+  /** Told of each of this process's batches the full queue refused. */
+  onQueueFull?: () => void;
   /** Hub processes: keep the sequencer lease when holding it, and take it over when its holder goes away. */
   standAsSequencer?: boolean;
   /** How long a once-key keeps a retried append from being stored again (REPLAY_WINDOW_SECONDS). */
@@ -177,6 +181,8 @@ export function createAppender(options: AppenderOptions) {
     redis,
     keys,
     maxWaitMs,
+    maxBatches: options.maxQueuedBatches ?? 10_000,
+    ...(options.onQueueFull ? { onQueueFull: options.onQueueFull } : {}),
     readEntries: options.readEntries,
     ...(logger ? { logger } : {}),
     whenUnplaced: () => {

@@ -49,6 +49,10 @@ export interface AuditLogOptions {
   standAsSequencer?: boolean;
   /** How long a once-key keeps a retried message from being appended again (REPLAY_WINDOW_SECONDS). */
   onceSeconds?: number;
+  /** Most batches the queue for the sequencer may hold (AUDIT_QUEUE_MAX_BATCHES). */
+  maxQueuedBatches?: number;
+  /** Told of each of this process's batches the full queue refused (the hub counts them for /metrics). */
+  onQueueFull?: () => void;
   /** Runs before every batch is stored (see AppenderOptions.beforeAppend). */
   beforeAppend?: AppenderOptions['beforeAppend'];
 }
@@ -97,6 +101,8 @@ export function createAuditLog(options: AuditLogOptions) {
     beforeQueueing: () => guard.assertExtends(),
     ...(options.standAsSequencer ? { standAsSequencer: true } : {}),
     ...(options.onceSeconds ? { onceSeconds: options.onceSeconds } : {}),
+    ...(options.maxQueuedBatches ? { maxQueuedBatches: options.maxQueuedBatches } : {}),
+    ...(options.onQueueFull ? { onQueueFull: options.onQueueFull } : {}),
     ...(options.beforeAppend ? { beforeAppend: options.beforeAppend } : {}),
     onCommitted: (entries, size) => {
       for (const listener of listeners) {

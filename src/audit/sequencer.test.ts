@@ -171,4 +171,43 @@ describe('appends from many processes', () => {
     await one!.appendMany(entries, { once: 'msg-2' });
     expect(await one!.size()).toBe(4);
   });
+
+  it('refuses a batch past the queue limit while nobody integrates, stores none of it, and takes the same append once the queue drains', async () => {
+    const prefix = redis.newPrefix();
+    const queue = `${prefix}:audit:queue`;
+    // A sequencer that holds the lease and integrates nothing (stalled, or a CLI that took it and hung).
+    await admin.set(`${prefix}:audit:sequencer`, 'stalled-holder', 'PX', 60_000);
+    const follower = createAuditLog({ redis: redis.connect(), prefix, signer, standAsSequencer: true, maxQueuedBatches: 2 });
+    opened.push(follower);
+    const waiting = [];
+    for (let position = 1; position <= 2; position += 1) {
+      waiting.push(follower.append(syntheticAuditInput(position)));
+      await until(async () => (await admin.xlen(queue)) === position);
+    }
+
+    const third = [syntheticAuditInput(3)];
+    await expect(follower.appendMany(third, { once: 'msg-3' })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      details: { queuedBatches: 2, maxQueuedBatches: 2, retryAfterSeconds: expect.any(Number) },
+    });
+    expect(await admin.xlen(queue)).toBe(2);
+    expect(await follower.size()).toBe(0);
+
+    // The holder goes: the follower takes the lease, integrates what was queued, and the retry goes in once.
+    await admin.del(`${prefix}:audit:sequencer`);
+    expect((await Promise.all(waiting)).map((entry) => entry.seq).sort()).toEqual([0, 1]);
+    const retried = await follower.appendMany(third, { once: 'msg-3' });
+    expect(retried.map((entry) => entry.seq)).toEqual([2]);
+    expect(await follower.appendMany(third, { once: 'msg-3' })).toEqual(retried);
+    expect(await follower.size()).toBe(3);
+    expect(await admin.xlen(queue)).toBe(0);
+  }, 20_000);
 });
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -70,6 +70,8 @@ export const configSchema = z.object({
   AUDIT_CHECKPOINT_SECONDS: integer(1, 86_400).default(10),
   AUDIT_ARCHIVE_AFTER_HOURS: integer(1, 24 * 3650).default(24 * 30),
   AUDIT_ARCHIVE_DIR: z.string().min(1).optional(),
+  /** Most batches the audit queue (the Redis stream the sequencer integrates) may hold; past it appends are refused with 503. */
+  AUDIT_QUEUE_MAX_BATCHES: integer(1, 10_000_000).default(10_000),
 
   DELIVERY_ATTEMPTS: integer(1, 100).default(8),
   DELIVERY_BACKOFF_MS: integer(10, 3_600_000).default(2000),

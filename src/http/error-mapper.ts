@@ -43,9 +43,10 @@ export function createErrorMapper(fallbackLogger: Logger): ErrorRequestHandler {
     // A body we did not read to its end cannot be skipped safely on a kept-alive
     // connection (RFC 9112 s.9.6): close it after this response.
     if (!req.complete) res.setHeader('Connection', 'close');
-    // Every 429 says when to come back (RFC 6585 s.4), also when the part that refused had no response to set it on.
+    // Every 429 says when to come back (RFC 6585 s.4), also when the part that refused had no response to set it on;
+    // so does a 503 that knows how long the hub needs (RFC 9110 s.15.6.4), e.g. a full audit queue.
     const retryAfter = answer.details?.['retryAfterSeconds'];
-    if (answer.status === 429 && typeof retryAfter === 'number' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(retryAfter));
+    if ((answer.status === 429 || answer.status === 503) && typeof retryAfter === 'number' && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', String(retryAfter));
     res.status(answer.status).json(answer.toJSON());
     void next;
   };

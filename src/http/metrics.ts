@@ -28,6 +28,10 @@ export interface HubMetrics {
   authenticationFailure(labels: { recorded: boolean }): void;
   /** The audit log stopped: Redis no longer extends the last signed checkpoint (`kind` rollback or fork). */
   auditLogHalted(labels: { kind: string }): void;
+  /** A batch of audit entries refused because the queue for the sequencer held AUDIT_QUEUE_MAX_BATCHES. */
+  auditQueueRefused(): void;
+  /** Where the audit queue gauge reads how many batches wait for the sequencer, at scrape time. */
+  setAuditQueueSource(source: () => Promise<number>): void;
   /** Where the queue depth gauge reads from at scrape time (set once the queues exist). */
   setQueueDepthSource(source: QueueDepthSource): void;
   /** Where the Redis memory gauges read from at scrape time. */
@@ -49,6 +53,7 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
   let queueDepth: QueueDepthSource | undefined = options.queueDepth;
   let redisMemory: RedisMemorySource | undefined;
+  let auditQueue: (() => Promise<number>) | undefined;
 
   const messages = new Counter({
     name: `${prefix}messages_total`,
@@ -100,6 +105,19 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const auditQueueRefusals = new Counter({
+    name: `${prefix}audit_queue_refused_total`,
+    help: 'Batches of audit entries refused (503) because the queue for the sequencer was full (AUDIT_QUEUE_MAX_BATCHES)',
+    registers: [registry],
+  });
+  new Gauge({
+    name: `${prefix}audit_queue_batches`,
+    help: 'Batches of audit entries waiting in Redis for the sequencer to integrate, read at scrape time',
+    registers: [registry],
+    async collect() {
+      if (auditQueue) this.set(await auditQueue());
+    },
+  });
   new Gauge({
     name: `${prefix}queue_depth`,
     help: 'Jobs in each queue, by state, read at scrape time',
@@ -142,6 +160,10 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
     observeHttpRequest: ({ method, route, status }, seconds) => httpRequests.observe({ method, route, status: String(status) }, seconds),
     authenticationFailure: ({ recorded }) => authenticationFailures.inc({ recorded: recorded ? 'yes' : 'no' }),
     auditLogHalted: ({ kind }) => auditHalted.set({ kind }, 1),
+    auditQueueRefused: () => auditQueueRefusals.inc(),
+    setAuditQueueSource: (source) => {
+      auditQueue = source;
+    },
     setQueueDepthSource: (source) => {
       queueDepth = source;
     },

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { metricsPortOf, type HubConfig } from '../config/index.js';
-import { CheckpointScheduler, createAuditLog, createSubjectKeyer, type AppendOptions, type AuditEntryInput } from '../audit/index.js';
+import { auditKeys, CheckpointScheduler, createAuditLog, createSubjectKeyer, type AppendOptions, type AuditEntryInput } from '../audit/index.js';
 import { createFlagCipher, createFlagRegister } from '../flags/index.js';
 import {
   auditCheckpointCheck,
@@ -145,6 +145,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       // Every hub process stands as the log's sequencer; one holds the lease and integrates for all.
       standAsSequencer: true,
       onceSeconds: config.REPLAY_WINDOW_SECONDS,
+      maxQueuedBatches: config.AUDIT_QUEUE_MAX_BATCHES,
+      onQueueFull: () => metrics.auditQueueRefused(),
     });
     closers.push(() => auditLog.close());
     /** The audit log as the use cases see it, timing each append for /metrics. */
@@ -219,6 +221,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     closers.push(() => delivery.close());
 
     metrics.setRedisMemorySource(() => readRedisMemory(redis));
+    metrics.setAuditQueueSource(() => redis.xlen(auditKeys(config.REDIS_KEY_PREFIX).queue));
     metrics.setQueueDepthSource(async () => {
       const recipients = policy.current().registry.agencies.map((agency) => agency.id);
       const depths = await Promise.all(recipients.map(async (recipient) => ({ recipient, depth: await delivery.queue.depth(recipient) })));
