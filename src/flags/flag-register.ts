@@ -129,17 +129,18 @@ export function createFlagRegister(deps: FlagRegisterDeps): FlagRegister {
 
   return {
     async apply(subjectKeys, changes, context) {
+      // The alteration is logged before the register changes, so no query can
+      // find a flag whose setting the log does not yet show (a retry after a
+      // failure between the two logs nothing twice: the once-key, and
+      // changes nothing twice: the applied marker).
+      const entries = changes.map((change) => alterationEntry(subjectKeys, change, context));
+      await deps.audit.appendMany(entries, { once: `${context.messageId}:alteration` });
       const steps = subjectKeys.flatMap((subjectKey) => changes.map((change) => ({ subjectKey, change })));
       await APPLY_CHANGES_ONCE.run(
         deps.redis,
         [appliedMarker(context.messageId), reviewIndex, ...steps.map(({ subjectKey }) => subjectHash(subjectKey))],
         [deps.onceSeconds, ...steps.flatMap(({ subjectKey, change }) => scriptArgs(subjectKey, change, context))],
       );
-      // Written on a retry too, whether or not this try changed the register:
-      // the first try may have changed it and then failed to log it. The
-      // once-key keeps a retry from logging the alteration a second time.
-      const entries = changes.map((change) => alterationEntry(subjectKeys, change, context));
-      await deps.audit.appendMany(entries, { once: `${context.messageId}:alteration` });
     },
 
     async lookup(subjectKeys, codes) {
