@@ -3,8 +3,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { isHubError } from '../errors.js';
 import type { RedisClient } from '../redis/index.js';
+import type { ReadSortedSetsOptions } from '../redis/sorted-set-members.js';
 import { createArchiveStore, rowHash, sha256Hex, splitLines, ZERO_HASH_HEX, type ManifestRow } from './archive-store.js';
-import { readEntryBytes } from './entry-bytes.js';
 import { auditKeys } from './keys.js';
 import { CHECKPOINT_LOG_FILE } from './rollback-guard.js';
 import { createIndexCheck } from './index-check.js';
@@ -68,17 +68,22 @@ export interface FullVerifyOptions {
    * Hash leaves on a worker thread (leaf-hasher.ts). Default: only when at
    * least WORKER_THRESHOLD entries are to be checked, where starting the
    * worker pays for itself, and the machine has a core for it besides the
-   * main thread and Redis: on two cores the worker's packing and hand-over
-   * cost more than it saves (measured: ~180,000 entries/s inline, ~150,000
-   * with the worker).
+   * main thread and Redis. On two cores that is so only while the indexes
+   * are checked too: the leaf check alone leaves the main thread too little
+   * to do for the worker's packing and hand-over to pay (measured: ~180,000
+   * entries/s inline, ~150,000 with the worker), while reading every entry's
+   * index members makes the main thread the one that sets the pace.
    */
   hashWorker?: boolean;
   /** Rebuild the search indexes from the entries and compare them with Redis (default true). */
   checkIndexes?: boolean;
+  /** How the index sets are read (src/redis/sorted-set-members.ts): whole with DUMP up to a size, else ZRANGE. */
+  indexReads?: ReadSortedSetsOptions;
 }
 
 const WORKER_THRESHOLD = 20_000;
 const WORKER_MIN_CORES = 4;
+const WORKER_MIN_CORES_WITH_INDEXES = 2;
 
 /** A slot SETRANGE padded but never filled: Redis pads strings with zero bytes. */
 const NEVER_WRITTEN = Buffer.alloc(32);
@@ -124,11 +129,8 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
     }
     const frontier = new MerkleFrontier();
     const total = Math.max(size, latest.treeSize);
-    const indexes = options.checkIndexes === false ? undefined : createIndexCheck(redis, keys, readBodies);
-    const checkIndexes = async (entries: Array<{ seq: number; body: Buffer }>) => {
-      const problem = await indexes?.checkBatch(entries);
-      if (problem) throw new Found(problem);
-    };
+    const indexes = options.checkIndexes === false ? undefined : createIndexCheck(redis, keys, options.indexReads);
+    const signedUpTo = latest.treeSize;
     /**
      * A signed root the stored tree does not have is tampering, unless a
      * later signed checkpoint does match the stored tree: then the hub itself
@@ -185,7 +187,8 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       });
     };
 
-    if (options.hashWorker ?? (total >= WORKER_THRESHOLD && availableParallelism() >= WORKER_MIN_CORES)) hasher = createLeafHasher();
+    const coresForWorker = indexes ? WORKER_MIN_CORES_WITH_INDEXES : WORKER_MIN_CORES;
+    if (options.hashWorker ?? (total >= WORKER_THRESHOLD && availableParallelism() >= coresForWorker)) hasher = createLeafHasher();
     const slot = (slots: Buffer | undefined, position: number) => slots?.subarray(position * 32, position * 32 + 32);
 
     // 1. archived entries, segment by segment
@@ -204,7 +207,7 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
         const position = seq - row.first;
         checkOne(seq, lines[position], leaves.subarray(position * 32, position * 32 + 32), row.file, slot(computed, position));
       }
-      await checkIndexes(lines.slice(0, row.last - row.first + 1).map((body, position) => ({ seq: row.first + position, body })));
+      indexes?.recordBodies(row.first, lines.slice(0, row.last - row.first + 1), signedUpTo);
       if (lines.length > row.last - row.first + 1 || sha256Hex(bytes) !== row.sha256) {
         throw new Found({ kind: 'archive-file-changed', seq: row.last, file: row.file, message: `archive file ${row.file} differs from the manifest (its entries still match; the change is outside them)` });
       }
@@ -233,7 +236,7 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       for (let position = 0; position < count; position += 1) {
         checkOne(start + position, bodies[position] ?? undefined, leaves.subarray(position * 32, position * 32 + 32), undefined, slot(computed, position));
       }
-      await checkIndexes(bodies.map((body, position) => ({ seq: start + position, body: body as Buffer })));
+      indexes?.recordBodies(start, bodies as Buffer[], signedUpTo);
       start = following;
       options.onProgress?.(checked, total);
     }
@@ -249,9 +252,9 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
       });
     }
 
-    // 4. an index holding an entry that does not belong there
-    const misfiled = await indexes?.findMisfiled(size);
-    if (misfiled) throw new Found(misfiled);
+    // 4. the search indexes, against what the verified entries say they hold
+    const indexProblem = await indexes?.check(size);
+    if (indexProblem) throw new Found(indexProblem);
     return { ok: true, treeSize: size, checkedEntries: checked, latestCheckpoint: latest, archivedUpTo };
   } catch (error) {
     if (error instanceof Found) {
@@ -262,11 +265,6 @@ export async function verifyFullLog(options: FullVerifyOptions): Promise<FullVer
     throw error;
   } finally {
     await hasher?.close();
-  }
-
-  /** Entry bodies by seq from Redis and the archive, for naming a misfiled index member. */
-  function readBodies(seqs: number[]): Promise<Map<number, Buffer>> {
-    return readEntryBytes(redis, keys, store, seqs);
   }
 
   async function readManifestChecked(): Promise<ManifestRow[]> {

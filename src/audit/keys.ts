@@ -1,5 +1,7 @@
 import { keyspace } from '../redis/index.js';
-import type { AuditEntry } from './entry.js';
+import { forEachIndexOf, type IndexedMembers, type IndexKind } from './index-membership.js';
+
+export { forEachIndexOf, type IndexedMembers, type IndexKind };
 
 /**
  * Redis key layout of the audit log (the storage contract shared with
@@ -43,8 +45,6 @@ export interface AuditKeys {
   index(kind: IndexKind, value: string): string;
 }
 
-export type IndexKind = 'subject' | 'agency' | 'actor' | 'purpose' | 'event' | 'decision';
-
 export function auditKeys(prefix: string): AuditKeys {
   const key = keyspace(prefix);
   // Built once: index keys are made for every entry appended.
@@ -73,19 +73,9 @@ export function blockLocation(keys: AuditKeys, level: number, index: number): { 
   return { key: keys.treeChunk(level, chunk), offset: (index - chunk * TREE_CHUNK_SIZE) * 32 };
 }
 
-/**
- * The index sorted sets an entry belongs to (besides `audit:ix:time`): its
- * subjects, the acting agency and each recipient, the actor, the purpose, the
- * event and the decision.
- */
-export function indexKeysOf(keys: AuditKeys, entry: Pick<AuditEntry, 'subjectKeys' | 'agency' | 'recipients' | 'actor' | 'purpose' | 'event' | 'decision'>): string[] {
+/** The index sorted sets an entry belongs to (besides `audit:ix:time`), each once. */
+export function indexKeysOf(keys: AuditKeys, entry: IndexedMembers): string[] {
   const found = new Set<string>();
-  for (const subject of entry.subjectKeys) found.add(keys.index('subject', subject));
-  found.add(keys.index('agency', entry.agency));
-  for (const recipient of entry.recipients) found.add(keys.index('agency', recipient));
-  if (entry.actor) found.add(keys.index('actor', `${entry.agency}/${entry.actor.id}`));
-  if (entry.purpose) found.add(keys.index('purpose', entry.purpose));
-  found.add(keys.index('event', entry.event));
-  if (entry.decision) found.add(keys.index('decision', entry.decision));
+  forEachIndexOf(entry, (kind, value) => found.add(keys.index(kind, value)));
   return [...found];
 }

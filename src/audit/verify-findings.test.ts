@@ -24,16 +24,28 @@ const input = (position: number): AuditEntryInput => ({
   recipients: ['nv-housing'],
 });
 
-async function log40() {
+/**
+ * A log of `size` entries (checkpoint at the end). `verify` checks that the
+ * report is the same whether the index sets are read whole (DUMP) or in
+ * pages (ZRANGE), and with leaves hashed inline or on the worker thread.
+ */
+async function logOf(size: number, options: { archiveDir?: string } = {}) {
   const { redis, signer } = bed;
   const prefix = redis.newPrefix();
   const client: Redis = redis.connect();
-  const log = createAuditLog({ redis: client, prefix, signer });
-  await log.appendMany(Array.from({ length: 40 }, (_, position) => input(position)));
+  const log = createAuditLog({ redis: client, prefix, signer, ...options });
+  await log.appendMany(Array.from({ length: size }, (_, position) => input(position)));
   await log.checkpoint();
-  const verify = () => verifyFullLog({ redis: client, prefix, hubCertificate: signer.certificate });
-  return { prefix, client, log, verify, index: (name: string) => `${prefix}:audit:ix:${name}` };
+  const run = (extra: Partial<Parameters<typeof verifyFullLog>[0]>) => verifyFullLog({ redis: client, prefix, hubCertificate: signer.certificate, ...options, ...extra });
+  const verify = async () => {
+    const whole = await run({ hashWorker: false });
+    expect(await run({ hashWorker: true, indexReads: { useDump: false } })).toEqual(whole);
+    return whole;
+  };
+  return { prefix, client, log, verify, verifyOnce: () => run({}), index: (name: string) => `${prefix}:audit:ix:${name}` };
 }
+
+const log40 = () => logOf(40);
 
 describe('a fork the hub signed', () => {
   it('is named checkpoint-fork, not tampering: a signed checkpoint the later signed ones do not extend', async () => {
@@ -98,7 +110,7 @@ describe('search indexes rebuilt and compared', () => {
 
   it('an index naming a seq the log does not hold: index-misfiled; entries appended while verifying are not', async () => {
     const f = await log40();
-    const verifying = f.verify();
+    const verifying = f.verifyOnce();
     await f.log.appendMany([input(40), input(41)]);
     expect(await verifying).toMatchObject({ ok: true });
     await f.client.zadd(f.index('agency:nv-police'), 999, '999');
@@ -109,5 +121,53 @@ describe('search indexes rebuilt and compared', () => {
     const f = await log40();
     await f.client.zadd(f.index('time'), 1, '9');
     expect((await f.verify()).problem).toMatchObject({ kind: 'index-missing', seq: 9, index: 'time' });
+  });
+
+  it('an honest log whose index sets outgrow the compact encoding (Redis skiplists): every index matches', async () => {
+    const f = await logOf(300);
+    expect(await f.client.object('ENCODING', f.index('agency:nv-housing'))).toBe('skiplist');
+    expect(await f.verify()).toMatchObject({ ok: true, checkedEntries: 300 });
+  });
+
+  it('in a large index set: a missing entry, a misfiled one and one filed under another score are each found', async () => {
+    const missing = await logOf(300);
+    await missing.client.zrem(missing.index('event:disclosure'), '250');
+    expect((await missing.verify()).problem).toMatchObject({ kind: 'index-missing', seq: 250, index: 'event:disclosure' });
+
+    const misfiled = await logOf(300);
+    // Entry 99 is a refusal (99 % 3 === 0): it does not belong in the disclosure index.
+    await misfiled.client.zadd(misfiled.index('event:disclosure'), 99, '99');
+    expect((await misfiled.verify()).problem).toMatchObject({ kind: 'index-misfiled', seq: 99, index: 'event:disclosure' });
+
+    const moved = await logOf(300);
+    await moved.client.zadd(moved.index('agency:nv-housing'), 123.5, '123');
+    const problem = (await moved.verify()).problem;
+    expect(problem).toMatchObject({ kind: 'index-missing', seq: 123, index: 'agency:nv-housing' });
+    expect(problem?.message).toContain('under 123.5, not 123');
+  });
+
+  it('a member that only looks like a seq (05 for 5) is misfiled, not taken for the entry', async () => {
+    const f = await log40();
+    await f.client.zadd(f.index('agency:nv-police'), 4, '04');
+    expect((await f.verify()).problem).toMatchObject({ kind: 'index-misfiled', seq: 4, index: 'agency:nv-police' });
+  });
+
+  it('the lowest seq is named when several entries are missing, across index sets', async () => {
+    const f = await log40();
+    await f.client.zrem(f.index('agency:nv-housing'), '30');
+    await f.client.zrem(f.index('decision:permit'), '17');
+    await f.client.zrem(f.index('time'), '25');
+    expect((await f.verify()).problem).toMatchObject({ kind: 'index-missing', seq: 17, index: 'decision:permit' });
+  });
+
+  it('an archived entry removed from its subject index: index-missing, found from the archive file', async () => {
+    const archiveDir = await bed.archiveDir('index-archive');
+    const f = await logOf(40, { archiveDir });
+    await f.log.archive({ olderThan: new Date(Date.now() + 60_000), maxEntriesPerSegment: 15 });
+    expect(Number(await f.client.get(`${f.prefix}:audit:archived`))).toBeGreaterThan(6);
+    expect(await f.verify()).toMatchObject({ ok: true, checkedEntries: 40 });
+    const subject = (6).toString(16).padStart(64, 'c');
+    await f.client.zrem(f.index(`subject:${subject}`), '6');
+    expect((await f.verify()).problem).toMatchObject({ kind: 'index-missing', seq: 6, index: `subject:${subject}` });
   });
 });
