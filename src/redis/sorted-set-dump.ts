@@ -16,8 +16,12 @@ import { lzfDecompress } from './lzf.js';
  * RDB_TYPE_ZSET_LISTPACK (one RDB string holding a listpack of member, score,
  * member, score... in ascending order). Anything else, or a payload that does
  * not parse to its last byte, gives undefined: the caller then reads the set
- * with ZRANGE (sorted-set-members.ts). The trailing RDB version and CRC-64 are
- * not checked: like every other reply, the payload is what Redis holds.
+ * with ZRANGE (sorted-set-members.ts). So does a payload from an RDB version
+ * outside those this reader was written for (10, Redis 7.0, to 12, Redis
+ * 7.4): DUMP's format is Redis' own and not a stable interface, so a newer
+ * server is read the documented way rather than trusted to have kept it.
+ * The CRC-64 is not checked: like every other reply, the payload is what
+ * Redis holds.
  */
 export interface SortedSetMembers {
   count: number;
@@ -35,6 +39,7 @@ const RDB_TYPE_ZSET_2 = 5;
 const RDB_TYPE_ZSET_LISTPACK = 17;
 /** Two bytes of RDB version and eight of CRC-64 end every DUMP payload. */
 const FOOTER_BYTES = 10;
+const KNOWN_RDB_VERSIONS = { lowest: 10, highest: 12 } as const;
 const LISTPACK_HEADER_BYTES = 6;
 const LISTPACK_END = 0xff;
 const LISTPACK_UNKNOWN_COUNT = 0xffff;
@@ -45,6 +50,9 @@ class Malformed extends Error {}
 type Value = number | bigint | Buffer;
 
 export function parseSortedSetDump(payload: Buffer): SortedSetMembers | undefined {
+  if (payload.length < FOOTER_BYTES + 1) return undefined;
+  const rdbVersion = payload.readUInt16LE(payload.length - FOOTER_BYTES);
+  if (rdbVersion < KNOWN_RDB_VERSIONS.lowest || rdbVersion > KNOWN_RDB_VERSIONS.highest) return undefined;
   try {
     const reader = new RdbReader(payload);
     const type = reader.byte();

@@ -108,4 +108,16 @@ describe('a sorted set read from its DUMP payload', () => {
     expect(parseSortedSetDump(payload.subarray(0, payload.length - 11))).toBeUndefined();
     expect(parseSortedSetDump(Buffer.concat([payload.subarray(0, payload.length - 10), Buffer.from([0]), payload.subarray(payload.length - 10)]))).toBeUndefined();
   });
+
+  it('a payload from an RDB version this reader was not written for is left to ZRANGE', async () => {
+    const prefix = redis.newPrefix();
+    await client.zadd(`${prefix}:set`, 1, '1', 2, '2');
+    const payload = (await client.dumpBuffer(`${prefix}:set`)) as Buffer;
+    expect(parseSortedSetDump(payload)).toBeDefined();
+    for (const version of [9, 13]) {
+      const relabelled = Buffer.from(payload);
+      relabelled.writeUInt16LE(version, relabelled.length - 10);
+      expect(parseSortedSetDump(relabelled)).toBeUndefined();
+    }
+  });
 });
