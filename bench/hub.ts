@@ -48,6 +48,7 @@ import { connectRedis, startEmbeddedRedis } from '../src/redis/index.js';
 import { loadRegistry } from '../src/registry/index.js';
 import { certsDir, copyPolicies, exampleSchemeEnv } from '../test/support/hub.js';
 import { summariseProfile } from './hub/profile.js';
+import { sealMany } from './hub/sealed-pool.js';
 import type { Redis } from 'ioredis';
 import { redisMaintenance } from './redis-maintenance.js';
 import { writeReport, type BenchResult, type RunResult } from './hub/report.js';
@@ -315,16 +316,6 @@ async function measureFloor(config: HubConfig, sealed: string[]): Promise<{ perS
 }
 
 // ---------------------------------------------------------------- load
-
-async function sealMany(client: AgencyClient, message: Record<string, unknown>, count: number): Promise<string[]> {
-  const sealed: string[] = [];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (sealed.length < count) sealed.push((await client.sealForHub(message as never)).jwe);
-    }),
-  );
-  return sealed.slice(0, count);
-}
 
 interface Sent {
   startedAtMs: number;
