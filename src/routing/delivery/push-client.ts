@@ -14,8 +14,7 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
  * carry another's deliveries unchecked (Node 20 pools by origin and ignores
  * a per-request check). And Node 24 gives every request that brings its own
  * check a pool of its own, so a socket was never reused: a full TLS
- * handshake per push, and an idle socket per push kept until the endpoint
- * closed it.
+ * handshake per push.
  */
 
 export interface PushTls {
