@@ -48,6 +48,7 @@ import { connectRedis, startEmbeddedRedis } from '../src/redis/index.js';
 import { loadRegistry } from '../src/registry/index.js';
 import { certsDir, copyPolicies, exampleSchemeEnv } from '../test/support/hub.js';
 import { summariseProfile } from './hub/profile.js';
+import { sealMany } from './hub/sealed-pool.js';
 import type { Redis } from 'ioredis';
 import { redisMaintenance } from './redis-maintenance.js';
 import { writeReport, type BenchResult, type RunResult } from './hub/report.js';
@@ -100,7 +101,7 @@ interface Receipts {
   openFailures: number;
 }
 
-async function startReceiver(receipts: Receipts): Promise<{ url: string; bind(client: AgencyClient): void; close(): Promise<void> }> {
+async function startReceiver(receipts: Receipts): Promise<{ url: string; readonly connections: number; bind(client: AgencyClient): void; close(): Promise<void> }> {
   let handler: express.Router | undefined;
   const app = express();
   app.use('/isp/inbound', (req, res, next) => (handler ? handler(req, res, next) : res.status(503).end()));
@@ -109,12 +110,18 @@ async function startReceiver(receipts: Receipts): Promise<{ url: string; bind(cl
     { key: await read('key.pem'), cert: await read('cert.pem'), ca: await readFile(path.join(certsDir, 'ca/cert.pem'), 'utf8'), requestCert: true, rejectUnauthorized: true, keepAliveTimeout: 65_000 },
     app,
   );
+  // With keep-alive working the worker opens a handful of connections, however many messages it pushes.
+  let connections = 0;
+  server.on('secureConnection', () => void (connections += 1));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `https://127.0.0.1:${port}/isp/inbound`,
+    get connections() {
+      return connections;
+    },
     bind(client) {
       handler = openInWindow
         ? webhookReceiver(client, async (delivery) => {
@@ -315,16 +322,6 @@ async function measureFloor(config: HubConfig, sealed: string[]): Promise<{ perS
 }
 
 // ---------------------------------------------------------------- load
-
-async function sealMany(client: AgencyClient, message: Record<string, unknown>, count: number): Promise<string[]> {
-  const sealed: string[] = [];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (sealed.length < count) sealed.push((await client.sealForHub(message as never)).jwe);
-    }),
-  );
-  return sealed.slice(0, count);
-}
 
 interface Sent {
   startedAtMs: number;
@@ -592,6 +589,7 @@ async function main(): Promise<void> {
     const peak = await timed(() => peakRun(police, hub, receipts, message, floor.perSecond));
     await openReceived(recipient, receipts);
     say(describe(peak));
+    say(`  TLS connections the hub opened to the webhook so far: ${receiver.connections}`);
 
     const rate = Math.max(1, Math.min(peak.deliveredPerSecond, peak.acceptedPerSecond) / 2);
     say(`half of peak: ${rate.toFixed(0)} msg/s on a fixed schedule for ${halfSeconds}s`);
@@ -606,6 +604,8 @@ async function main(): Promise<void> {
       for (const row of profile.rows) say(`  ${row.percentOfBusy.toFixed(1).padStart(5)}%  ${row.part}`);
     }
     const memory = hubMemory(hub);
+    const roles = topology === 'split' ? ['API', 'worker'] : ['hub'];
+    say(`peak RSS (VmHWM) by process: ${hub.pids.map((pid, index) => `${roles[index]} ${memoryOf(pid)?.peakMb.toFixed(0) ?? '?'} MB`).join(', ')}`);
     const loadAfter = loadavg();
     const result: BenchResult = {
       date: startedAt.toISOString(),

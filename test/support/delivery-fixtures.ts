@@ -31,6 +31,8 @@ export interface TestPki {
   hubClient: IssuedCert;
   /** A server certificate for 127.0.0.1 / localhost. */
   receiverServer: IssuedCert;
+  /** nv-probation's own scheme certificate as certs-example issues it: CN = the agency id, no host names. */
+  agencyServer: IssuedCert;
   /** A client certificate from another CA: not the hub. */
   strangerClient: IssuedCert;
 }
@@ -66,6 +68,7 @@ async function leaf(
   name: string,
   usage: 'client' | 'server',
   serial: string,
+  hostNames = usage === 'server',
 ): Promise<IssuedCert> {
   const keys = await keyPair();
   const extensions: x509.Extension[] = [
@@ -73,7 +76,7 @@ async function leaf(
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension([usage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth]),
   ];
-  if (usage === 'server') {
+  if (hostNames) {
     extensions.push(
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
@@ -102,6 +105,7 @@ export async function createTestPki(): Promise<TestPki> {
     caPem: ca.cert.toString('pem'),
     hubClient: await leaf(ca, 'isp-hub', 'client', '02'),
     receiverServer: await leaf(ca, 'nv-probation webhook', 'server', '03'),
+    agencyServer: await leaf(ca, 'nv-probation', 'server', '05', false),
     strangerClient: await leaf(other, 'stranger', 'client', '04'),
   };
 }
@@ -122,6 +126,8 @@ export interface WebhookReceiver {
   received: ReceivedDelivery[];
   /** Requests whose answer is withheld ('hang'). */
   hanging: number;
+  /** TLS connections callers opened to it (handshakes completed). */
+  connections: number;
   behaviour: ReceiverBehaviour;
   /** Stops listening (the port then refuses connections) and drops open sockets. */
   stop(): Promise<void>;
@@ -143,6 +149,7 @@ export async function startWebhookReceiver(pki: TestPki, behaviour: ReceiverBeha
     port,
     received: [],
     hanging: 0,
+    connections: 0,
     behaviour,
     async start() {
       server = createServer(
@@ -174,6 +181,7 @@ export async function startWebhookReceiver(pki: TestPki, behaviour: ReceiverBeha
         socket.on('close', () => sockets.delete(socket));
       });
       server.on('secureConnection', (socket) => {
+        receiver.connections += 1;
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
       });

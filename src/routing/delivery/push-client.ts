@@ -5,8 +5,16 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
  * HTTPS POST of a sealed delivery to an agency's endpoint, authenticated both
  * ways (mutual TLS, RFC 8446 s.4.3.2 / s.4.4.2): the hub presents its client
  * certificate, and the endpoint must present a certificate from the scheme CA
- * naming the host in the URL. One keep-alive agent per origin so a busy
- * recipient does not pay a handshake per message.
+ * naming the host in the URL. One keep-alive agent per origin and recipient
+ * so a busy recipient does not pay a handshake per message.
+ *
+ * The recipient's identity check belongs to its agent, not to each request.
+ * A kept-alive socket is checked once, when it is opened; shared between
+ * recipients, a socket an endpoint proved itself on to one agency would
+ * carry another's deliveries unchecked (Node 20 pools by origin and ignores
+ * a per-request check). And Node 24 gives every request that brings its own
+ * check a pool of its own, so a socket was never reused: a full TLS
+ * handshake per push.
  */
 
 export interface PushTls {
@@ -21,7 +29,7 @@ export interface PushClientOptions {
   tls: PushTls;
   /** DELIVERY_TIMEOUT_MS: the whole exchange, connect to last response byte. */
   timeoutMs: number;
-  /** Sockets per origin; the recipient queue's concurrency is the natural bound. */
+  /** Sockets per origin and recipient; the recipient queue's concurrency is the natural bound. */
   maxSocketsPerOrigin?: number;
 }
 
@@ -47,8 +55,9 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 export function createPushClient(options: PushClientOptions): PushClient {
   const agents = new Map<string, Agent>();
 
-  function agentFor(origin: string): Agent {
-    let agent = agents.get(origin);
+  function agentFor(origin: string, recipientAgencyId: string | undefined): Agent {
+    const name = `${origin} ${recipientAgencyId ?? ''}`;
+    let agent = agents.get(name);
     if (!agent) {
       agent = new Agent({
         keepAlive: true,
@@ -57,8 +66,9 @@ export function createPushClient(options: PushClientOptions): PushClient {
         key: options.tls.key,
         ca: options.tls.ca,
         minVersion: 'TLSv1.2',
+        ...(recipientAgencyId ? { checkServerIdentity: agencyIdentityCheck(recipientAgencyId) } : {}),
       });
-      agents.set(origin, agent);
+      agents.set(name, agent);
     }
     return agent;
   }
@@ -83,9 +93,8 @@ export function createPushClient(options: PushClientOptions): PushClient {
         };
         const req = request(target, {
           method: 'POST',
-          agent: agentFor(target.origin),
+          agent: agentFor(target.origin, recipientAgencyId),
           headers: { ...headers, 'content-length': String(payload.length) },
-          ...(recipientAgencyId ? { checkServerIdentity: agencyIdentityCheck(recipientAgencyId) } : {}),
         });
         // One deadline for the whole exchange: a recipient that accepts the
         // connection and then never answers must not hold a worker slot.
