@@ -4,9 +4,12 @@
  * TLS, each agency with its own certificate from certs-example/), dated
  * across the 12 months before today in the records, so that the console's
  * "Scheme returns" page has something real to show. `--start` runs it on a
- * hub of its own, as `npm run demo -- --start` does. Referrals, flag changes
- * and queries have no date of their own in the records: they count on the
- * day they are sent, today.
+ * hub of its own, as `npm run demo -- --start` does. Referrals and flag
+ * changes carry their planned day in their own date fields (consent recorded,
+ * panel agreed, review date); a query has no date field. The statistics
+ * ledger still counts these three types on the day they are sent, today: it
+ * dates only the types in src/statistics/event-dates.ts by a field of the
+ * record.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -5,8 +5,13 @@ import type { PlannedEvent, PlannedPerson } from './year-plan.js';
 
 /**
  * The messages a planned event becomes: the example record of its type
- * (policies/examples), about the planned person, dated by the event. Each
- * says who sends it and whether it is a query (answered at /v1/queries).
+ * (policies/examples), about the planned person, dated by the event in the
+ * record's own date fields: a referral's consent is recorded on its day and it
+ * asks for an answer within a fortnight; a flag update is agreed at a panel on
+ * its day and carries the plan's review date. A query has no date field of its
+ * own (it is answered when it is asked), so only its place in the sending
+ * order follows the plan. Each says who sends it and whether it is a query
+ * (answered at /v1/queries).
  */
 export interface YearMessage {
   from: string;
@@ -15,6 +20,14 @@ export interface YearMessage {
 }
 
 const iso = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** A day as a panel minute writes it, 19 November 2026 (spelt out here: the words must not depend on the machine's locale data). */
+function longDate(day: number): string {
+  const date = new Date(day * 86_400_000);
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+}
+const NEED_WORDS: Record<NonNullable<PlannedEvent['need']>, string> = { housing: 'settled accommodation', education: 'education, training or employment', 'substance-misuse': 'drug treatment' };
+const DAYS_TO_RESPOND = 14;
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 function subjectOf(person: PlannedPerson): Record<string, unknown> {
@@ -80,9 +93,15 @@ export async function messageFor(person: PlannedPerson, event: PlannedEvent, str
     case 'referral':
       body['need'] = event.need;
       if (event.need === 'education') body['education'] = { provision: 'not-in-education-employment-or-training' };
+      // The example's reason names the example's own release day: the demo's says what the referral is for.
+      body['referralReason'] = `Referred for help with ${NEED_WORDS[event.need!]}; the offender manager has the details.`;
+      body['respondBy'] = iso(event.day + DAYS_TO_RESPOND);
+      body['consent'] = { given: true, recordedOn: iso(event.day) };
       return { from: person.child ? 'nv-yot' : 'nv-probation', query: false, record };
     case 'flag-update':
       if (!person.child) record.purpose = 'catch-and-convict';
+      body['flags'] = body['flags'].map((flag: Record<string, unknown>) => ({ ...flag, reviewDate: iso(event.reviewDay!) }));
+      body['agreedAt'] = `Northvale ${person.child ? "Vulnerable Children's Panel" : 'PPO Panel'}, ${longDate(event.day)}`;
       return { from: person.child ? 'nv-yot' : 'nv-police', query: false, record };
     case 'query':
       return { from: person.child ? 'nv-police' : 'nv-probation', query: true, record };

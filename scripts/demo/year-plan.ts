@@ -1,6 +1,8 @@
 /**
  * A deterministic synthetic year of the fictional Northvale PPO scheme over
- * the 365 days before `today`: 40 adult PPOs on Catch and Convict and
+ * the 365 days before `today`, every event on a day of its own (referrals,
+ * flag updates and queries too, not only the events whose records carry a
+ * date the ledger counts by): 40 adult PPOs on Catch and Convict and
  * Rehabilitate and Resettle, and 15 young people on Prevent and Deter. The
  * same day always gives the same year (a seeded generator, no clock inside).
  * Every person and record is invented.
@@ -16,6 +18,8 @@ export interface PlannedEvent {
   sentence?: 'immediate-custody' | 'community-order' | 'fine' | 'referral-order' | 'detention-and-training-order';
   remanded?: boolean;
   need?: 'housing' | 'education' | 'substance-misuse';
+  /** A flag update's review date: the flag's next quarterly review after `today`, so the hub (which refuses a review date already passed) accepts it when it is sent. */
+  reviewDay?: number;
 }
 
 export interface PlannedPerson {
@@ -24,6 +28,17 @@ export interface PlannedPerson {
   strand: Strand;
   birthYear: number;
   events: PlannedEvent[];
+}
+
+const REVIEW_EVERY_DAYS = 91;
+
+/**
+ * A flag agreed on `day` is reviewed every quarter: its review date is the
+ * first quarterly review after `today`, so between 1 and 91 days ahead, inside
+ * the catalog's shortest review horizon (183 days for a child).
+ */
+function nextQuarterlyReview(day: number, today: number): number {
+  return day + REVIEW_EVERY_DAYS * Math.max(1, Math.ceil((today + 1 - day) / REVIEW_EVERY_DAYS));
 }
 
 export function planYear(today: number, seed = 2004): PlannedPerson[] {
@@ -67,14 +82,17 @@ export function planYear(today: number, seed = 2004): PlannedPerson[] {
         inCustodyUntil = release;
         if (release <= today) {
           events.push({ day: release, kind: 'release' });
-          if (chance(0.7)) events.push({ day: today, kind: 'referral', need: chance(0.5) ? 'housing' : 'substance-misuse' });
+          if (chance(0.7)) events.push({ day: Math.min(today, release + between(0, 14)), kind: 'referral', need: chance(0.5) ? 'housing' : 'substance-misuse' });
         }
       }
     }
     if (child && chance(0.15) && !events.some((event) => event.kind === 'deselect')) events.push({ day: between(from + 30, today - 1), kind: 'escalate' });
-    if (chance(0.35)) events.push({ day: today, kind: 'referral', need: child ? 'education' : chance(0.5) ? 'housing' : 'education' });
-    if (chance(child ? 0.6 : 0.5)) events.push({ day: today, kind: 'flag-update' });
-    if (child && chance(0.4)) events.push({ day: today, kind: 'query' });
+    if (chance(0.35)) events.push({ day: between(from, activeUntil), kind: 'referral', need: child ? 'education' : chance(0.5) ? 'housing' : 'education' });
+    if (chance(child ? 0.6 : 0.5)) {
+      const day = between(from, activeUntil);
+      events.push({ day, kind: 'flag-update', reviewDay: nextQuarterlyReview(day, today) });
+    }
+    if (child && chance(0.4)) events.push({ day: between(from, activeUntil), kind: 'query' });
     events.sort((a, b) => a.day - b.day);
     people.push({ index, child, strand, birthYear: child ? thisYear - between(13, 16) : thisYear - between(19, 40), events });
   }

@@ -15,7 +15,7 @@ export { minimise, type MinimiseResult } from './minimise.js';
 export { generaliseValue } from './generalise.js';
 export { createPolicyStore, type PolicyReloadResult, type PolicyStore } from './policy-store.js';
 export { lintPolicySet, type LintFinding } from './lint.js';
-export { runPolicyTests, type PolicyTestReport, type PolicyTestResult } from './run-policy-tests.js';
+export { runPolicyTests, type LedgerJudge, type PolicyTestOptions, type PolicyTestReport, type PolicyTestResult } from './run-policy-tests.js';
 export { policyTestFileSchema } from './policy-test-schema.js';
 export { capabilitiesOf, type Capabilities, type MessageTypeCapability, type PermitSummary, type ForbidSummary } from './capabilities.js';
 export { STATISTICS_LEDGER, STATISTICS_PURPOSE } from './statistics-recipient.js';

@@ -8,6 +8,9 @@ import { minimise } from './minimise.js';
 import type { PolicySet } from './policy-set.js';
 import { policyTestFileSchema, type PolicyTestCase, type RecipientExpectation } from './policy-test-schema.js';
 import { plainPath } from './field-paths.js';
+import type { Decision } from './decision.js';
+import { STATISTICS_LEDGER } from './statistics-recipient.js';
+import type { Party } from '../registry/index.js';
 
 export interface PolicyTestResult {
   readonly file: string;
@@ -24,6 +27,31 @@ export interface PolicyTestReport {
   readonly problems: readonly SourceProblem[];
   readonly passed: number;
   readonly failed: number;
+}
+
+/**
+ * How intake judges what reaches the statistics ledger (src/statistics,
+ * judgeForLedger), given by the caller so that a policy test decides for
+ * the ledger with the very code intake runs. Undefined when the catalog
+ * keeps no ledger.
+ */
+export type LedgerJudge = (
+  set: PolicySet,
+  message: PolicyMessage,
+  sender: Party,
+  at: Date,
+) => { decision: Decision; written?: { fields: Record<string, unknown>; withheld: readonly string[] } } | undefined;
+
+export interface PolicyTestOptions {
+  /** Lets cases expect decisions for `scheme-statistics`, the statistics ledger, which is not in agencies.yaml. */
+  statisticsLedger?: LedgerJudge;
+}
+
+/** What one recipient was given: the decision, and the leaf paths disclosed and withheld. */
+interface Outcome {
+  decision: Decision;
+  disclosed: readonly string[];
+  withheld: readonly string[];
 }
 
 function sameSet(actual: readonly string[], expected: readonly string[]): string | undefined {
@@ -48,10 +76,25 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
   else node[last] = value;
 }
 
-function checkRecipient(set: PolicySet, message: PolicyMessage, sender: { id: string; role: string }, recipientId: string, expectation: RecipientExpectation, now: Date): string[] {
+/** An agency by minimise(); the ledger by the intake's own judgement, its `disclosed` being the paths of the fact written. */
+function outcomeFor(set: PolicySet, message: PolicyMessage, sender: Party, recipientId: string, now: Date, options: PolicyTestOptions): Outcome | string {
   const recipient = set.registry.get(recipientId);
-  if (!recipient) return [`${recipientId}: not an agency in agencies.yaml`];
-  const decision = decide(set, message, sender, recipient, { now });
+  if (recipient) {
+    const decision = decide(set, message, sender, recipient, { now });
+    const minimised = minimise(message as unknown as Record<string, unknown>, decision.obligations ?? { disclose: [] });
+    return { decision, disclosed: minimised.disclosed, withheld: minimised.withheld };
+  }
+  if (recipientId !== STATISTICS_LEDGER.id) return `${recipientId}: not an agency in agencies.yaml`;
+  if (!options.statisticsLedger) return `${recipientId}: this runner was not given the statistics ledger's judgement`;
+  const judged = options.statisticsLedger(set, message, sender, now);
+  if (!judged) return `${recipientId}: the catalog defines no statistics purpose, so there is no ledger`;
+  return { decision: judged.decision, disclosed: Object.keys(judged.written?.fields ?? {}), withheld: judged.written?.withheld ?? [] };
+}
+
+function checkRecipient(set: PolicySet, message: PolicyMessage, sender: Party, recipientId: string, expectation: RecipientExpectation, now: Date, options: PolicyTestOptions): string[] {
+  const outcome = outcomeFor(set, message, sender, recipientId, now, options);
+  if (typeof outcome === 'string') return [outcome];
+  const { decision } = outcome;
   const want = typeof expectation === 'string' ? { decision: expectation } : expectation;
   const out: string[] = [];
   const rules = decision.ruleIds.length > 0 ? ` (rules: ${decision.ruleIds.join(', ')})` : ' (default deny)';
@@ -69,17 +112,16 @@ function checkRecipient(set: PolicySet, message: PolicyMessage, sender: { id: st
     const diff = sameSet(decision.obligations?.notify ?? [], expectation.notify);
     if (diff) out.push(`${recipientId}: notify differs: ${diff}`);
   }
-  const minimised = minimise(message as unknown as Record<string, unknown>, decision.obligations ?? { disclose: [] });
   if (expectation.disclosed) {
-    const diff = sameSet(minimised.disclosed, expectation.disclosed);
+    const diff = sameSet(outcome.disclosed, expectation.disclosed);
     if (diff) out.push(`${recipientId}: disclosed fields differ: ${diff}`);
   }
   if (expectation.withheld) {
-    const missing = expectation.withheld.filter((p) => !minimised.withheld.includes(p));
+    const missing = expectation.withheld.filter((p) => !outcome.withheld.includes(p));
     if (missing.length > 0) out.push(`${recipientId}: expected withheld but not: ${missing.join(', ')}`);
   }
   if (expectation.notDisclosed) {
-    const leaked = minimised.disclosed.filter((d) => expectation.notDisclosed?.some((p) => plainPath(d) === plainPath(p) || plainPath(d).startsWith(`${plainPath(p)}.`)));
+    const leaked = outcome.disclosed.filter((d) => expectation.notDisclosed?.some((p) => plainPath(d) === plainPath(p) || plainPath(d).startsWith(`${plainPath(p)}.`)));
     if (leaked.length > 0) out.push(`${recipientId}: disclosed what must not be: ${leaked.join(', ')}`);
   }
   return out;
@@ -112,7 +154,7 @@ async function loadMessage(
   }
 }
 
-async function runCase(set: PolicySet, source: YamlSource, index: number, defaultNow: string, testCase: PolicyTestCase, parseMessage: (input: unknown) => PolicyMessage): Promise<PolicyTestResult> {
+async function runCase(set: PolicySet, source: YamlSource, index: number, defaultNow: string, testCase: PolicyTestCase, parseMessage: (input: unknown) => PolicyMessage, options: PolicyTestOptions): Promise<PolicyTestResult> {
   const line = source.lineOf(['cases', index]);
   const base = { file: source.file, line, name: testCase.name };
   const loaded = await loadMessage(testCase, source.file, parseMessage);
@@ -122,7 +164,7 @@ async function runCase(set: PolicySet, source: YamlSource, index: number, defaul
   const now = new Date(testCase.now ?? defaultNow);
   const failures: string[] = [];
   for (const [recipientId, expectation] of Object.entries(testCase.expect)) {
-    failures.push(...checkRecipient(set, loaded.message, sender, recipientId, expectation, now));
+    failures.push(...checkRecipient(set, loaded.message, sender, recipientId, expectation, now, options));
   }
   if (testCase.recipients) {
     const found = recipientsFor(set, loaded.message, sender, { now }).map((r) => r.agency.id);
@@ -133,7 +175,7 @@ async function runCase(set: PolicySet, source: YamlSource, index: number, defaul
 }
 
 /** Runs every tests/*.yaml case in `testsDir` against `set`. */
-export async function runPolicyTests(set: PolicySet, testsDir: string, parseMessage: (input: unknown) => PolicyMessage): Promise<PolicyTestReport> {
+export async function runPolicyTests(set: PolicySet, testsDir: string, parseMessage: (input: unknown) => PolicyMessage, options: PolicyTestOptions = {}): Promise<PolicyTestReport> {
   const problems: SourceProblem[] = [];
   const results: PolicyTestResult[] = [];
   let names: string[] = [];
@@ -150,7 +192,7 @@ export async function runPolicyTests(set: PolicySet, testsDir: string, parseMess
     }
     const { value, source } = parsed;
     for (const [index, testCase] of value.cases.entries()) {
-      results.push(await runCase(set, source, index, value.now, testCase, parseMessage));
+      results.push(await runCase(set, source, index, value.now, testCase, parseMessage, options));
     }
   }
   const passed = results.filter((r) => r.passed).length;

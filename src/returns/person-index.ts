@@ -1,4 +1,5 @@
 import { fieldOf, fieldValues, hasOwnEventDate, type LedgerFact } from '../statistics/index.js';
+import { sharedText } from '../statistics/repeated-text.js';
 import { dayNumber } from './days.js';
 import { mergePerson, newPerson, sortPerson, type Person, type Strand } from './person.js';
 
@@ -24,12 +25,19 @@ export interface Timeliness {
 
 /** A subject key in the union-find: its parent key, and the person while it is a root. */
 interface KeyNode {
+  key: string;
   parent: KeyNode;
   person: Person;
+  /** The next key with the same leading hex digits (byPrefix). */
+  samePrefix: KeyNode | undefined;
 }
 
 export class PersonIndex {
-  private readonly nodes = new Map<string, KeyNode>();
+  /** Subject keys by their leading hex digits (hexPrefix): a Map keyed by small integers finds a key far faster than one keyed by 64-character strings, each a new string off its line. */
+  private readonly byPrefix = new Map<number, KeyNode>();
+  /** Keys that are not HMAC hex (tests' own keys, say). */
+  private readonly byKey = new Map<string, KeyNode>();
+  private readonly nodes: KeyNode[] = [];
   private nextId = 0;
   readonly timeliness: Timeliness = { lagByType: new Map(), lagByAgency: new Map(), factsByType: new Map() };
 
@@ -99,7 +107,7 @@ export class PersonIndex {
   /** Every person, each timeline sorted. */
   people(): Person[] {
     const seen = new Set<Person>();
-    for (const node of this.nodes.values()) seen.add(this.find(node).person);
+    for (const node of this.nodes) seen.add(this.find(node).person);
     const people = [...seen].sort((a, b) => a.id - b.id);
     people.forEach(sortPerson);
     return people;
@@ -118,17 +126,27 @@ export class PersonIndex {
 
   private personFor(keys: readonly string[]): Person {
     let root = this.find(this.nodeOf(keys[0]!));
-    for (const key of keys.slice(1)) root = this.union(root, this.find(this.nodeOf(key)));
+    for (let at = 1; at < keys.length; at += 1) root = this.union(root, this.find(this.nodeOf(keys[at]!)));
     return root.person;
   }
 
   private nodeOf(key: string): KeyNode {
-    let node = this.nodes.get(key);
-    if (!node) {
-      node = { parent: undefined as unknown as KeyNode, person: newPerson(this.nextId++) };
-      node.parent = node;
-      this.nodes.set(key, node);
-    }
+    const prefix = hexPrefix(key);
+    if (prefix < 0) return this.byKey.get(key) ?? this.newNode(key, (node) => this.byKey.set(key, node));
+    const first = this.byPrefix.get(prefix);
+    for (let node = first; node; node = node.samePrefix) if (node.key === key) return node;
+    return this.newNode(key, (node) => {
+      node.samePrefix = first;
+      this.byPrefix.set(prefix, node);
+    });
+  }
+
+  private newNode(key: string, file: (node: KeyNode) => void): KeyNode {
+    // The key's own copy: the one read is a view of a whole chunk of the ledger, which it would keep in memory.
+    const node: KeyNode = { key: sharedText(key), parent: undefined as unknown as KeyNode, person: newPerson(this.nextId++), samePrefix: undefined };
+    node.parent = node;
+    file(node);
+    this.nodes.push(node);
     return node;
   }
 
@@ -151,6 +169,19 @@ export class PersonIndex {
     drop.parent = keep;
     return keep;
   }
+}
+
+/** The first seven hex digits of a lowercase hex key as a number, or -1 for a key that does not start so. */
+function hexPrefix(key: string): number {
+  if (key.length < 7) return -1;
+  let value = 0;
+  for (let at = 0; at < 7; at += 1) {
+    const code = key.charCodeAt(at);
+    const digit = code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 102 ? code - 87 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 function push(map: Map<string, number[]>, key: string, value: number): void {

@@ -6,6 +6,7 @@
  */
 export { type FactValue, type LedgerFact, type NewFact, fieldOf, fieldValues } from './fact.js';
 export { EVENT_DATE_FIELDS, hasOwnEventDate } from './event-dates.js';
+export { judgeForLedger, type LedgerJudgement, type LedgerRecord } from './ledger-judgement.js';
 export { createStatisticsFeed, type FactPlan, type FeedInput, type StatisticsFeed } from './ledger-feed.js';
 export { createLedgerStore, ledgerKeys, type LedgerStore, type LedgerStoreOptions } from './ledger-store.js';
 export { eraseExpiredFacts } from './ledger-retention.js';

@@ -1,16 +1,13 @@
 import type { AuditEntryInput } from '../audit/entry.js';
-import { decide, minimise, STATISTICS_LEDGER, STATISTICS_PURPOSE, type PolicyMessage, type PolicySet } from '../policy/index.js';
+import { STATISTICS_LEDGER, STATISTICS_PURPOSE, type PolicySet } from '../policy/index.js';
 import type { MessageRecord } from '../routing/ports.js';
 import { EVENT_DATE_FIELDS } from './event-dates.js';
 import type { NewFact } from './fact.js';
-import { factFieldsOf } from './fact-fields.js';
+import { judgeForLedger } from './ledger-judgement.js';
 
 /**
- * Whether a message feeds the statistics ledger, and with what. The ledger is
- * judged as one more recipient: `decide()` on the record for the purpose
- * `scheme-performance-statistics`, sent to the ledger party, then `minimise()`
- * with the permit's allow-list and generalisations (dates to the day). The
- * plan carries the audit entry the caller appends with the message's other
+ * Whether a message feeds the statistics ledger, and with what: the ledger
+ * is judged as one more recipient (ledger-judgement.ts). The plan carries the audit entry the caller appends with the message's other
  * entries, and the fact it writes only after that (nothing is written before
  * it is audited).
  */
@@ -39,21 +36,18 @@ export function createStatisticsFeed(policy: () => PolicySet): StatisticsFeed {
     plan(input, ledgerFull) {
       const set = policy();
       const sender = set.registry.get(input.senderId);
-      if (!sender || !Object.hasOwn(set.catalog.purposes, STATISTICS_PURPOSE)) return undefined;
-      const { type, actor, subject, body } = input.record;
-      const asked = { type, purpose: STATISTICS_PURPOSE, actor, subject, body } as unknown as PolicyMessage;
-      const decision = decide(set, asked, sender, STATISTICS_LEDGER, { now: input.issuedAt });
+      const judged = sender ? judgeForLedger(set, input.record, sender, input.issuedAt) : undefined;
       // Not every message is for statistics (a victim's record, an information request): no fact, nothing to audit.
-      if (decision.effect !== 'permit' || !decision.obligations) return undefined;
-      const { disclose, withhold, retainDays } = decision.obligations;
-      const minimised = minimise(asked as unknown as Record<string, unknown>, { disclose, ...(withhold ? { withhold } : {}) });
-      const { fields, refused } = factFieldsOf(minimised.record as Record<string, unknown>);
+      if (!judged?.written || !judged.decision.obligations) return undefined;
+      const { decision } = judged;
+      const { fields, disclosed, withheld } = judged.written;
+      const { type, actor, subject } = input.record;
+      const { retainDays } = judged.decision.obligations;
       const notifiedDate = input.issuedAt.toISOString().slice(0, 10);
       const datePath = EVENT_DATE_FIELDS[type];
       const recorded = datePath === undefined ? undefined : fields[datePath];
       const eventDate = typeof recorded === 'string' ? recorded : notifiedDate;
       const retainUntil = new Date(input.issuedAt.getTime() + retainDays * 86_400_000).toISOString().slice(0, 10);
-      const refusedSet = new Set(refused);
       const common = {
         agency: input.senderId,
         actor,
@@ -81,8 +75,8 @@ export function createStatisticsFeed(policy: () => PolicySet): StatisticsFeed {
           ...common,
           event: 'disclosure',
           decision: 'permit',
-          fieldsDisclosed: minimised.disclosed.filter((path) => !refusedSet.has(path.replace(/\[\]$/, ''))),
-          fieldsWithheld: [...new Set([...minimised.withheld, ...refused])].sort(),
+          fieldsDisclosed: disclosed,
+          fieldsWithheld: withheld,
           outcome: 'fact-written',
           reason: `A statistics fact (codes and days only) was written to the scheme's ledger under ${decision.ruleIds.join(', ')}.`,
         },

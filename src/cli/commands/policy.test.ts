@@ -1,4 +1,4 @@
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,36 @@ describe('isp-hub policy', () => {
     expect(result.stdout).toMatch(/FAIL .*zz-wrong\.yaml:4: housing wrongly expected/);
     expect(result.stdout).toMatch(/nv-housing: expected permit, got deny \(rules: f-housing-no-criminal-justice-notices\)/);
     expect(result.stdout).toMatch(/, 1 failed/);
+  });
+
+  it('test decides for the statistics ledger, which is not in agencies.yaml, and fails a wrong expectation for it', async () => {
+    const dir = await copyOfPolicies();
+    await writeFile(
+      path.join(dir, 'tests', 'zz-wrong-statistics.yaml'),
+      `version: 1\nnow: "2026-11-25T12:00:00Z"\ncases:\n  - name: an information request wrongly expected in the ledger\n    message: ../examples/information-request.json\n    from: nv-police\n    expect: { scheme-statistics: permit }\n  - name: a referral's reason wrongly expected in the ledger\n    message: ../examples/needs-referral.json\n    from: nv-probation\n    expect: { scheme-statistics: { decision: permit, disclosed: [body.need, body.urgency, body.referralReason] } }\n`,
+    );
+    const result = await runIspHub(['policy', 'test', '--dir', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/FAIL .*zz-wrong-statistics\.yaml:4: an information request wrongly expected/);
+    expect(result.stdout).toMatch(/scheme-statistics: expected permit, got deny \(default deny\)/);
+    expect(result.stdout).toMatch(/FAIL .*zz-wrong-statistics\.yaml:8: a referral's reason wrongly expected/);
+    expect(result.stdout).toMatch(/scheme-statistics: disclosed fields differ: missing body\.referralReason/);
+    expect(result.stdout).toMatch(/, 2 failed/);
+  });
+
+  it('test keeps free text out of the ledger even when a statistics permit names it, as intake does', async () => {
+    const dir = await copyOfPolicies();
+    const rules = path.join(dir, 'rules', 'scheme-statistics.yaml');
+    const text = await readFile(rules, 'utf8');
+    await writeFile(rules, text.replace('        - body.urgency\n', '        - body.urgency\n        - body.referralReason\n'));
+    await writeFile(
+      path.join(dir, 'tests', 'zz-free-text.yaml'),
+      `version: 1\nnow: "2026-11-25T12:00:00Z"\ncases:\n  - name: a referral reason on the allow-list is still refused by the ledger\n    message: ../examples/needs-referral.json\n    from: nv-probation\n    expect: { scheme-statistics: { decision: permit, disclosed: [body.need, body.urgency], withheld: [body.referralReason] } }\n`,
+    );
+    const result = await runIspHub(['policy', 'test', '--dir', dir]);
+    expect(result.stdout).not.toMatch(/FAIL/);
+    expect(result.code).toBe(0);
+    expect((await readFile(rules, 'utf8')).match(/body\.referralReason/g)).toHaveLength(1);
   });
 
   it('explain shows, per recipient, the decision, rule, law and what is disclosed and withheld', async () => {

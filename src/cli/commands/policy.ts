@@ -14,6 +14,7 @@ import {
   type PolicySet,
 } from '../../policy/index.js';
 import type { SourceProblem } from '../../registry/index.js';
+import { judgeForLedger, type LedgerRecord } from '../../statistics/index.js';
 
 /**
  * `isp-hub policy lint|test|explain`: what an ISP owner runs after editing
@@ -54,7 +55,9 @@ async function test(options: { dir: string; tests?: string }): Promise<void> {
   const set = await loadOrReport(options.dir);
   if (!set) return;
   const testsDir = options.tests ?? path.join(options.dir, 'tests');
-  const report = await runPolicyTests(set, testsDir, (input) => parseMessageRecord(input) as PolicyMessage);
+  const report = await runPolicyTests(set, testsDir, (input) => parseMessageRecord(input) as PolicyMessage, {
+    statisticsLedger: (policySet, message, sender, at) => judgeForLedger(policySet, message as unknown as LedgerRecord, sender, at),
+  });
   printProblems(report.problems);
   for (const r of report.results) {
     if (r.passed) continue;
