@@ -95,6 +95,7 @@ export async function messageFor(person: PlannedPerson, event: PlannedEvent, str
       if (event.need === 'education') body['education'] = { provision: 'not-in-education-employment-or-training' };
       // The example's reason names the example's own release day: the demo's says what the referral is for.
       body['referralReason'] = `Referred for help with ${NEED_WORDS[event.need!]}; the offender manager has the details.`;
+      body['referredOn'] = iso(event.day);
       body['respondBy'] = iso(event.day + DAYS_TO_RESPOND);
       body['consent'] = { given: true, recordedOn: iso(event.day) };
       return { from: person.child ? 'nv-yot' : 'nv-probation', query: false, record };

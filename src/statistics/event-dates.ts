@@ -2,8 +2,9 @@
  * Where each message type says when its event happened. Measures count by
  * these dates, not by when the hub heard, so a late notice still lands in the
  * right period (and makes a later compilation a revision). Types without a
- * date of their own (a referral, a flag change, a query) happen when they are
- * sent: their event date is the notification day.
+ * date of their own (a flag change, a query) happen when they are sent, and
+ * so does a referral that does not say when it was made: their event date is
+ * the notification day.
  */
 export const EVENT_DATE_FIELDS: Readonly<Record<string, string>> = Object.freeze({
   'arrest-notification': 'body.arrestedAt',
@@ -11,6 +12,7 @@ export const EVENT_DATE_FIELDS: Readonly<Record<string, string>> = Object.freeze
   'court-outcome': 'body.hearingDate',
   'custody-release': 'body.releaseDate',
   'ppo-status-change': 'body.effectiveDate',
+  'needs-referral': 'body.referredOn',
 });
 
 /** The message types that carry their event date in a field (the others are dated on notification). */

@@ -114,7 +114,7 @@ function expectedCells(): Record<string, string> {
   const convictedHearings = active.flatMap((person) => person.court.filter((c) => inPeriod(c.day) && c.verdict === 'convicted'));
   const convictedPeople = active.filter((person) => person.court.some((c) => inPeriod(c.day) && c.verdict === 'convicted')).length;
   const releases = active.flatMap((person) => person.releases.filter(inPeriod).map((day) => ({ person, day })));
-  // Referrals, flag updates and queries happen when they are sent: today.
+  // Referrals are made today (their referredOn); flag updates and queries happen when they are sent: today.
   const referrals = sum(active.map((person) => person.referrals.length));
   const referredReleases = releases.filter(({ person }) => person.referrals.length > 0).length;
   const rearrested = (days: number) => releases.filter(({ person, day }) => person.arrests.some((a) => a > day && a - day <= days)).length;
@@ -128,7 +128,7 @@ function expectedCells(): Record<string, string> {
   const custody = active.filter((person) => selectedOn(person, endDay) && person.court.some((c) => c.sentence === 'immediate-custody' && c.day <= endDay) && !person.releases.some((r) => r <= endDay)).length;
   const children = active.filter((person) => person.strand === 'prevent-and-deter' && person.child);
   const lags = [
-    ...PEOPLE.flatMap((person) => [person.selected, ...(person.deselected ? [person.deselected] : []), ...person.arrests, ...person.charges, ...person.court.map((c) => c.day), ...person.releases].filter(inPeriod)),
+    ...PEOPLE.flatMap((person) => [person.selected, ...(person.deselected ? [person.deselected] : []), ...person.arrests, ...person.charges, ...person.court.map((c) => c.day), ...person.releases, ...person.referrals.map(() => today)].filter(inPeriod)),
   ].map((day) => today - day);
   const orphanCharges = PEOPLE.flatMap((person) => person.charges.filter(inPeriod).filter((day) => !person.arrests.some((a) => a <= day && a >= day - 90))).length;
   const allCharges = PEOPLE.flatMap((person) => person.charges.filter(inPeriod)).length;
@@ -233,6 +233,7 @@ async function messagesFor(person: Planned): Promise<Array<{ from: string; messa
       from: 'nv-probation',
       message: await withSubject('needs-referral', (body) => {
         body['need'] = need;
+        body['referredOn'] = iso(today);
         if (need === 'education') body['education'] = { provision: 'not-in-education-employment-or-training' };
       }),
     });

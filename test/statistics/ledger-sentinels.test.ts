@@ -117,6 +117,10 @@ describe('the statistics ledger keeps codes and days only', () => {
     }
     const arrest = facts.find((fact) => fact.type === 'arrest-notification')!;
     expect(arrest.fields['body.arrestedAt']).toBe(arrest.eventDate);
+    // A referral is dated by the day it was made, which the example puts before the day it was sent.
+    const referral = facts.find((fact) => fact.type === 'needs-referral')!;
+    expect(referral.fields['body.referredOn']).toBe(referral.eventDate);
+    expect(referral.eventDate < referral.notifiedDate).toBe(true);
     expect(arrest.fields['body.offences[].category']).toEqual(expect.arrayContaining([expect.stringMatching(/^[a-z-]+$/)]));
   });
 

@@ -69,7 +69,7 @@ describe('isp-hub policy', () => {
     await writeFile(rules, text.replace('        - body.urgency\n', '        - body.urgency\n        - body.referralReason\n'));
     await writeFile(
       path.join(dir, 'tests', 'zz-free-text.yaml'),
-      `version: 1\nnow: "2026-11-25T12:00:00Z"\ncases:\n  - name: a referral reason on the allow-list is still refused by the ledger\n    message: ../examples/needs-referral.json\n    from: nv-probation\n    expect: { scheme-statistics: { decision: permit, disclosed: [body.need, body.urgency], withheld: [body.referralReason] } }\n`,
+      `version: 1\nnow: "2026-11-25T12:00:00Z"\ncases:\n  - name: a referral reason on the allow-list is still refused by the ledger\n    message: ../examples/needs-referral.json\n    from: nv-probation\n    expect: { scheme-statistics: { decision: permit, disclosed: [body.need, body.referredOn, body.urgency], withheld: [body.referralReason] } }\n`,
     );
     const result = await runIspHub(['policy', 'test', '--dir', dir]);
     expect(result.stdout).not.toMatch(/FAIL/);

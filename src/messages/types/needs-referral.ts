@@ -14,6 +14,8 @@ export const needsReferralBody = z
     need: z.enum(REFERRAL_NEEDS),
     referralReason: note(1000),
     urgency: z.enum(['routine', 'urgent']),
+    /** The day the referral was made in the sender's case system; when absent, the day it was sent. */
+    referredOn: calendarDate.optional().meta({ description: "The day the referral was made in the sender's case system; when absent, the day it was sent." }),
     respondBy: calendarDate.optional(),
     referrer: contact,
     currentAddress: address.optional(),
