@@ -103,6 +103,7 @@ export async function messageFor(person: PlannedPerson, event: PlannedEvent, str
       if (!person.child) record.purpose = 'catch-and-convict';
       body['flags'] = body['flags'].map((flag: Record<string, unknown>) => ({ ...flag, reviewDate: iso(event.reviewDay!) }));
       body['agreedAt'] = `Northvale ${person.child ? "Vulnerable Children's Panel" : 'PPO Panel'}, ${longDate(event.day)}`;
+      body['agreedOn'] = iso(event.day);
       return { from: person.child ? 'nv-yot' : 'nv-police', query: false, record };
     case 'query':
       return { from: person.child ? 'nv-police' : 'nv-probation', query: true, record };

@@ -114,7 +114,7 @@ function expectedCells(): Record<string, string> {
   const convictedHearings = active.flatMap((person) => person.court.filter((c) => inPeriod(c.day) && c.verdict === 'convicted'));
   const convictedPeople = active.filter((person) => person.court.some((c) => inPeriod(c.day) && c.verdict === 'convicted')).length;
   const releases = active.flatMap((person) => person.releases.filter(inPeriod).map((day) => ({ person, day })));
-  // Referrals are made today (their referredOn); flag updates and queries happen when they are sent: today.
+  // Referrals are made (referredOn) and flag changes agreed (agreedOn) today; queries happen when they are sent: today.
   const referrals = sum(active.map((person) => person.referrals.length));
   const referredReleases = releases.filter(({ person }) => person.referrals.length > 0).length;
   const rearrested = (days: number) => releases.filter(({ person, day }) => person.arrests.some((a) => a > day && a - day <= days)).length;
@@ -128,7 +128,7 @@ function expectedCells(): Record<string, string> {
   const custody = active.filter((person) => selectedOn(person, endDay) && person.court.some((c) => c.sentence === 'immediate-custody' && c.day <= endDay) && !person.releases.some((r) => r <= endDay)).length;
   const children = active.filter((person) => person.strand === 'prevent-and-deter' && person.child);
   const lags = [
-    ...PEOPLE.flatMap((person) => [person.selected, ...(person.deselected ? [person.deselected] : []), ...person.arrests, ...person.charges, ...person.court.map((c) => c.day), ...person.releases, ...person.referrals.map(() => today)].filter(inPeriod)),
+    ...PEOPLE.flatMap((person) => [person.selected, ...(person.deselected ? [person.deselected] : []), ...person.arrests, ...person.charges, ...person.court.map((c) => c.day), ...person.releases, ...person.referrals.map(() => today), ...(person.flagUpdate ? [today] : [])].filter(inPeriod)),
   ].map((day) => today - day);
   const orphanCharges = PEOPLE.flatMap((person) => person.charges.filter(inPeriod).filter((day) => !person.arrests.some((a) => a <= day && a >= day - 90))).length;
   const allCharges = PEOPLE.flatMap((person) => person.charges.filter(inPeriod)).length;
@@ -238,7 +238,7 @@ async function messagesFor(person: Planned): Promise<Array<{ from: string; messa
       }),
     });
   }
-  if (person.flagUpdate) out.push({ from: 'nv-police', message: await withSubject('risk-flag-update', () => undefined) });
+  if (person.flagUpdate) out.push({ from: 'nv-police', message: await withSubject('risk-flag-update', (body) => Object.assign(body, { agreedOn: iso(today) })) });
   if (person.query) out.push({ from: 'nv-yot', message: await withSubject('risk-flag-query', () => undefined), query: true });
   return out;
 }

@@ -121,6 +121,10 @@ describe('the statistics ledger keeps codes and days only', () => {
     const referral = facts.find((fact) => fact.type === 'needs-referral')!;
     expect(referral.fields['body.referredOn']).toBe(referral.eventDate);
     expect(referral.eventDate < referral.notifiedDate).toBe(true);
+    // A flag change by the day it was agreed.
+    const flagChange = facts.find((fact) => fact.type === 'risk-flag-update')!;
+    expect(flagChange.fields['body.agreedOn']).toBe(flagChange.eventDate);
+    expect(flagChange.eventDate < flagChange.notifiedDate).toBe(true);
     expect(arrest.fields['body.offences[].category']).toEqual(expect.arrayContaining([expect.stringMatching(/^[a-z-]+$/)]));
   });
 

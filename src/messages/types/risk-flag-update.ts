@@ -35,6 +35,8 @@ export const riskFlagUpdateBody = z.strictObject({
     .max(20),
   /** The panel or meeting that agreed the change (e.g. the Vulnerable Children's Panel). */
   agreedAt: shortText().optional(),
+  /** The day the change was agreed; when absent, the day it was sent. */
+  agreedOn: calendarDate.optional().meta({ description: 'The day the change was agreed; when absent, the day it was sent.' }),
 }).meta({
   description:
     "Sets or clears risk flags on the register. Every flag carries a review date: a flag nobody reviews expires (DPA 2018 s.39, data kept no longer than necessary).",
