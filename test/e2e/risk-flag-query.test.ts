@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEntries, sharingEntries, example, type ExampleMessage, type IntakeBody } from '../support/e2e.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { startTestRedis, whileRedisRefuses, type TestRedis } from '../support/redis.js';
 
 /**
  * Risk-flag queries: a risk-flag-update sets flags in the
@@ -192,13 +192,7 @@ describe('risk-flag queries end to end', () => {
     // Delivery jobs (BullMQ) need XADD; the register change and its alteration entries, made before, do not:
     // the first try fails after changing the register, and the sender retries it later.
     const admin = redis.connect();
-    await admin.call('ACL', 'SETUSER', 'default', '-xadd');
-    let failed;
-    try {
-      failed = await police.request('POST', '/v1/messages', jwe);
-    } finally {
-      await admin.call('ACL', 'SETUSER', 'default', '+xadd');
-    }
+    const failed = await whileRedisRefuses(admin, 'xadd', () => police.request('POST', '/v1/messages', jwe));
     expect(failed.status).toBe(503);
     expect(JSON.parse(failed.body.toString()).error.code).toBe('UNAVAILABLE');
 

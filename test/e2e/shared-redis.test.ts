@@ -8,7 +8,7 @@ import { findFreePort, startEmbeddedRedis } from '../../src/redis/index.js';
 import { runIspHub } from '../support/cli.js';
 import { auditEntries, example } from '../support/e2e.js';
 import { copyPolicies, exampleSchemeEnv, startTestHub, type TestHub } from '../support/hub.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { startTestRedis, whileRedisRefuses, type TestRedis } from '../support/redis.js';
 
 /**
  * Hubs that share one Redis: they must hold the same secrets, a Redis
@@ -44,13 +44,7 @@ describe('hubs on one Redis', () => {
     const police = await hub.client('nv-police');
     const { jwe } = await police.sealForHub(await example('arrest-notification'), `redis-refusal-${randomBytes(4).toString('hex')}`);
     // Delivery jobs (BullMQ) need XADD; the audit entries, taken before, do not: the failure comes after them.
-    await admin.call('ACL', 'SETUSER', 'default', '-xadd');
-    let refused;
-    try {
-      refused = await police.request('POST', '/v1/messages', jwe);
-    } finally {
-      await admin.call('ACL', 'SETUSER', 'default', '+xadd');
-    }
+    const refused = await whileRedisRefuses(admin, 'xadd', () => police.request('POST', '/v1/messages', jwe));
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.body.toString('utf8'))).toMatchObject({ error: { code: 'UNAVAILABLE' } });
 

@@ -38,3 +38,17 @@ export async function startTestRedis(options: { appendOnly?: boolean } = {}): Pr
     },
   };
 }
+
+/**
+ * Runs `action` while Redis refuses `command` to the default user (an ACL
+ * rule), as a Redis that fails part-way through a request would: the steps
+ * before the command succeed, the one that needs it fails.
+ */
+export async function whileRedisRefuses<T>(admin: Redis, command: string, action: () => Promise<T>): Promise<T> {
+  await admin.call('ACL', 'SETUSER', 'default', `-${command}`);
+  try {
+    return await action();
+  } finally {
+    await admin.call('ACL', 'SETUSER', 'default', `+${command}`);
+  }
+}
