@@ -32,7 +32,6 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +46,7 @@ import { createTrustStore, openRevocationList, readCertificatesPem } from '../sr
 import { connectRedis, startEmbeddedRedis } from '../src/redis/index.js';
 import { loadRegistry } from '../src/registry/index.js';
 import { certsDir, copyPolicies, exampleSchemeEnv } from '../test/support/hub.js';
+import { listenAsAgencyWebhook } from './hub/agency-webhook-server.js';
 import { summariseProfile } from './hub/profile.js';
 import { sealMany } from './hub/sealed-pool.js';
 import type { Redis } from 'ioredis';
@@ -105,22 +105,11 @@ async function startReceiver(receipts: Receipts): Promise<{ url: string; readonl
   let handler: express.Router | undefined;
   const app = express();
   app.use('/isp/inbound', (req, res, next) => (handler ? handler(req, res, next) : res.status(503).end()));
-  const read = (name: string) => readFile(path.join(certsDir, 'agencies', RECIPIENT, name), 'utf8');
-  const server: Server = createServer(
-    { key: await read('key.pem'), cert: await read('cert.pem'), ca: await readFile(path.join(certsDir, 'ca/cert.pem'), 'utf8'), requestCert: true, rejectUnauthorized: true, keepAliveTimeout: 65_000 },
-    app,
-  );
-  // With keep-alive working the worker opens a handful of connections, however many messages it pushes.
-  let connections = 0;
-  server.on('secureConnection', () => void (connections += 1));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const server = await listenAsAgencyWebhook(RECIPIENT, app);
   return {
-    url: `https://127.0.0.1:${port}/isp/inbound`,
+    url: server.url,
     get connections() {
-      return connections;
+      return server.connections;
     },
     bind(client) {
       handler = openInWindow
@@ -131,11 +120,7 @@ async function startReceiver(receipts: Receipts): Promise<{ url: string; readonl
           })
         : recordingReceiver(receipts);
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
 

@@ -1,8 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:https';
-import { once } from 'node:events';
-import path from 'node:path';
-import { certsDir } from '../../test/support/hub.js';
+import { listenAsAgencyWebhook } from './agency-webhook-server.js';
 
 export interface CountingReceiver {
   url: string;
@@ -23,33 +19,23 @@ export interface CountingReceiver {
 export async function startCountingReceiver(agencyId: string): Promise<CountingReceiver> {
   const seen = new Set<string>();
   let duplicates = 0;
-  const read = (name: string) => readFile(path.join(certsDir, 'agencies', agencyId, name), 'utf8');
-  const server = createServer(
-    { key: await read('key.pem'), cert: await read('cert.pem'), ca: await readFile(path.join(certsDir, 'ca/cert.pem'), 'utf8'), requestCert: true, rejectUnauthorized: true, keepAliveTimeout: 65_000 },
-    (req, res) => {
-      req.resume();
-      req.once('end', () => {
-        const messageId = req.headers['isp-message-id'];
-        if (req.method !== 'POST' || typeof messageId !== 'string' || messageId.length === 0) {
-          res.statusCode = 400;
-          res.end();
-          return;
-        }
-        if (seen.has(messageId)) duplicates += 1;
-        else seen.add(messageId);
-        res.statusCode = 204;
+  const server = await listenAsAgencyWebhook(agencyId, (req, res) => {
+    req.resume();
+    req.once('end', () => {
+      const messageId = req.headers['isp-message-id'];
+      if (req.method !== 'POST' || typeof messageId !== 'string' || messageId.length === 0) {
+        res.statusCode = 400;
         res.end();
-      });
-    },
-  );
-  let connections = 0;
-  server.on('secureConnection', () => void (connections += 1));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+        return;
+      }
+      if (seen.has(messageId)) duplicates += 1;
+      else seen.add(messageId);
+      res.statusCode = 204;
+      res.end();
+    });
+  });
   return {
-    url: `https://127.0.0.1:${port}/isp/inbound`,
+    url: server.url,
     get received() {
       return seen.size;
     },
@@ -57,12 +43,8 @@ export async function startCountingReceiver(agencyId: string): Promise<CountingR
       return duplicates;
     },
     get connections() {
-      return connections;
+      return server.connections;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
