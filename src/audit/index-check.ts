@@ -2,7 +2,8 @@ import type { RedisClient } from '../redis/index.js';
 import type { SortedSetMembers } from '../redis/sorted-set-dump.js';
 import { readSortedSets, type ReadSortedSetsOptions } from '../redis/sorted-set-members.js';
 import { createIndexRecorder } from './index-recorder.js';
-import type { AuditKeys, IndexKind } from './keys.js';
+import { INDEX_KINDS } from './index-membership.js';
+import type { AuditKeys } from './keys.js';
 
 /**
  * The search indexes are outside the Merkle tree: an entry removed from the
@@ -48,7 +49,6 @@ export interface IndexCheck {
   check(size: number): Promise<IndexProblem | undefined>;
 }
 
-const INDEX_KINDS: readonly IndexKind[] = ['subject', 'agency', 'actor', 'purpose', 'event', 'decision'];
 const SCAN_COUNT = 500;
 
 export function createIndexCheck(redis: RedisClient, keys: AuditKeys, reads: ReadSortedSetsOptions = {}): IndexCheck {

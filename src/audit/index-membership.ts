@@ -6,7 +6,8 @@ import type { AuditEntry } from './entry.js';
  * verification (src/audit/index-recorder.ts, also on a worker thread, which
  * is why this file imports nothing it would have to load there).
  */
-export type IndexKind = 'subject' | 'agency' | 'actor' | 'purpose' | 'event' | 'decision';
+export const INDEX_KINDS = ['subject', 'agency', 'actor', 'purpose', 'event', 'decision'] as const;
+export type IndexKind = (typeof INDEX_KINDS)[number];
 
 /** The members of an entry that decide its search indexes. */
 export type IndexedMembers = Pick<AuditEntry, 'subjectKeys' | 'agency' | 'recipients' | 'purpose' | 'event' | 'decision'> & { actor?: Pick<NonNullable<AuditEntry['actor']>, 'id'> | undefined };

@@ -1,5 +1,5 @@
 import { readIndexFields } from './index-fields.js';
-import { forEachIndexOf, type IndexKind } from './index-membership.js';
+import { forEachIndexOf, INDEX_KINDS, type IndexKind } from './index-membership.js';
 
 /**
  * What the verified entries say the search indexes hold: for each index
@@ -32,10 +32,8 @@ export interface IndexRecorder {
   result(): RecordedIndexes;
 }
 
-const KINDS: readonly IndexKind[] = ['subject', 'agency', 'actor', 'purpose', 'event', 'decision'];
-
 export function createIndexRecorder(): IndexRecorder {
-  const byKind = new Map<IndexKind, Map<string, number[]>>(KINDS.map((kind) => [kind, new Map()]));
+  const byKind = new Map<IndexKind, Map<string, number[]>>(INDEX_KINDS.map((kind) => [kind, new Map()]));
   let times = new Float64Array(1024);
   let count = 0;
   let seqNow = 0;
