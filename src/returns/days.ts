@@ -1,3 +1,5 @@
+import { digitsOf } from '../statistics/repeated-text.js';
+
 const known = new Map<string, number>();
 
 /**
@@ -26,9 +28,9 @@ export function dayNumber(date: string): number {
  */
 function civilDayNumber(date: string): number | undefined {
   if (date.length < 10 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) return undefined;
-  const year = digits(date, 0, 4);
-  const month = digits(date, 5, 2);
-  const day = digits(date, 8, 2);
+  const year = digitsOf(date, 0, 4);
+  const month = digitsOf(date, 5, 2);
+  const day = digitsOf(date, 8, 2);
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
@@ -41,16 +43,6 @@ function civilDayNumber(date: string): number | undefined {
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-function digits(text: string, from: number, count: number): number {
-  let value = 0;
-  for (let at = from; at < from + count; at += 1) {
-    const digit = text.charCodeAt(at) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
 }
 
 export function dayString(day: number): string {
