@@ -5,11 +5,10 @@
  * across the 12 months before today in the records, so that the console's
  * "Scheme returns" page has something real to show. `--start` runs it on a
  * hub of its own, as `npm run demo -- --start` does. Referrals and flag
- * changes carry their planned day in their own date fields (consent recorded,
- * panel agreed, review date); a query has no date field. The statistics
- * ledger still counts these three types on the day they are sent, today: it
- * dates only the types in src/statistics/event-dates.ts by a field of the
- * record.
+ * changes carry their planned day in their own date fields (referredOn,
+ * agreedOn), by which the statistics ledger dates them
+ * (src/statistics/event-dates.ts); a query has no date field, so it counts
+ * on the day it is sent, today.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -6,9 +6,10 @@ import type { PlannedEvent, PlannedPerson } from './year-plan.js';
 /**
  * The messages a planned event becomes: the example record of its type
  * (policies/examples), about the planned person, dated by the event in the
- * record's own date fields: a referral's consent is recorded on its day and it
- * asks for an answer within a fortnight; a flag update is agreed at a panel on
- * its day and carries the plan's review date. A query has no date field of its
+ * record's own date fields: a referral is made (referredOn) and its consent
+ * recorded on its day, and it asks for an answer within a fortnight; a flag
+ * update is agreed (agreedOn) at a panel on its day and carries the plan's
+ * review date. A query has no date field of its
  * own (it is answered when it is asked), so only its place in the sending
  * order follows the plan. Each says who sends it and whether it is a query
  * (answered at /v1/queries).

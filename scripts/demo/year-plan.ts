@@ -1,8 +1,8 @@
 /**
  * A deterministic synthetic year of the fictional Northvale PPO scheme over
- * the 365 days before `today`, every event on a day of its own (referrals,
- * flag updates and queries too, not only the events whose records carry a
- * date the ledger counts by): 40 adult PPOs on Catch and Convict and
+ * the 365 days before `today`, every event on a day of its own (queries too,
+ * though a query's record carries no date and the ledger counts it on the
+ * day it is sent): 40 adult PPOs on Catch and Convict and
  * Rehabilitate and Resettle, and 15 young people on Prevent and Deter. The
  * same day always gives the same year (a seeded generator, no clock inside).
  * Every person and record is invented.
