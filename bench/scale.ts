@@ -1,16 +1,24 @@
 /**
  * npm run bench:scale: does adding API processes keep throughput?
  *
- * Starts one redis-server (AOF on), one delivery worker and 1, 2, then 3
- * API processes (all from the same DATA_DIR and configuration, as a
- * deployment runs them), with nv-probation's webhook endpoint in this
- * process. A closed loop of --concurrency senders spreads arrest
- * notifications round-robin over the API processes for --seconds, after a
- * warm-up that is not counted. For each count it prints messages accepted
- * and delivered per second, hub CPU per message (user + system time of
- * every hub process, from /proc), Redis CPU and commands per message (INFO;
- * commands scripts run inside Redis count too, and the commands that make
- * them up go to standard error), and what the load generator itself used.
+ * For each deployment it starts a fresh redis-server (AOF on, every write
+ * appended, automatic rewrites off: a rewrite's fork and its child taking a
+ * core inside a window would set the figure by itself, and forks in the
+ * window are still counted), one delivery worker and 1, 2, then 3 API
+ * processes (all from the same DATA_DIR and configuration, as a deployment
+ * runs them), with nv-probation's webhook endpoint in this process. A fresh
+ * Redis each time: on one Redis that kept every earlier deployment's data,
+ * each later (larger) deployment ran on more memory and a larger AOF. A
+ * closed loop of --concurrency senders spreads arrest notifications
+ * round-robin over the API processes for --seconds, after a warm-up that is
+ * not counted. The warm-up is long (15 s) because each process compiles its
+ * hot code itself: with three processes each one sees a third of the
+ * messages, and a short warm-up left the JIT's work inside their windows.
+ * For each count it prints messages accepted and delivered per second, hub
+ * CPU per message (user + system time of every hub process, from /proc),
+ * Redis CPU and commands per message (INFO; commands scripts run inside
+ * Redis count too, and the commands that make them up go to standard
+ * error), and what the load generator itself used.
  *
  * The load must cost the hub's cores little, or the figure is the load
  * generator's: every message (each with its own jti) is sealed before the
@@ -22,19 +30,32 @@
  * by name, each hub process's user and system CPU and context switches per
  * message (and how many messages each API process took), and how many TLS
  * connections the worker opened to the webhook; --cpu-prof DIR writes a V8
- * CPU profile of every hub process. --rounds N runs the 1, 2, 3 sequence N
- * times, so a trend can be told from the machine's drift.
+ * CPU profile of every hub process. --rounds N runs the sequence N times,
+ * ascending in odd rounds and descending in even ones, so that the
+ * machine's drift falls on every count alike, and prints the median of each
+ * count after the table.
+ *
+ * --control adds, per round, three API processes with all the load sent
+ * to one of them: what running more processes costs when the work is not
+ * spread (the sequencer, its queue and notices, the lease, the idle
+ * timers), against what spreading the same work over processes that share
+ * the cores costs.
+ *
+ * --pin binds every API process to CPU 0 and the worker, Redis and this
+ * process to CPU 1, so that every deployment gives the API role the same
+ * one core: what is then left to compare is what the code does with it.
  *
  * With --wait it then runs one API process against a primary with one
  * replica, REDIS_MIN_REPLICAS_ACK 0 and then 1, to show what waiting for the
  * replica (Redis WAIT) costs.
  *
- * Options: --seconds N (10) --warmup-seconds N (3) --concurrency N (24) --max N (3) --rounds N (1)
- *   --pool N (800 x (warm-up + seconds)) --wait --cpu-prof DIR
+ * Options: --seconds N (10) --warmup-seconds N (15) --concurrency N (24) --max N (3) --rounds N (1)
+ *   --pool N (500 x (warm-up + seconds)) --control --pin --wait --cpu-prof DIR
  * Prints figures, asserts nothing; on a shared 2-core machine the absolute
  * figures mean little, the trend across process counts does.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -54,19 +75,26 @@ const option = (name: string, fallback: number): number => {
   return parsed;
 };
 const seconds = option('seconds', 10);
-const warmupSeconds = option('warmup-seconds', 3);
+const warmupSeconds = option('warmup-seconds', 15);
 const concurrency = Math.round(option('concurrency', 24));
 const maxProcesses = Math.round(option('max', 3));
 const rounds = Math.round(option('rounds', 1));
 const withWait = argv.includes('--wait');
+const withControl = argv.includes('--control');
+const pinned = argv.includes('--pin');
 const cpuProfIndex = argv.indexOf('--cpu-prof');
 // --cpu-prof DIR: a V8 CPU profile of every hub process, written when it stops (for finding what grows with the process count).
 const cpuProfDir = cpuProfIndex >= 0 ? path.resolve(argv[cpuProfIndex + 1] ?? 'scale-profiles') : undefined;
-// Enough for the warm-up and the window at 800 msg/s, well above what 2 cores reach (bench:hub peaks near 400).
-const poolSize = Math.round(option('pool', 800 * (warmupSeconds + seconds)));
+// Enough for the warm-up and the window at 500 msg/s, above what 2 cores reach (bench:scale has peaked near 360).
+const poolSize = Math.round(option('pool', 500 * (warmupSeconds + seconds)));
 
 interface Row {
+  group: string;
   label: string;
+  /** API processes started. */
+  apiCount: number;
+  /** Redis forked (an AOF rewrite) in the window: should be 0. */
+  redisForks: number;
   /** Accepted (202) per second in the window. */
   messagesPerSecond: number;
   /** Reached the webhook per second in the window. */
@@ -87,6 +115,20 @@ interface ProcessCounters {
   /** Context switches: the process gave the CPU up (waiting), or was taken off it (the cores were wanted elsewhere). */
   voluntary: number;
   involuntary: number;
+  /** CPU ms by thread name: `MainThread` (JavaScript), `libuv-worker` (libuv's pool, where WebCrypto runs), `V8Worker` (GC and compiler helpers). */
+  byThread: Map<string, number>;
+}
+
+/** CPU ms of each of the process's threads, summed by thread name (/proc/<pid>/task/<tid>/stat and comm). */
+async function cpuByThread(pid: number): Promise<Map<string, number>> {
+  const byName = new Map<string, number>();
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const [comm, stat] = await Promise.all([readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8'), readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')]).catch(() => ['', '']);
+    const fields = stat.split(') ')[1]?.split(' ') ?? [];
+    const name = comm.trim();
+    byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10);
+  }
+  return byName;
 }
 
 /** CPU time (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms) and context switches (/proc/<pid>/status) so far. */
@@ -94,7 +136,7 @@ async function countersOf(pid: number): Promise<ProcessCounters> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const switches = (name: string) => Number(new RegExp(`${name}_ctxt_switches:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10, voluntary: switches('voluntary'), involuntary: switches('nonvoluntary') };
+  return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10, voluntary: switches('voluntary'), involuntary: switches('nonvoluntary'), byThread: await cpuByThread(pid) };
 }
 
 async function commandsProcessed(redis: Redis): Promise<number> {
@@ -106,6 +148,16 @@ async function commandStats(redis: Redis): Promise<Map<string, number>> {
   const stats = new Map<string, number>();
   for (const match of (await redis.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) stats.set(match[1] as string, Number(match[2]));
   return stats;
+}
+
+/** Binds every thread of a process to the given CPUs (threads it starts later inherit it). */
+function pinTo(cpus: string, pid: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** Forks Redis has made so far (INFO stats total_forks): an AOF rewrite or an RDB save. */
+async function redisForks(redis: Redis): Promise<number> {
+  return Number(/total_forks:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
 }
 
 /** Redis's own CPU so far, in ms (INFO cpu, main process and its threads). */
@@ -125,7 +177,47 @@ function commandsPerMessage(before: Map<string, number>, after: Map<string, numb
     .join(', ');
 }
 
-async function runDeployment(label: string, apiCount: number, redisUrl: string, env: Record<string, string>): Promise<Row> {
+/** AOF as the embedded default has it (everysec), without the rewrite Redis starts by itself when the file has doubled. */
+const NO_AUTOMATIC_REWRITE = ['--auto-aof-rewrite-percentage', '0'];
+
+interface Deployment {
+  /** The kind of deployment, the same in every round (for the medians). */
+  group: string;
+  label: string;
+  apiCount: number;
+  /** How many of the API processes the senders send to (the first ones); all unless set. */
+  loadedCount?: number;
+  env?: Record<string, string>;
+  /** With a replica of the primary (for REDIS_MIN_REPLICAS_ACK). */
+  replica?: boolean;
+}
+
+/** A fresh redis-server (and its replica when asked), so that every deployment starts on the same empty Redis. */
+async function startRedisFor(deployment: Deployment): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const redisDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-scale-redis-'));
+  const servers: EmbeddedRedis[] = [];
+  const stop = async () => {
+    for (const server of servers.reverse()) await server.stop();
+    await rm(redisDir, { recursive: true, force: true });
+  };
+  try {
+    const primary = await startEmbeddedRedis({ dataDir: path.join(redisDir, 'primary'), extraArgs: NO_AUTOMATIC_REWRITE });
+    servers.push(primary);
+    if (deployment.replica) {
+      servers.push(await startEmbeddedRedis({ dataDir: path.join(redisDir, 'replica'), extraArgs: [...NO_AUTOMATIC_REWRITE, '--replicaof', '127.0.0.1', String(primary.port)] }));
+    }
+    return { url: primary.url, pid: primary.pid, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function runDeployment(deployment: Deployment): Promise<Row> {
+  const { label, apiCount } = deployment;
+  const env = deployment.env ?? {};
+  const redisServer = await startRedisFor(deployment);
+  const redisUrl = redisServer.url;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-scale-'));
   const receiver = await startCountingReceiver('nv-probation');
   const policyDir = await copyPolicies(dataDir, { 'nv-probation': receiver.url });
@@ -140,6 +232,11 @@ async function runDeployment(label: string, apiCount: number, redisUrl: string, 
     hubs.push(await startHubProcess({ ...common, port: await findFreePort(), env: { ...common.env, HUB_ROLE: 'worker', PORT: '0', ...profiled('worker', 0) } }));
     for (let index = 0; index < apiCount; index += 1) hubs.push(await startHubProcess({ ...common, port: await findFreePort(), env: { ...common.env, HUB_ROLE: 'api', ...profiled('api', index + 1) } }));
     const apis = hubs.slice(1);
+    if (pinned) {
+      // --pin: every API process on CPU 0 and everything else on CPU 1, so each deployment gives the API role the same one core.
+      for (const api of apis) pinTo('0', api.pid);
+      for (const pid of [hubs[0]?.pid ?? -1, redisServer.pid, process.pid]) pinTo('1', pid);
+    }
     const clients: AgencyClient[] = await Promise.all(apis.map((hub) => hub.client('nv-police')));
     // Every API process has the same keys (one DATA_DIR and HUB_CERT_DIR): what one client seals, any of them accepts.
     const sealStarted = performance.now();
@@ -153,12 +250,15 @@ async function runDeployment(label: string, apiCount: number, redisUrl: string, 
     let turn = 0;
     /** Messages each API process accepted in the window. */
     const acceptedBy = clients.map(() => 0);
+    /** Messages each API process accepted from the start, warm-up too (what a CPU profile covers). */
+    const acceptedInAll = clients.map(() => 0);
+    const loaded = clients.slice(0, deployment.loadedCount ?? clients.length);
     const latencies: number[] = [];
     let stop = false;
     const sender = async () => {
       while (!stop) {
-        const target = turn++ % clients.length;
-        const client = clients[target] as AgencyClient;
+        const target = turn++ % loaded.length;
+        const client = loaded[target] as AgencyClient;
         let jwe = pool.pop();
         if (jwe === undefined) {
           // The pool ran dry: sealing here takes the hub's cores, so it is counted and shown.
@@ -168,6 +268,7 @@ async function runDeployment(label: string, apiCount: number, redisUrl: string, 
         const started = performance.now();
         const response = await client.request('POST', '/v1/messages', jwe);
         if (response.status !== 202) throw new Error(`the hub answered ${response.status}: ${response.body.toString().slice(0, 200)}`);
+        acceptedInAll[target] = (acceptedInAll[target] ?? 0) + 1;
         if (counting) {
           sent += 1;
           acceptedBy[target] = (acceptedBy[target] ?? 0) + 1;
@@ -181,6 +282,7 @@ async function runDeployment(label: string, apiCount: number, redisUrl: string, 
     const commandsBefore = await commandsProcessed(redis);
     const statsBefore = await commandStats(redis);
     const redisCpuBefore = await redisCpuMs(redis);
+    const forksBefore = await redisForks(redis);
     const deliveredBefore = receiver.received;
     const generatorBefore = process.cpuUsage();
     counting = true;
@@ -194,6 +296,7 @@ async function runDeployment(label: string, apiCount: number, redisUrl: string, 
     const commandsAfter = await commandsProcessed(redis);
     const statsAfter = await commandStats(redis);
     const redisCpu = (await redisCpuMs(redis)) - redisCpuBefore;
+    const forks = (await redisForks(redis)) - forksBefore;
     stop = true;
     await Promise.all(senders);
     redis.disconnect();
@@ -201,19 +304,24 @@ async function runDeployment(label: string, apiCount: number, redisUrl: string, 
     latencies.sort((a, b) => a - b);
     const used = countersAfter.map((after, index) => {
       const before = countersBefore[index] as ProcessCounters;
-      return { userMs: after.userMs - before.userMs, systemMs: after.systemMs - before.systemMs, voluntary: after.voluntary - before.voluntary, involuntary: after.involuntary - before.involuntary };
+      const byThread = new Map([...after.byThread].map(([name, ms]) => [name, ms - (before.byThread.get(name) ?? 0)] as const));
+      return { userMs: after.userMs - before.userMs, systemMs: after.systemMs - before.systemMs, voluntary: after.voluntary - before.voluntary, involuntary: after.involuntary - before.involuntary, byThread };
     });
     const cpu = used.reduce((sum, process) => sum + process.userMs + process.systemMs, 0);
     const perMessage = (total: number, digits: number) => Math.round((total / Math.max(1, sent)) * 10 ** digits) / 10 ** digits;
     process.stderr.write(`${label}: Redis commands per message: ${commandsPerMessage(statsBefore, statsAfter, sent)}\n`);
     const perProcess = used.map((process, index) => {
       const each = (value: number) => (value / Math.max(1, sent)).toFixed(2);
-      return `${index === 0 ? 'worker' : `API ${index} (${acceptedBy[index - 1]} accepted)`} user ${each(process.userMs)} ms + system ${each(process.systemMs)} ms, context switches ${each(process.voluntary)} + ${each(process.involuntary)} forced`;
+      const threads = [...process.byThread].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${each(ms)}`).join(', ');
+      return `${index === 0 ? 'worker' : `API ${index} (${acceptedBy[index - 1]} accepted, ${acceptedInAll[index - 1]} with the warm-up)`} user ${each(process.userMs)} ms + system ${each(process.systemMs)} ms (by thread: ${threads}), main thread's context switches ${each(process.voluntary)} + ${each(process.involuntary)} forced`;
     });
     process.stderr.write(`${label}: per message, by process: ${perProcess.join('; ')}\n`);
     process.stderr.write(`${label}: the worker opened ${receiver.connections} TLS connections to the webhook for ${receiver.received} deliveries\n`);
     return {
       label,
+      group: deployment.group,
+      apiCount,
+      redisForks: forks,
       messagesPerSecond: Math.round(sent / elapsed),
       deliveredPerSecond: Math.round(delivered / elapsed),
       cpuMsPerMessage: perMessage(cpu, 2),
@@ -227,43 +335,62 @@ async function runDeployment(label: string, apiCount: number, redisUrl: string, 
     for (const hub of hubs.reverse()) await hub.stop();
     await receiver.close();
     await rm(dataDir, { recursive: true, force: true });
+    await redisServer.stop();
+  }
+}
+
+/** The deployments of one round: 1 to --max API processes, ascending in odd rounds and descending in even ones. */
+function deploymentsOfRound(round: number): Deployment[] {
+  const counts = Array.from({ length: maxProcesses }, (_, index) => index + 1);
+  if (round % 2 === 0) counts.reverse();
+  const suffix = rounds > 1 ? ` (round ${round})` : '';
+  const deployments: Array<Omit<Deployment, 'label'>> = counts.map((count) => ({ group: `${count} API process${count > 1 ? 'es' : ''} + 1 worker`, apiCount: count }));
+  if (withControl) deployments.push({ group: `${maxProcesses} API processes + 1 worker, all load on one`, apiCount: maxProcesses, loadedCount: 1 });
+  return deployments.map((deployment) => ({ ...deployment, label: `${deployment.group}${suffix}` }));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Per deployment kind over the rounds: the median, and every round's figure beside it (the spread is the machine's noise). */
+function printMedians(rows: Row[]): void {
+  const groups = [...new Set(rows.map((row) => row.group))];
+  process.stdout.write('\n| deployment (median of rounds) | accepted msg/s | each round | hub CPU per message | Redis commands per message |\n|---|---|---|---|---|\n');
+  for (const group of groups) {
+    const of = rows.filter((row) => row.group === group);
+    const accepted = of.map((row) => row.messagesPerSecond);
+    process.stdout.write(
+      `| ${group} | ${median(accepted)} | ${accepted.join(', ')} | ${median(of.map((row) => row.cpuMsPerMessage)).toFixed(2)} ms | ${median(of.map((row) => row.redisCommandsPerMessage)).toFixed(1)} |\n`,
+    );
   }
 }
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  const redisDir = await mkdtemp(path.join(tmpdir(), 'isp-hub-scale-redis-'));
-  const servers: EmbeddedRedis[] = [];
-  try {
-    const primary = await startEmbeddedRedis({ dataDir: path.join(redisDir, 'primary') });
-    servers.push(primary);
-    // Rounds 1, 2, 3, 1, 2, 3...: on a shared machine the load drifts, and a trend seen in every round is not the drift.
-    for (let round = 1; round <= rounds; round += 1) {
-      for (let count = 1; count <= maxProcesses; count += 1) {
-        const label = `${count} API process${count > 1 ? 'es' : ''} + 1 worker${rounds > 1 ? ` (round ${round})` : ''}`;
-        rows.push(await runDeployment(label, count, primary.url, {}));
-        process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
-      }
+  // A trend seen in every round, whichever way the round runs, is not the machine's drift.
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const deployment of deploymentsOfRound(round)) {
+      rows.push(await runDeployment(deployment));
+      process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
     }
-    if (withWait) {
-      const replica = await startEmbeddedRedis({ dataDir: path.join(redisDir, 'replica'), extraArgs: ['--replicaof', '127.0.0.1', String(primary.port)] });
-      servers.push(replica);
-      rows.push(await runDeployment('1 API, replica, REDIS_MIN_REPLICAS_ACK=0', 1, primary.url, { REDIS_MIN_REPLICAS_ACK: '0' }));
-      rows.push(await runDeployment('1 API, replica, REDIS_MIN_REPLICAS_ACK=1 (WAIT)', 1, primary.url, { REDIS_MIN_REPLICAS_ACK: '1' }));
-    }
-  } finally {
-    for (const server of servers.reverse()) await server.stop();
-    await rm(redisDir, { recursive: true, force: true });
   }
-  process.stdout.write(`\nbench:scale: ${seconds} s per run after ${warmupSeconds} s warm-up, ${concurrency} senders, ${poolSize} messages sealed before each run, Node ${process.version}\n\n`);
+  if (withWait) {
+    rows.push(await runDeployment({ group: 'wait0', label: '1 API, replica, REDIS_MIN_REPLICAS_ACK=0', apiCount: 1, replica: true, env: { REDIS_MIN_REPLICAS_ACK: '0' } }));
+    rows.push(await runDeployment({ group: 'wait1', label: '1 API, replica, REDIS_MIN_REPLICAS_ACK=1 (WAIT)', apiCount: 1, replica: true, env: { REDIS_MIN_REPLICAS_ACK: '1' } }));
+  }
+  process.stdout.write(`\nbench:scale: ${seconds} s per run after ${warmupSeconds} s warm-up, ${concurrency} senders, ${poolSize} messages sealed before each run, a fresh redis-server per run, Node ${process.version}\n\n`);
   process.stdout.write(
-    '| deployment | accepted msg/s | delivered msg/s | hub CPU per message | Redis CPU per message | Redis commands per message | p50 (POST to 202) | load generator CPU per message | sealed in window |\n|---|---|---|---|---|---|---|---|---|\n',
+    '| deployment | accepted msg/s | delivered msg/s | hub CPU per message | Redis CPU per message | Redis commands per message | p50 (POST to 202) | load generator CPU per message | sealed in window | Redis forks in window |\n|---|---|---|---|---|---|---|---|---|---|\n',
   );
   for (const row of rows) {
     process.stdout.write(
-      `| ${row.label} | ${row.messagesPerSecond} | ${row.deliveredPerSecond} | ${row.cpuMsPerMessage} ms | ${row.redisCpuMsPerMessage} ms | ${row.redisCommandsPerMessage} | ${row.p50Ms} ms | ${row.generatorCpuMsPerMessage} ms | ${row.sealedInWindow} |\n`,
+      `| ${row.label} | ${row.messagesPerSecond} | ${row.deliveredPerSecond} | ${row.cpuMsPerMessage} ms | ${row.redisCpuMsPerMessage} ms | ${row.redisCommandsPerMessage} | ${row.p50Ms} ms | ${row.generatorCpuMsPerMessage} ms | ${row.sealedInWindow} | ${row.redisForks} |\n`,
     );
   }
+  if (rounds > 1) printMedians(rows.filter((row) => !row.group.startsWith('wait')));
 }
 
 await main();

@@ -70,7 +70,8 @@ const OTHERS = [
   { script: 'bench/policy.ts', title: 'npm run bench:policy' },
   { script: 'bench/audit.ts', title: 'npm run bench:audit' },
   { script: 'bench/audit-search.ts', title: 'npm run bench:audit-search' },
-  { script: 'bench/scale.ts', title: 'npm run bench:scale -- --wait', args: ['--wait'] },
+  { script: 'bench/scale.ts', title: 'npm run bench:scale -- --control --wait', args: ['--control', '--wait'] },
+  { script: 'bench/time-sharing.ts', title: 'npm run bench:time-sharing' },
   { script: 'bench/returns.ts', title: 'npm run bench:returns' },
 ];
 
