@@ -1,8 +1,8 @@
 /**
  * npm run bench:scale: does adding API processes keep throughput?
  *
- * For each deployment it starts a fresh redis-server (AOF on, every write
- * appended, automatic rewrites off: a rewrite's fork and its child taking a
+ * For each deployment it starts a fresh redis-server (AOF on, fsync every
+ * second as the embedded default has it, automatic rewrites off: a rewrite's fork and its child taking a
  * core inside a window would set the figure by itself, and forks in the
  * window are still counted), one delivery worker and 1, 2, then 3 API
  * processes (all from the same DATA_DIR and configuration, as a deployment
@@ -27,8 +27,8 @@
  * sealed in the window because the pool ran out is counted and shown.
  *
  * Standard error also gets, per deployment, the Redis commands per message
- * by name, each hub process's user and system CPU and context switches per
- * message (and how many messages each API process took), and how many TLS
+ * by name, each hub process's user and system CPU per message, by thread,
+ * and its main thread's context switches per message (and how many messages each API process took), and how many TLS
  * connections the worker opened to the webhook; --cpu-prof DIR writes a V8
  * CPU profile of every hub process. --rounds N runs the sequence N times,
  * ascending in odd rounds and descending in even ones, so that the
@@ -50,7 +50,7 @@
  * replica (Redis WAIT) costs.
  *
  * Options: --seconds N (10) --warmup-seconds N (15) --concurrency N (24) --max N (3) --rounds N (1)
- *   --pool N (500 x (warm-up + seconds)) --control --pin --wait --cpu-prof DIR
+ *   --pool N (600 x (warm-up + seconds)) --control --pin --wait --cpu-prof DIR
  * Prints figures, asserts nothing; on a shared 2-core machine the absolute
  * figures mean little, the trend across process counts does.
  */
@@ -85,8 +85,8 @@ const pinned = argv.includes('--pin');
 const cpuProfIndex = argv.indexOf('--cpu-prof');
 // --cpu-prof DIR: a V8 CPU profile of every hub process, written when it stops (for finding what grows with the process count).
 const cpuProfDir = cpuProfIndex >= 0 ? path.resolve(argv[cpuProfIndex + 1] ?? 'scale-profiles') : undefined;
-// Enough for the warm-up and the window at 500 msg/s, above what 2 cores reach (bench:scale has peaked near 360).
-const poolSize = Math.round(option('pool', 500 * (warmupSeconds + seconds)));
+// Enough for the warm-up and the window at 600 msg/s, above what 2 cores reach with 24 senders (bench:scale has peaked near 470).
+const poolSize = Math.round(option('pool', 600 * (warmupSeconds + seconds)));
 
 interface Row {
   group: string;
