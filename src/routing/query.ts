@@ -266,6 +266,11 @@ function refusalEntry(trail: TrailCommon, opened: OpenedMessage, decisions: Hold
   };
 }
 
+/** Every legal basis the permitting rules name, once each: the consultation and the disclosure rest on the same ones. */
+function legalBasesOf(permitted: HolderDecisions): string[] {
+  return [...new Set(permitted.flatMap((entry) => entry.decision.legalBases))];
+}
+
 /** The register about to be read, for these holders: nothing is released yet. */
 function consultationEntry(trail: TrailCommon, permitted: HolderDecisions): AuditEntryInput {
   return {
@@ -273,7 +278,7 @@ function consultationEntry(trail: TrailCommon, permitted: HolderDecisions): Audi
     event: 'consultation',
     decision: 'permit',
     ruleIds: [...new Set(permitted.flatMap((entry) => entry.decision.ruleIds))],
-    legalBases: [...new Set(permitted.flatMap((entry) => entry.decision.legalBases))],
+    legalBases: legalBasesOf(permitted),
     outcome: 'register-consulted',
     reason: `The flag register was consulted for flags held by ${permitted.map((entry) => entry.holder).join(', ')}.`,
   };
@@ -293,7 +298,7 @@ function disclosureEntry(trail: TrailCommon, permitted: HolderDecisions, readout
     event: 'disclosure',
     decision: 'permit',
     ruleIds: [...new Set([...permitted.flatMap((entry) => entry.decision.ruleIds), ...heldBack.flatMap((decision) => decision.ruleIds)])],
-    legalBases: [...new Set(permitted.flatMap((entry) => entry.decision.legalBases))],
+    legalBases: legalBasesOf(permitted),
     fieldsDisclosed: [...readout.fieldsDisclosed],
     fieldsWithheld: [...readout.fieldsWithheld],
     recipients: [trail.agency],
