@@ -117,6 +117,8 @@ interface ProcessCounters {
   involuntary: number;
   /** CPU ms by thread name: `MainThread` (JavaScript), `libuv-worker` (libuv's pool, where WebCrypto runs), `V8Worker` (GC and compiler helpers). */
   byThread: Map<string, number>;
+  /** Peak resident memory so far, MB (VmHWM). */
+  peakRssMb: number;
 }
 
 /** CPU ms of each of the process's threads, summed by thread name (/proc/<pid>/task/<tid>/stat and comm). */
@@ -136,7 +138,8 @@ async function countersOf(pid: number): Promise<ProcessCounters> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const switches = (name: string) => Number(new RegExp(`${name}_ctxt_switches:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10, voluntary: switches('voluntary'), involuntary: switches('nonvoluntary'), byThread: await cpuByThread(pid) };
+  const peakRssMb = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+  return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10, voluntary: switches('voluntary'), involuntary: switches('nonvoluntary'), byThread: await cpuByThread(pid), peakRssMb };
 }
 
 async function commandsProcessed(redis: Redis): Promise<number> {
@@ -305,7 +308,14 @@ async function runDeployment(deployment: Deployment): Promise<Row> {
     const used = countersAfter.map((after, index) => {
       const before = countersBefore[index] as ProcessCounters;
       const byThread = new Map([...after.byThread].map(([name, ms]) => [name, ms - (before.byThread.get(name) ?? 0)] as const));
-      return { userMs: after.userMs - before.userMs, systemMs: after.systemMs - before.systemMs, voluntary: after.voluntary - before.voluntary, involuntary: after.involuntary - before.involuntary, byThread };
+      return {
+        userMs: after.userMs - before.userMs,
+        systemMs: after.systemMs - before.systemMs,
+        voluntary: after.voluntary - before.voluntary,
+        involuntary: after.involuntary - before.involuntary,
+        byThread,
+        peakRssMb: after.peakRssMb,
+      };
     });
     const cpu = used.reduce((sum, process) => sum + process.userMs + process.systemMs, 0);
     const perMessage = (total: number, digits: number) => Math.round((total / Math.max(1, sent)) * 10 ** digits) / 10 ** digits;
@@ -313,7 +323,7 @@ async function runDeployment(deployment: Deployment): Promise<Row> {
     const perProcess = used.map((process, index) => {
       const each = (value: number) => (value / Math.max(1, sent)).toFixed(2);
       const threads = [...process.byThread].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${each(ms)}`).join(', ');
-      return `${index === 0 ? 'worker' : `API ${index} (${acceptedBy[index - 1]} accepted, ${acceptedInAll[index - 1]} with the warm-up)`} user ${each(process.userMs)} ms + system ${each(process.systemMs)} ms (by thread: ${threads}), main thread's context switches ${each(process.voluntary)} + ${each(process.involuntary)} forced`;
+      return `${index === 0 ? 'worker' : `API ${index} (${acceptedBy[index - 1]} accepted, ${acceptedInAll[index - 1]} with the warm-up)`} user ${each(process.userMs)} ms + system ${each(process.systemMs)} ms (by thread: ${threads}), main thread's context switches ${each(process.voluntary)} + ${each(process.involuntary)} forced, peak RSS ${process.peakRssMb} MB`;
     });
     process.stderr.write(`${label}: per message, by process: ${perProcess.join('; ')}\n`);
     process.stderr.write(`${label}: the worker opened ${receiver.connections} TLS connections to the webhook for ${receiver.received} deliveries\n`);
