@@ -2,9 +2,10 @@
  * npm run bench:scale: does adding API processes keep throughput?
  *
  * For each deployment it starts a fresh redis-server (AOF on, fsync every
- * second as the embedded default has it, automatic rewrites off: a rewrite's fork and its child taking a
- * core inside a window would set the figure by itself, and forks in the
- * window are still counted), one delivery worker and 1, 2, then 3 API
+ * second as the embedded default has it, automatic rewrites off: a
+ * rewrite's fork and its child taking a core inside a window would set the
+ * figure by itself, and forks in the window are still counted), one
+ * delivery worker and 1, 2, then 3 API
  * processes (all from the same DATA_DIR and configuration, as a deployment
  * runs them), with nv-probation's webhook endpoint in this process. A fresh
  * Redis each time: on one Redis that kept every earlier deployment's data,
@@ -27,15 +28,16 @@
  * sealed in the window because the pool ran out is counted and shown.
  *
  * Standard error also gets, per deployment, the Redis commands per message
- * by name, each hub process's user and system CPU per message, by thread,
- * and its main thread's context switches per message (and how many messages each API process took), and how many TLS
- * connections the worker opened to the webhook; --cpu-prof DIR writes a V8
+ * by name; each hub process's user and system CPU per message, by thread,
+ * its main thread's context switches per message, its peak RSS, and how
+ * many messages each API process took; and how many TLS connections the
+ * worker opened to the webhook; --cpu-prof DIR writes a V8
  * CPU profile of every hub process. --rounds N runs the sequence N times,
  * ascending in odd rounds and descending in even ones, so that the
  * machine's drift falls on every count alike, and prints the median of each
  * count after the table.
  *
- * --control adds, per round, three API processes with all the load sent
+ * --control adds, per round, --max API processes with all the load sent
  * to one of them: what running more processes costs when the work is not
  * spread (the sequencer, its queue and notices, the lease, the idle
  * timers), against what spreading the same work over processes that share
@@ -121,25 +123,31 @@ interface ProcessCounters {
   peakRssMb: number;
 }
 
+/** User and system CPU ms in a /proc stat line (fields 14 and 15, in clock ticks of 10 ms). */
+function cpuMsOfStat(stat: string): { userMs: number; systemMs: number } {
+  const fields = stat.split(') ')[1]?.split(' ') ?? [];
+  return { userMs: Number(fields[11] ?? 0) * 10, systemMs: Number(fields[12] ?? 0) * 10 };
+}
+
 /** CPU ms of each of the process's threads, summed by thread name (/proc/<pid>/task/<tid>/stat and comm). */
 async function cpuByThread(pid: number): Promise<Map<string, number>> {
   const byName = new Map<string, number>();
   for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
     const [comm, stat] = await Promise.all([readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8'), readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')]).catch(() => ['', '']);
-    const fields = stat.split(') ')[1]?.split(' ') ?? [];
+    const { userMs, systemMs } = cpuMsOfStat(stat);
     const name = comm.trim();
-    byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10);
+    byName.set(name, (byName.get(name) ?? 0) + userMs + systemMs);
   }
   return byName;
 }
 
-/** CPU time (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms) and context switches (/proc/<pid>/status) so far. */
+/** CPU time (/proc/<pid>/stat), context switches and peak RSS (/proc/<pid>/status) so far. */
 async function countersOf(pid: number): Promise<ProcessCounters> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  const cpu = cpuMsOfStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const switches = (name: string) => Number(new RegExp(`${name}_ctxt_switches:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   const peakRssMb = Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
-  return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10, voluntary: switches('voluntary'), involuntary: switches('nonvoluntary'), byThread: await cpuByThread(pid), peakRssMb };
+  return { ...cpu, voluntary: switches('voluntary'), involuntary: switches('nonvoluntary'), byThread: await cpuByThread(pid), peakRssMb };
 }
 
 async function commandsProcessed(redis: Redis): Promise<number> {
