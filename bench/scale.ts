@@ -62,12 +62,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { AgencyClient } from '../src/client/index.js';
+import { median } from '../src/returns/days.js';
 import { findFreePort, startEmbeddedRedis, type EmbeddedRedis } from '../src/redis/index.js';
 import { example } from '../test/support/e2e.js';
 import { copyPolicies } from '../test/support/hub.js';
 import { startHubProcess, type HubProcess } from '../test/support/hub-process.js';
 import { startCountingReceiver } from './hub/counting-receiver.js';
 import { sealMany } from './hub/sealed-pool.js';
+import { redisMaintenance } from './redis-maintenance.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -93,8 +95,6 @@ const poolSize = Math.round(option('pool', 600 * (warmupSeconds + seconds)));
 interface Row {
   group: string;
   label: string;
-  /** API processes started. */
-  apiCount: number;
   /** Redis forked (an AOF rewrite) in the window: should be 0. */
   redisForks: number;
   /** Accepted (202) per second in the window. */
@@ -166,11 +166,6 @@ function pinTo(cpus: string, pid: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
-/** Forks Redis has made so far (INFO stats total_forks): an AOF rewrite or an RDB save. */
-async function redisForks(redis: Redis): Promise<number> {
-  return Number(/total_forks:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
-}
-
 /** Redis's own CPU so far, in ms (INFO cpu, main process and its threads). */
 async function redisCpuMs(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
@@ -194,7 +189,8 @@ const NO_AUTOMATIC_REWRITE = ['--auto-aof-rewrite-percentage', '0'];
 interface Deployment {
   /** The kind of deployment, the same in every round (for the medians). */
   group: string;
-  label: string;
+  /** Its row's name: the group's unless set (a round's deployment adds the round). */
+  label?: string;
   apiCount: number;
   /** How many of the API processes the senders send to (the first ones); all unless set. */
   loadedCount?: number;
@@ -225,7 +221,8 @@ async function startRedisFor(deployment: Deployment): Promise<{ url: string; pid
 }
 
 async function runDeployment(deployment: Deployment): Promise<Row> {
-  const { label, apiCount } = deployment;
+  const { apiCount } = deployment;
+  const label = deployment.label ?? deployment.group;
   const env = deployment.env ?? {};
   const redisServer = await startRedisFor(deployment);
   const redisUrl = redisServer.url;
@@ -293,7 +290,7 @@ async function runDeployment(deployment: Deployment): Promise<Row> {
     const commandsBefore = await commandsProcessed(redis);
     const statsBefore = await commandStats(redis);
     const redisCpuBefore = await redisCpuMs(redis);
-    const forksBefore = await redisForks(redis);
+    const forksBefore = await redisMaintenance(redis).forks();
     const deliveredBefore = receiver.received;
     const generatorBefore = process.cpuUsage();
     counting = true;
@@ -307,7 +304,7 @@ async function runDeployment(deployment: Deployment): Promise<Row> {
     const commandsAfter = await commandsProcessed(redis);
     const statsAfter = await commandStats(redis);
     const redisCpu = (await redisCpuMs(redis)) - redisCpuBefore;
-    const forks = (await redisForks(redis)) - forksBefore;
+    const forks = (await redisMaintenance(redis).forks()) - forksBefore;
     stop = true;
     await Promise.all(senders);
     redis.disconnect();
@@ -338,7 +335,6 @@ async function runDeployment(deployment: Deployment): Promise<Row> {
     return {
       label,
       group: deployment.group,
-      apiCount,
       redisForks: forks,
       messagesPerSecond: Math.round(sent / elapsed),
       deliveredPerSecond: Math.round(delivered / elapsed),
@@ -362,26 +358,21 @@ function deploymentsOfRound(round: number): Deployment[] {
   const counts = Array.from({ length: maxProcesses }, (_, index) => index + 1);
   if (round % 2 === 0) counts.reverse();
   const suffix = rounds > 1 ? ` (round ${round})` : '';
-  const deployments: Array<Omit<Deployment, 'label'>> = counts.map((count) => ({ group: `${count} API process${count > 1 ? 'es' : ''} + 1 worker`, apiCount: count }));
+  const deployments: Deployment[] = counts.map((count) => ({ group: `${count} API process${count > 1 ? 'es' : ''} + 1 worker`, apiCount: count }));
   if (withControl) deployments.push({ group: `${maxProcesses} API processes + 1 worker, all load on one`, apiCount: maxProcesses, loadedCount: 1 });
   return deployments.map((deployment) => ({ ...deployment, label: `${deployment.group}${suffix}` }));
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** Per deployment kind over the rounds: the median, and every round's figure beside it (the spread is the machine's noise). */
+/** Per deployment kind run in more than one round: the median, and every round's figure beside it (the spread is the machine's noise). */
 function printMedians(rows: Row[]): void {
-  const groups = [...new Set(rows.map((row) => row.group))];
+  const groups = [...new Set(rows.map((row) => row.group))].filter((group) => rows.filter((row) => row.group === group).length > 1);
   process.stdout.write('\n| deployment (median of rounds) | accepted msg/s | each round | hub CPU per message | Redis commands per message |\n|---|---|---|---|---|\n');
   for (const group of groups) {
     const of = rows.filter((row) => row.group === group);
     const accepted = of.map((row) => row.messagesPerSecond);
+    const middle = (values: number[]) => median(values) ?? Number.NaN;
     process.stdout.write(
-      `| ${group} | ${median(accepted)} | ${accepted.join(', ')} | ${median(of.map((row) => row.cpuMsPerMessage)).toFixed(2)} ms | ${median(of.map((row) => row.redisCommandsPerMessage)).toFixed(1)} |\n`,
+      `| ${group} | ${middle(accepted)} | ${accepted.join(', ')} | ${middle(of.map((row) => row.cpuMsPerMessage)).toFixed(2)} ms | ${middle(of.map((row) => row.redisCommandsPerMessage)).toFixed(1)} |\n`,
     );
   }
 }
@@ -396,8 +387,8 @@ async function main(): Promise<void> {
     }
   }
   if (withWait) {
-    rows.push(await runDeployment({ group: 'wait0', label: '1 API, replica, REDIS_MIN_REPLICAS_ACK=0', apiCount: 1, replica: true, env: { REDIS_MIN_REPLICAS_ACK: '0' } }));
-    rows.push(await runDeployment({ group: 'wait1', label: '1 API, replica, REDIS_MIN_REPLICAS_ACK=1 (WAIT)', apiCount: 1, replica: true, env: { REDIS_MIN_REPLICAS_ACK: '1' } }));
+    rows.push(await runDeployment({ group: '1 API, replica, REDIS_MIN_REPLICAS_ACK=0', apiCount: 1, replica: true, env: { REDIS_MIN_REPLICAS_ACK: '0' } }));
+    rows.push(await runDeployment({ group: '1 API, replica, REDIS_MIN_REPLICAS_ACK=1 (WAIT)', apiCount: 1, replica: true, env: { REDIS_MIN_REPLICAS_ACK: '1' } }));
   }
   process.stdout.write(`\nbench:scale: ${seconds} s per run after ${warmupSeconds} s warm-up, ${concurrency} senders, ${poolSize} messages sealed before each run, a fresh redis-server per run, Node ${process.version}\n\n`);
   process.stdout.write(
@@ -408,7 +399,7 @@ async function main(): Promise<void> {
       `| ${row.label} | ${row.messagesPerSecond} | ${row.deliveredPerSecond} | ${row.cpuMsPerMessage} ms | ${row.redisCpuMsPerMessage} ms | ${row.redisCommandsPerMessage} | ${row.p50Ms} ms | ${row.generatorCpuMsPerMessage} ms | ${row.sealedInWindow} | ${row.redisForks} |\n`,
     );
   }
-  if (rounds > 1) printMedians(rows.filter((row) => !row.group.startsWith('wait')));
+  if (rounds > 1) printMedians(rows);
 }
 
 await main();
