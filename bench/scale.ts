@@ -359,7 +359,8 @@ function deploymentsOfRound(round: number): Deployment[] {
   if (round % 2 === 0) counts.reverse();
   const suffix = rounds > 1 ? ` (round ${round})` : '';
   const deployments: Deployment[] = counts.map((count) => ({ group: `${count} API process${count > 1 ? 'es' : ''} + 1 worker`, apiCount: count }));
-  if (withControl) deployments.push({ group: `${maxProcesses} API processes + 1 worker, all load on one`, apiCount: maxProcesses, loadedCount: 1 });
+  // With one API process there is nothing to leave idle: the control would be the first row again.
+  if (withControl && maxProcesses > 1) deployments.push({ group: `${maxProcesses} API processes + 1 worker, all load on one`, apiCount: maxProcesses, loadedCount: 1 });
   return deployments.map((deployment) => ({ ...deployment, label: `${deployment.group}${suffix}` }));
 }
 
