@@ -69,15 +69,11 @@ import { copyPolicies } from '../test/support/hub.js';
 import { startHubProcess, type HubProcess } from '../test/support/hub-process.js';
 import { startCountingReceiver } from './hub/counting-receiver.js';
 import { sealMany } from './hub/sealed-pool.js';
+import { positiveNumberOption } from './options.js';
 import { redisMaintenance } from './redis-maintenance.js';
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const index = argv.indexOf(`--${name}`);
-  const parsed = index >= 0 ? Number(argv[index + 1]) : fallback;
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new TypeError(`--${name} must be a positive number`);
-  return parsed;
-};
+const option = (name: string, fallback: number) => positiveNumberOption(name, fallback, argv);
 const seconds = option('seconds', 10);
 const warmupSeconds = option('warmup-seconds', 15);
 const concurrency = Math.round(option('concurrency', 24));

@@ -15,16 +15,11 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { positiveNumberOption } from './options.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const index = argv.indexOf(`--${name}`);
-  const parsed = index >= 0 ? Number(argv[index + 1]) : fallback;
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new TypeError(`--${name} must be a positive whole number`);
-  return parsed;
-};
-const most = option('processes', 3);
-const seconds = option('seconds', 10);
+const most = positiveNumberOption('processes', 3);
+if (!Number.isInteger(most)) throw new TypeError('--processes must be a whole number');
+const seconds = positiveNumberOption('seconds', 10);
 const loopScript = path.join(import.meta.dirname, 'time-sharing', 'open-loop.ts');
 
 interface LoopResult {
